@@ -1,0 +1,64 @@
+"""Engines, the run lock and the transient failures worth retrying."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.tasks.dialects import Dialect, dialect_for
+
+# SQLSTATEs of failures that a later attempt can get past: lost connections, a server starting or shutting
+# down, deadlocks and serialization failures (SQL Server reports deadlocks as 40001 too). Bad data (22xxx, 23xxx) is never among them.
+TRANSIENT_SQLSTATES = {"08000", "08001", "08003", "08004", "08006", "40001", "40P01", "57P01", "57P02", "57P03"}
+
+
+def make_engine(settings: DatabaseSettings, **kwargs) -> Engine:
+    if settings.engine.value == "mssql":
+        return create_engine(settings.url(), fast_executemany=True, pool_pre_ping=True, **kwargs)
+    return create_engine(settings.url(), pool_pre_ping=True, **kwargs)
+
+
+def dialect_of(engine: Engine) -> Dialect:
+    return dialect_for("mssql" if engine.dialect.name == "mssql" else "postgresql")
+
+
+@contextmanager
+def run_lock(engine: Engine, wait_seconds: float = 0) -> Iterator[None]:
+    """Hold the database-wide lms-pipeline lock for the duration of the block, on a connection of its own."""
+    dialect = dialect_of(engine)
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        dialect.acquire_run_lock(conn, wait_seconds)
+        try:
+            yield
+        finally:
+            try:
+                dialect.unlock(conn)
+            except DBAPIError:
+                pass  # the session is gone, and its lock with it
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for database failures that a retry may get past; never for bad data or bad SQL."""
+    if not isinstance(error, DBAPIError):
+        return isinstance(error, (ConnectionError, TimeoutError))
+    if error.connection_invalidated:
+        return True
+    state = _sqlstate(error.orig)
+    if state is None:
+        return isinstance(error, OperationalError)  # psycopg2's connection failures carry no SQLSTATE
+    return state in TRANSIENT_SQLSTATES or state.startswith("08")
+
+
+def _sqlstate(orig: BaseException | None) -> str | None:
+    code = getattr(orig, "pgcode", None)
+    if code:
+        return code
+    args = getattr(orig, "args", ())  # pyodbc: (sqlstate, message)
+    if args and isinstance(args[0], str) and len(args[0]) == 5:
+        return args[0]
+    return None

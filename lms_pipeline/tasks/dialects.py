@@ -1,0 +1,140 @@
+"""The one place where the database engines differ: naming, the run lock, bulk staging and script batches.
+
+Everything else builds SQLAlchemy Core statements, which compile for either engine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+
+SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
+
+# The key of the run lock: one lms-pipeline run at a time per database.
+LOCK_NAME = "lms-pipeline"
+PG_LOCK_KEY = 0x4C4D53_5049_50  # "LMSPIP": a fixed bigint for pg_advisory_lock
+
+
+class RunLockTimeout(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+
+    @property
+    def script_folder(self) -> Path:
+        return SQL_ROOT / self.name
+
+    def table_name(self, name: str) -> str:
+        raise NotImplementedError
+
+    def script_batches(self, sql: str) -> list[str]:
+        raise NotImplementedError
+
+    def try_lock(self, conn: Connection) -> bool:
+        raise NotImplementedError
+
+    def unlock(self, conn: Connection) -> None:
+        raise NotImplementedError
+
+    def ensure_journal_columns(self, conn: Connection) -> None:
+        raise NotImplementedError
+
+    def bulk_stage(self, conn: Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+        raise NotImplementedError
+
+    def acquire_run_lock(self, conn: Connection, wait_seconds: float) -> None:
+        """Take the database-wide run lock, waiting up to wait_seconds for another run to finish."""
+        deadline = time.monotonic() + wait_seconds
+        while not self.try_lock(conn):
+            if time.monotonic() >= deadline:
+                raise RunLockTimeout(
+                    "another lms-pipeline run holds the run lock on this database; "
+                    f"waited {wait_seconds:g} s. Try again when it has finished, or raise --lock-wait."
+                )
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+
+
+class PostgreSQL(Dialect):
+    def table_name(self, name: str) -> str:
+        return name.lower()
+
+    def script_batches(self, sql: str) -> list[str]:
+        return [sql]  # psycopg2 runs a whole script as one batch
+
+    def try_lock(self, conn: Connection) -> bool:
+        return bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar())
+
+    def unlock(self, conn: Connection) -> None:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
+
+    def ensure_journal_columns(self, conn: Connection) -> None:
+        conn.execute(text("ALTER TABLE lms.migrationjournal ADD COLUMN IF NOT EXISTS checksum CHAR(64) NULL"))
+
+    def bulk_stage(self, conn: Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """COPY the rows into lms.<table> inside the caller's transaction."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows(rows)
+        buffer.seek(0)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            column_list = ", ".join(columns)
+            cursor.copy_expert(f"COPY lms.{table} ({column_list}) FROM STDIN WITH (FORMAT csv)", buffer)
+        finally:
+            cursor.close()
+
+
+class SqlServer(Dialect):
+    def table_name(self, name: str) -> str:
+        return name
+
+    def script_batches(self, sql: str) -> list[str]:
+        return [b for b in re.split(r"^\s*GO\s*;?\s*$", sql, flags=re.IGNORECASE | re.MULTILINE) if b.strip()]
+
+    def try_lock(self, conn: Connection) -> bool:
+        result = conn.execute(
+            text(
+                "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = :name, @LockMode = 'Exclusive', "
+                "@LockOwner = 'Session', @LockTimeout = 0; SELECT @r"
+            ),
+            {"name": LOCK_NAME},
+        ).scalar()
+        return result is not None and result >= 0
+
+    def unlock(self, conn: Connection) -> None:
+        conn.execute(text("EXEC sp_releaseapplock @Resource = :name, @LockOwner = 'Session'"), {"name": LOCK_NAME})
+
+    def ensure_journal_columns(self, conn: Connection) -> None:
+        conn.execute(
+            text(
+                "IF COL_LENGTH('lms.MigrationJournal', 'Checksum') IS NULL "
+                "ALTER TABLE lms.MigrationJournal ADD Checksum CHAR(64) NULL"
+            )
+        )
+
+    def bulk_stage(self, conn: Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Array-bound inserts (pyodbc fast_executemany): one round trip per few thousand rows."""
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.fast_executemany = True
+            placeholders = ", ".join("?" for _ in columns)
+            column_list = ", ".join(f"[{c}]" for c in columns)
+            cursor.executemany(f"INSERT INTO lms.[{table}] ({column_list}) VALUES ({placeholders})", rows)
+        finally:
+            cursor.close()
+
+
+DIALECTS = {"postgresql": PostgreSQL("postgresql"), "mssql": SqlServer("mssql")}
+
+
+def dialect_for(engine_name: str) -> Dialect:
+    return DIALECTS[engine_name]

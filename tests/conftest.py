@@ -1,0 +1,136 @@
+"""Test fixtures: a real PostgreSQL and a real Prefect API.
+
+PostgreSQL comes from LMS_TEST_DATABASE_URL (CI: the server on 127.0.0.1:5432) or, where that is unset, from a
+private embedded server (pgserver). Each test gets a database of its own, cloned from a migrated template.
+Prefect uses PREFECT_API_URL when .ci/run started a server, else a test harness for the session.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+
+_TMP = tempfile.mkdtemp(prefix="lms-pipeline-tests-")
+# Prefect reads its settings at import: set them before anything imports it.
+os.environ.setdefault("PREFECT_HOME", os.path.join(_TMP, "prefect-home"))
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] = "ignore"
+os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = os.path.join(_TMP, "results")
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from lms_pipeline.settings import DatabaseSettings  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "lms-toolkit")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "prefect: needs a Prefect API (server or test harness)")
+
+
+@pytest.fixture(scope="session")
+def server_settings() -> DatabaseSettings:
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if url:
+        yield DatabaseSettings.from_url(url)
+        return
+    import pgserver
+
+    server = pgserver.get_server(os.path.join(_TMP, "pgdata"), cleanup_mode="stop")
+    yield DatabaseSettings.from_url(server.get_uri())
+    server.cleanup()
+
+
+class Databases:
+    """Creates and drops the per-test databases on the test server."""
+
+    def __init__(self, settings: DatabaseSettings):
+        self.settings = settings
+        self.admin = create_engine(settings.with_database("postgres").url(), isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def create(self, template: str | None = None) -> DatabaseSettings:
+        name = f"lmstest_{uuid.uuid4().hex[:12]}"
+        clause = f" TEMPLATE {template}" if template else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}{clause}"))
+        self.created.append(name)
+        return self.settings.with_database(name)
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(server_settings):
+    dbs = Databases(server_settings)
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(databases) -> str:
+    from lms_pipeline.tasks.database import make_engine
+    from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
+
+    settings = databases.create()
+    engine = make_engine(settings)
+    apply_migrations(engine, builtin_scripts("postgresql", harmonizer=False))
+    engine.dispose()
+    return settings.dbname
+
+
+@pytest.fixture
+def empty_db(databases) -> DatabaseSettings:
+    return databases.create()
+
+
+@pytest.fixture
+def db(databases, migrated_template) -> DatabaseSettings:
+    """A migrated LMS data store of this test's own."""
+    return databases.create(template=migrated_template)
+
+
+@pytest.fixture
+def engine(db):
+    from lms_pipeline.tasks.database import make_engine
+
+    eng = make_engine(db)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """A Prefect API for flow tests: the server .ci/run started, or a harness for this session."""
+    import prefect.flow_engine as flow_engine
+
+    # Each flow run waits ~1 s on its heartbeat thread; tests do not need heartbeats.
+    flow_engine.BaseFlowRunEngine.heartbeat_seconds = property(lambda self: None)
+    if os.environ.get("PREFECT_API_URL"):
+        yield os.environ["PREFECT_API_URL"]
+        return
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield None
+
+
+@pytest.fixture
+def fixture_tree(tmp_path):
+    """A writable copy of one of the reference's sample extract trees."""
+    import shutil
+
+    def copy(name: str):
+        target = tmp_path / name
+        shutil.copytree(os.path.join(FIXTURES, name), target)
+        return target
+
+    return copy
