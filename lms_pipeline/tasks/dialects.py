@@ -5,13 +5,13 @@ Everything else builds SQLAlchemy Core statements, which compile for either engi
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Connection, text
 
 SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
@@ -48,8 +48,11 @@ class Dialect:
     def ensure_journal_columns(self, conn: Connection) -> None:
         raise NotImplementedError
 
-    def bulk_stage(self, conn: Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
         raise NotImplementedError
+
+    def refresh_statistics(self, conn: Connection, tables: list[str]) -> None:
+        """After a large bulk load, so the planner does not treat a freshly filled table as empty."""
 
     def acquire_run_lock(self, conn: Connection, wait_seconds: float) -> None:
         """Take the database-wide run lock, waiting up to wait_seconds for another run to finish."""
@@ -79,11 +82,10 @@ class PostgreSQL(Dialect):
     def ensure_journal_columns(self, conn: Connection) -> None:
         conn.execute(text("ALTER TABLE lms.migrationjournal ADD COLUMN IF NOT EXISTS checksum CHAR(64) NULL"))
 
-    def bulk_stage(self, conn: Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
-        """COPY the rows into lms.<table> inside the caller's transaction."""
+    def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
+        """COPY the frame into lms.<table> inside the caller's transaction."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows(rows)
+        frame.to_csv(buffer, header=False, index=False, lineterminator="\n")
         buffer.seek(0)
         cursor = conn.connection.dbapi_connection.cursor()
         try:
@@ -91,6 +93,10 @@ class PostgreSQL(Dialect):
             cursor.copy_expert(f"COPY lms.{table} ({column_list}) FROM STDIN WITH (FORMAT csv)", buffer)
         finally:
             cursor.close()
+
+    def refresh_statistics(self, conn: Connection, tables: list[str]) -> None:
+        for table in tables:
+            conn.exec_driver_sql(f"ANALYZE lms.{table}")
 
 
 class SqlServer(Dialect):
@@ -121,8 +127,9 @@ class SqlServer(Dialect):
             )
         )
 
-    def bulk_stage(self, conn: Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
         """Array-bound inserts (pyodbc fast_executemany): one round trip per few thousand rows."""
+        rows = list(frame.astype("object").where(frame.notna(), None).itertuples(index=False, name=None))
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.fast_executemany = True

@@ -1,0 +1,39 @@
+"""What each subcommand does once its arguments are parsed: run the flow, print the outcome."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lms_pipeline.cli import database_settings
+from lms_pipeline.report import print_summary
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from lms_pipeline.demo.run import run_demo
+
+        return run_demo()
+    from lms_pipeline.flows.pipeline import ALL_LOAD_PHASES, Phase, lms_pipeline
+
+    phases = ALL_LOAD_PHASES if args.command == "load" else [Phase.MIGRATIONS]
+    state = lms_pipeline(
+        csv_paths=getattr(args, "csvpath", []),
+        database=database_settings(args),
+        phases=phases,
+        allow_mass_delete=getattr(args, "allow_mass_delete", False),
+        lock_wait_seconds=args.lock_wait,
+        return_state=True,
+    )
+    return finish(state)
+
+
+def finish(state) -> int:
+    """Exit code 0 when the flow completed, 1 with its failure message otherwise."""
+    if not state.is_completed():
+        print(f"lms-pipeline: {state.name}: {state.message}", file=sys.stderr)
+        return 1
+    result = state.result()
+    if result.files_found or result.staging.resources:
+        print_summary(result)
+    return 0

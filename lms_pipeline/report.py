@@ -1,0 +1,31 @@
+"""The end-of-run summary as a terminal table."""
+
+from __future__ import annotations
+
+from lms_pipeline.tasks.summary import COUNTS
+
+HEADINGS = ("resource",) + COUNTS
+
+
+def format_table(rows: list[dict]) -> str:
+    cells = [[str(row[h]) for h in HEADINGS] for row in rows]
+    totals = ["total"] + [str(sum(row[h] for row in rows)) for h in COUNTS]
+    widths = [max(len(h), *(len(c[i]) for c in cells + [totals])) for i, h in enumerate(HEADINGS)]
+    line = "  ".join("-" * w for w in widths)
+
+    def fmt(values):
+        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths)))
+
+    return "\n".join([fmt([h.replace("_", " ") for h in HEADINGS]), line, *map(fmt, cells), line, fmt(totals)])
+
+
+def print_summary(result) -> None:
+    staging = result.staging
+    print(format_table(staging.table()))
+    print(f"\n{result.files_found} files found; outcome: {result.outcome}")
+    for message in staging.rejected_files:
+        print(f"REJECTED {message}")
+    for message in staging.warnings:
+        print(f"WARNING {message}")
+    for path, columns in staging.drift.items():
+        print(f"SCHEMA DRIFT {path}: unknown column(s) ignored: {', '.join(columns)}")

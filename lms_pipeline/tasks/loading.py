@@ -1,0 +1,228 @@
+"""Load one prepared batch: stage, merge, soft delete, quarantine and journal, in ONE transaction.
+
+A crash anywhere inside leaves the data store as it was before the batch; its files are not journaled, so the
+next run does the batch again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, delete, select
+
+from lms_pipeline.resources import ASSIGNMENTS, Resource, Scope
+from lms_pipeline.tasks.database import dialect_of
+from lms_pipeline.tasks.journal import JournalEntry, write_journal
+from lms_pipeline.tasks.merge import ResourceStatements, SubmissionTypeStatements
+from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.tasks.validation import FILE_COLUMN, PreparedBatch, Rejection
+
+
+@dataclass(frozen=True)
+class MassDeletePolicy:
+    """A file may not soft-delete more than `fraction` of a scope holding `min_rows` or more live rows."""
+
+    allow: bool = False
+    fraction: float = 0.5
+    min_rows: int = 50
+
+    def holds(self, live: int, missing: int) -> bool:
+        return not self.allow and live >= self.min_rows and missing > self.fraction * live
+
+
+@dataclass
+class BatchResult:
+    resource: str
+    files: int = 0
+    inserted: int = 0
+    updated: int = 0
+    undeleted: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    deletions_held: int = 0
+    rejected_files: list[str] = field(default_factory=list)  # messages naming file, line and column
+    held_files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    drift: dict[str, list[str]] = field(default_factory=dict)  # file -> unknown columns
+    rejections: list[Rejection] = field(default_factory=list)  # a sample, for reports
+
+
+REPORTED_REJECTIONS = 200  # kept in memory per batch for the data-quality report; all go to lms.quarantine
+
+
+def load_batch(engine: Engine, batch: PreparedBatch, run_id: int | None, policy: MassDeletePolicy) -> BatchResult:
+    loader = _BatchLoader(engine, batch, run_id, policy)
+    with engine.begin() as conn:
+        loader.run(conn)
+    return loader.result
+
+
+class _BatchLoader:
+    def __init__(self, engine: Engine, batch: PreparedBatch, run_id: int | None, policy: MassDeletePolicy):
+        self.dialect = dialect_of(engine)
+        self.tables = StoreTables(self.dialect)
+        self.batch = batch
+        self.resource: Resource = batch.resource
+        self.statements = ResourceStatements(self.tables, self.resource)
+        self.run_id = run_id
+        self.policy = policy
+        self.rejections = list(batch.rejections)
+        self.held: dict[int, int] = {}  # batch file id -> deletions held
+        self.orphans: Counter[int] = Counter()  # batch file id -> rows without a known parent
+        self.result = BatchResult(self.resource.name, files=len(batch.files))
+
+    def run(self, conn: Connection) -> None:
+        self._stage(conn)
+        self._quarantine_orphans(conn)
+        self._merge(conn)
+        if self.resource.scope is not Scope.INCREMENTAL:
+            self._soft_delete(conn)
+        self._finish(conn)
+
+    # --- staging -----------------------------------------------------------------------------------------------
+
+    def _stage(self, conn: Connection) -> None:
+        staged_tables = [self.statements.stg, self.tables.load_scope, self.tables.load_keys]
+        if self.resource is ASSIGNMENTS:
+            staged_tables.append(self.tables.staged_submission_types)
+        for table in staged_tables:
+            conn.exec_driver_sql(f"TRUNCATE TABLE lms.{table.name}")
+        self._bulk(conn, self.statements.stg, self.batch.staged)
+        self._bulk(conn, self.tables.load_keys, self.batch.keys)
+        if self.resource is ASSIGNMENTS and self.batch.submission_types is not None:
+            self._bulk(conn, self.tables.staged_submission_types, self.batch.submission_types)
+        if len(self.batch.staged) > 5000:
+            self.dialect.refresh_statistics(conn, [t.name for t in staged_tables])
+
+    def _bulk(self, conn: Connection, table, frame: pd.DataFrame) -> None:
+        if len(frame):
+            columns = [table.c[self._key(table, name)].name for name in frame.columns]
+            self.dialect.bulk_stage(conn, table.name, columns, frame)
+
+    @staticmethod
+    def _key(table, db_name: str) -> str:
+        return next(c.key for c in table.c if c.name.lower() == db_name.lower())
+
+    # --- parents -----------------------------------------------------------------------------------------------
+
+    def _quarantine_orphans(self, conn: Connection) -> None:
+        checks = [(p.csv_column, f"unknown {p.label}", self.statements.orphans(p)) for p in self.resource.parents]
+        if self.resource.links_enrolment:
+            checks.append(("LMSUserSourceSystemIdentifier", "no enrolment of this user in the section",
+                           self.statements.without_enrolment()))
+        for column, reason, query in checks:
+            rows = conn.execute(query).all()
+            if not rows:
+                continue
+            ids = [r[0] for r in rows]
+            stg = self.statements.stg
+            conn.execute(delete(stg).where(stg.c.StagingId.in_(bindparam("ids", expanding=True))), {"ids": ids})
+            for _, file_id, line, value in rows:
+                self.orphans[file_id] += 1
+                relpath = self.batch.files[file_id].file.relpath
+                self.rejections.append(Rejection(relpath, line, column, "unknown-parent", value,
+                                                 f"{reason} '{value}' in this SourceSystem"))
+
+    # --- merge -------------------------------------------------------------------------------------------------
+
+    def _merge(self, conn: Connection) -> None:
+        self.result.undeleted = conn.execute(self.statements.undelete()).rowcount
+        self.result.updated = conn.execute(self.statements.update_changed()).rowcount
+        self.result.inserted = conn.execute(self.statements.insert_new()).rowcount
+        if self.resource is ASSIGNMENTS:
+            types = SubmissionTypeStatements(self.tables, ASSIGNMENTS)
+            conn.execute(types.insert_new())
+            conn.execute(types.undelete())
+            conn.execute(types.soft_delete())
+
+    # --- soft deletes ------------------------------------------------------------------------------------------
+
+    def _soft_delete(self, conn: Connection) -> None:
+        scopes = [s for s in (self._scope(conn, i) for i in self.batch.loadable_files) if s is not None]
+        if not scopes:
+            return
+        conn.execute(self.tables.load_scope.insert(), scopes)
+        sizes = conn.execute(self.statements.scope_sizes()).all()
+        held = {file_id: missing for file_id, live, missing in sizes if self.policy.holds(live, missing or 0)}
+        if held:
+            scope = self.tables.load_scope
+            conn.execute(delete(scope).where(scope.c.BatchFileId.in_(bindparam("ids", expanding=True))),
+                         {"ids": list(held)})
+            self._report_held(held, dict((f, live) for f, live, _ in sizes))
+        self.result.deleted = conn.execute(self.statements.soft_delete()).rowcount
+
+    def _scope(self, conn: Connection, file_id: int) -> dict | None:
+        outcome = self.batch.files[file_id]
+        file = outcome.file
+        if outcome.rows_read == 0 and self.resource.scope is Scope.SOURCE_SYSTEM:
+            self.result.warnings.append(
+                f"{file.relpath}: a header-only {self.resource.name} file is never read as 'everyone left'; "
+                "nothing was soft-deleted"
+            )
+            return None
+        source_system = outcome.source_system or self._scope_source_system(conn, file)
+        if source_system is None:
+            return None
+        return {"BatchFileId": file_id, "SourceSystem": source_system,
+                "SectionSourceSystemIdentifier": file.section, "AssignmentSourceSystemIdentifier": file.assignment}
+
+    def _scope_source_system(self, conn: Connection, file) -> str | None:
+        """For a file without valid rows: the SourceSystem of the section or assignment its folder names."""
+        parent_table, scope_column, _ = self.statements.scope_parent()
+        parent = self.tables.parent(parent_table)
+        folder_id = file.assignment if scope_column.startswith("Assignment") else file.section
+        systems = conn.execute(select(parent.c.SourceSystem).where(parent.c.SourceSystemIdentifier == folder_id)
+                               .distinct()).scalars().all()
+        if len(systems) != 1:
+            self.result.warnings.append(f"{file.relpath}: no rows, and its folder's {parent_table} "
+                                        f"'{folder_id}' is {'unknown' if not systems else 'ambiguous'}; "
+                                        "nothing was soft-deleted")
+            return None
+        return systems[0]
+
+    def _report_held(self, held: dict[int, int], live: dict[int, int]) -> None:
+        for file_id, missing in held.items():
+            relpath = self.batch.files[file_id].file.relpath
+            self.held[file_id] = missing
+            self.result.deletions_held += missing
+            self.result.held_files.append(relpath)
+            self.result.warnings.append(
+                f"{relpath}: would soft-delete {missing} of {live[file_id]} live {self.resource.name} rows; "
+                "its rows loaded but the deletions are held. Re-run with --allow-mass-delete to apply them."
+            )
+
+    # --- journal and quarantine --------------------------------------------------------------------------------
+
+    def _finish(self, conn: Connection) -> None:
+        per_file_rejections = pd.Series([r.relpath for r in self.rejections]).value_counts().to_dict()
+        staged_per_file = self.batch.staged[FILE_COLUMN].value_counts().to_dict()
+        entries = []
+        for file_id, outcome in enumerate(self.batch.files):
+            file = outcome.file
+            if outcome.rejected:
+                self.result.rejected_files.append(outcome.rejected)
+            if outcome.drift:
+                self.result.drift[file.relpath] = outcome.drift
+            status = "rejected" if outcome.rejected else "held" if file_id in self.held else "loaded"
+            quarantined = per_file_rejections.get(file.relpath, 0)
+            loaded = staged_per_file.get(file_id, 0) - self.orphans[file_id]
+            entries.append(JournalEntry(file, status, outcome.rows_read, loaded, quarantined,
+                                        self.held.get(file_id, 0)))
+        write_journal(conn, self.tables, entries, self.run_id)
+        self._write_quarantine(conn)
+
+    def _write_quarantine(self, conn: Connection) -> None:
+        self.result.quarantined = len(self.rejections)
+        self.result.rejections = self.rejections[:REPORTED_REJECTIONS]
+        if not self.rejections:
+            return
+        frame = pd.DataFrame(
+            [(self.run_id, self.resource.name, r.relpath, r.line, r.column, r.check,
+              None if r.value is None else r.value[:1024], r.reason[:2048]) for r in self.rejections],
+            columns=["loadrunid", "resourcename", "filepath", "linenumber", "columnname", "checkname", "value",
+                     "reason"],
+        ).astype({"loadrunid": "Int64", "linenumber": "Int64"})
+        self._bulk(conn, self.tables.quarantine, frame)
+

@@ -1,0 +1,47 @@
+"""What a run did, per resource: the numbers for the log, the CLI table, the load-run row and artifacts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lms_pipeline.tasks.loading import BatchResult
+
+COUNTS = ("files", "inserted", "updated", "undeleted", "deleted", "quarantined", "deletions_held")
+
+
+@dataclass
+class ResourceTotals:
+    files: int = 0
+    inserted: int = 0
+    updated: int = 0
+    undeleted: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    deletions_held: int = 0
+
+
+@dataclass
+class StagingSummary:
+    resources: dict[str, ResourceTotals] = field(default_factory=dict)
+    rejected_files: list[str] = field(default_factory=list)
+    held_files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    drift: dict[str, list[str]] = field(default_factory=dict)
+    rejections: list = field(default_factory=list)  # a sample of quarantined rows, for the report
+
+    def add(self, batch: BatchResult) -> None:
+        totals = self.resources.setdefault(batch.resource, ResourceTotals())
+        for name in COUNTS:
+            setattr(totals, name, getattr(totals, name) + getattr(batch, name))
+        self.rejected_files += batch.rejected_files
+        self.held_files += batch.held_files
+        self.warnings += batch.warnings
+        self.drift.update(batch.drift)
+        self.rejections += batch.rejections[: max(0, 200 - len(self.rejections))]
+
+    def total(self, name: str) -> int:
+        return sum(getattr(t, name) for t in self.resources.values())
+
+    def table(self) -> list[dict]:
+        """One row per resource, for the terminal and for a Prefect table artifact."""
+        return [{"resource": name, **vars(totals)} for name, totals in self.resources.items()]

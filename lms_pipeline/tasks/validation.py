@@ -1,0 +1,305 @@
+"""Turn a batch of extract files into typed rows for staging, and quarantine what is wrong with file and line.
+
+One pandera schema per resource checks what the data store would refuse (required values, lengths, whole
+numbers, dates). Rules that span rows (the folder's scope, one SourceSystem per file, duplicate natural keys)
+follow. A file that cannot be read or lacks a required column is rejected whole.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from lms_pipeline.resources import NATURAL_KEY, Column, Kind, Resource
+from lms_pipeline.tasks.csv_files import FileRejected, read_csv
+from lms_pipeline.tasks.datetimes import parse_datetimes, unparseable
+from lms_pipeline.tasks.discovery import ManifestFile
+
+INT_PATTERN = r"\s*[+-]?\d+(\.0*)?\s*"
+INT_RANGE = (-(2**31), 2**31 - 1)
+FILE_COLUMN, LINE_COLUMN = "batchfileid", "sourceline"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    relpath: str
+    line: int | None
+    column: str | None
+    check: str
+    value: str | None
+    reason: str
+
+
+@dataclass
+class FileOutcome:
+    file: ManifestFile
+    rows_read: int = 0
+    rejected: str | None = None  # why the whole file was refused
+    drift: list[str] = field(default_factory=list)  # columns the schema does not know
+    source_system: str | None = None
+
+
+@dataclass
+class PreparedBatch:
+    resource: Resource
+    files: list[FileOutcome]  # position = batchfileid
+    staged: pd.DataFrame  # staging columns + batchfileid + sourceline
+    submission_types: pd.DataFrame | None
+    rejections: list[Rejection]
+    keys: pd.DataFrame  # every natural key the files list, valid or not
+
+    @property
+    def loadable_files(self) -> list[int]:
+        return [i for i, f in enumerate(self.files) if f.rejected is None]
+
+
+def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
+    outcomes = [FileOutcome(f) for f in files]
+    rejections: list[Rejection] = []
+    frames = [_read(resource, i, outcome, rejections) for i, outcome in enumerate(outcomes)]
+    frames = [f for f in frames if f is not None]
+    raw = pd.concat(frames, ignore_index=True) if frames else _empty_frame(resource)
+    raw = raw.replace("", None) if len(raw) else raw
+    keys = raw[list(NATURAL_KEY)].dropna().drop_duplicates()
+    keys.columns = [c.lower() for c in NATURAL_KEY]
+    raw = _validate(resource, raw, outcomes, rejections)
+    raw = _check_rows(resource, raw, outcomes, rejections)
+    staged = _typed(resource, raw)
+    types = _submission_types(raw) if "SubmissionType" in raw else None
+    return PreparedBatch(resource, outcomes, staged, types, rejections, keys)
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+
+def _read(resource: Resource, file_id: int, outcome: FileOutcome, rejections: list[Rejection]) -> pd.DataFrame | None:
+    path = outcome.file.path
+    try:
+        content = read_csv(path)
+        names = _map_header(resource, path, content.header, outcome)
+    except FileRejected as error:
+        outcome.rejected = str(error)
+        return None
+    width = len(content.header)
+    good_rows, good_lines = [], []
+    for row, line in zip(content.rows, content.lines):
+        if len(row) == width:
+            good_rows.append(row)
+            good_lines.append(line)
+        else:
+            rejections.append(Rejection(outcome.file.relpath, line, None, "field-count", None,
+                                        f"expected {width} fields as in the header, found {len(row)}"))
+    outcome.rows_read = len(content.rows)
+    frame = pd.DataFrame(good_rows, columns=names, dtype="object")
+    frame = frame[[n for n in names if n is not None]] if None in names else frame
+    for column in resource.columns:
+        if column.name not in frame:
+            frame[column.name] = None  # an optional column the file leaves out
+    frame[FILE_COLUMN] = file_id
+    frame[LINE_COLUMN] = good_lines
+    return frame
+
+
+def _map_header(resource: Resource, path: str, header: list[str], outcome: FileOutcome) -> list[str | None]:
+    """Catalog names for the header's columns (None for unknown ones), matched without regard to case."""
+    known = {c.name.lower(): c.name for c in resource.columns}
+    seen: dict[str, int] = {}
+    names: list[str | None] = []
+    for position, raw_name in enumerate(header, start=1):
+        key = raw_name.strip().lower()
+        if key in seen:
+            raise FileRejected(path, f"column '{raw_name.strip()}' appears twice in the header", 1, position)
+        seen[key] = position
+        names.append(known.get(key))
+        if key not in known:
+            outcome.drift.append(raw_name.strip())
+    missing = [c.name for c in resource.columns if c.required and c.name.lower() not in seen]
+    if missing:
+        raise FileRejected(path, "missing required column(s): " + ", ".join(missing), 1)
+    return names
+
+
+def _empty_frame(resource: Resource) -> pd.DataFrame:
+    columns = [c.name for c in resource.columns] + [FILE_COLUMN, LINE_COLUMN]
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+
+
+# --- the pandera schema --------------------------------------------------------------------------------------
+
+
+def _is_whole_number(values: pd.Series) -> pd.Series:
+    text = values.astype("object").where(values.notna(), None)
+    matches = text.str.fullmatch(INT_PATTERN).fillna(False).astype(bool)
+    numbers = pd.to_numeric(text.where(matches), errors="coerce")
+    return matches & numbers.between(*INT_RANGE)
+
+
+def _is_datetime(values: pd.Series) -> pd.Series:
+    return ~unparseable(values)
+
+
+CHECK_REASONS = {
+    "not_nullable": "a required value is empty",
+    "whole-number": "not a whole number in the range of INT",
+    "datetime": "not a date and time in a known format (YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM)",
+}
+
+
+def _checks(column: Column, resource: Resource) -> list[pa.Check]:
+    if column.kind is Kind.INT:
+        return [pa.Check(_is_whole_number, name="whole-number")]
+    if column.kind in (Kind.DATETIME, Kind.DATE):
+        return [pa.Check(_is_datetime, name="datetime")]
+    if column.length and column.name not in resource.truncated:
+        return [pa.Check.str_length(max_value=column.length, name=f"max-length-{column.length}")]
+    return []
+
+
+@cache
+def schema_for(resource: Resource) -> pa.DataFrameSchema:
+    columns = {
+        c.name: pa.Column(nullable=not c.required, checks=_checks(c, resource), coerce=False)
+        for c in resource.columns
+    }
+    return pa.DataFrameSchema(columns, strict=False, name=resource.name)
+
+
+def _validate(resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame:
+    try:
+        schema_for(resource).validate(raw, lazy=True)
+        return raw
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+    cases = cases[cases["index"].notna()]
+    bad_index = set()
+    for case in cases.itertuples(index=False):
+        row = raw.loc[case.index]
+        bad_index.add(case.index)
+        check = str(case.check)
+        reason = CHECK_REASONS.get(check) or (
+            f"longer than {check.rsplit('-', 1)[1]} characters" if check.startswith("max-length") else check
+        )
+        rejections.append(_rejection(outcomes, row, case.column, check, case.failure_case, reason))
+    return raw.drop(index=list(bad_index))
+
+
+def _rejection(outcomes, row, column, check, value, reason) -> Rejection:
+    outcome = outcomes[int(row[FILE_COLUMN])]
+    shown = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)[:1024]
+    return Rejection(outcome.file.relpath, int(row[LINE_COLUMN]), column, check, shown, reason)
+
+
+# --- rules across rows ---------------------------------------------------------------------------------------
+
+
+def _check_rows(resource: Resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame:
+    raw = _check_scope(resource, raw, outcomes, rejections)
+    raw = _check_source_system(raw, outcomes, rejections)
+    return _drop_duplicates(raw, outcomes, rejections)
+
+
+def _check_scope(resource, raw, outcomes, rejections) -> pd.DataFrame:
+    """Rows must belong to the section or assignment whose folder holds their file."""
+    column = resource.scope_column
+    if column is None or raw.empty:
+        return raw
+    folder_ids = raw[FILE_COLUMN].map(lambda i: _folder_id(outcomes[i].file, column))
+    if not resource.column(column).required:
+        raw[column] = raw[column].where(raw[column].notna(), folder_ids)
+    wrong = raw[column] != folder_ids
+    for _, row in raw[wrong].iterrows():
+        expected = folder_ids[row.name]
+        rejections.append(_rejection(outcomes, row, column, "scope", row[column],
+                                     f"belongs to '{row[column]}' but the file is in the folder of '{expected}'"))
+    return raw[~wrong]
+
+
+def _folder_id(file: ManifestFile, column: str) -> str | None:
+    return file.assignment if column == "AssignmentSourceSystemIdentifier" else file.section
+
+
+def _check_source_system(raw, outcomes, rejections) -> pd.DataFrame:
+    """A file speaks for one SourceSystem, the one of its first valid row."""
+    if raw.empty:
+        return raw
+    first = raw.groupby(FILE_COLUMN)["SourceSystem"].transform("first")
+    for file_id, value in raw.groupby(FILE_COLUMN)["SourceSystem"].first().items():
+        outcomes[file_id].source_system = value
+    wrong = raw["SourceSystem"] != first
+    for _, row in raw[wrong].iterrows():
+        rejections.append(_rejection(outcomes, row, "SourceSystem", "source-system", row["SourceSystem"],
+                                     f"differs from the file's SourceSystem '{first[row.name]}'"))
+    return raw[~wrong]
+
+
+def _drop_duplicates(raw, outcomes, rejections) -> pd.DataFrame:
+    """One row per natural key: the latest LastModifiedDate wins, the last one on a tie."""
+    if raw.empty:
+        return raw
+    order = raw.assign(_lmd=parse_datetimes(raw["LastModifiedDate"]))
+    order = order.sort_values(["_lmd", FILE_COLUMN, LINE_COLUMN], kind="stable")
+    duplicated = order.duplicated(list(NATURAL_KEY), keep="last")
+    if duplicated.any():
+        kept = order[~duplicated].set_index(list(NATURAL_KEY))
+        for _, row in order[duplicated].iterrows():
+            winner = kept.loc[(row["SourceSystemIdentifier"], row["SourceSystem"])]
+            where = f"{outcomes[int(winner[FILE_COLUMN])].file.relpath} line {int(winner[LINE_COLUMN])}"
+            rejections.append(_rejection(outcomes, row, "SourceSystemIdentifier", "duplicate",
+                                         row["SourceSystemIdentifier"],
+                                         f"duplicate natural key; the row at {where} was kept"))
+    return raw.loc[order.index[~duplicated.to_numpy()]].sort_index()
+
+
+# --- typed rows for staging ----------------------------------------------------------------------------------
+
+
+def _typed(resource: Resource, raw: pd.DataFrame) -> pd.DataFrame:
+    typed = {}
+    for column in resource.staged_columns:
+        values = raw[column.name]
+        if column.kind is Kind.DATETIME:
+            values = parse_datetimes(values)
+        elif column.kind is Kind.DATE:
+            values = parse_datetimes(values).dt.normalize().dt.date
+        elif column.kind is Kind.INT:
+            values = pd.to_numeric(values, errors="coerce").astype("Int64")
+        elif column.name in resource.truncated:
+            values = values.str.slice(0, column.length)
+        typed[column.db] = values
+    typed[FILE_COLUMN] = raw[FILE_COLUMN].astype("int64")
+    typed[LINE_COLUMN] = raw[LINE_COLUMN].astype("int64")
+    return pd.DataFrame(typed, index=raw.index).reset_index(drop=True)
+
+
+def split_submission_types(value) -> list[str]:
+    """Canvas writes "['online_text_entry', 'online_upload']", Google one plain value, Schoology nothing."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            parsed = ast.literal_eval(text) if "'" in text else json.loads(text)
+        except (ValueError, SyntaxError):
+            parsed = [part.strip(" '\"") for part in text.strip("[]").split(",")]
+        return [str(v).strip() for v in parsed if str(v).strip()]
+    return [text] if text else []
+
+
+def _submission_types(raw: pd.DataFrame) -> pd.DataFrame:
+    types = raw[["SourceSystemIdentifier", "SourceSystem", "CreateDate", "SubmissionType", FILE_COLUMN, LINE_COLUMN]]
+    types = types.assign(SubmissionType=types["SubmissionType"].map(split_submission_types)).explode("SubmissionType")
+    types = types[types["SubmissionType"].notna()].drop_duplicates(["SourceSystemIdentifier", "SubmissionType"])
+    return pd.DataFrame({
+        "sourcesystemidentifier": types["SourceSystemIdentifier"],
+        "sourcesystem": types["SourceSystem"],
+        "submissiontype": types["SubmissionType"].str.slice(0, 60),
+        "createdate": parse_datetimes(types["CreateDate"]),
+        FILE_COLUMN: types[FILE_COLUMN].astype("int64"),
+        LINE_COLUMN: types[LINE_COLUMN].astype("int64"),
+    }).reset_index(drop=True)
