@@ -134,3 +134,60 @@ def fixture_tree(tmp_path):
         return target
 
     return copy
+
+
+@pytest.fixture
+def load_tree(engine):
+    """Load extract roots with the plain functions under the staging subflow (no Prefect needed)."""
+    from lms_pipeline.tasks.database import dialect_of
+    from lms_pipeline.tasks.discovery import walk_tree
+    from lms_pipeline.tasks.journal import pending_files
+    from lms_pipeline.tasks.loading import MassDeletePolicy
+    from lms_pipeline.tasks.staging import stage_all
+    from lms_pipeline.tasks.tables import StoreTables
+
+    def load(*roots, allow_mass_delete: bool = False):
+        tables = StoreTables(dialect_of(engine))
+        manifests = [pending_files(engine, tables, walk_tree(r), allow_mass_delete) for r in roots]
+        return stage_all(engine, manifests, None, MassDeletePolicy(allow=allow_mass_delete))
+
+    return load
+
+
+@pytest.fixture
+def query(engine):
+    def run(sql: str, **params):
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).all()
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def ods_template(databases, migrated_template) -> str:
+    """The fixture Ed-Fi ODS with the LMS data store inside it and the harmonizer's scripts applied."""
+    from lms_pipeline.tasks.database import make_engine
+    from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
+    from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
+
+    settings = databases.create(template=migrated_template)
+    engine = make_engine(settings)
+    apply_ods_fixture(engine)
+    apply_migrations(engine, builtin_scripts("postgresql", harmonizer=True))
+    engine.dispose()
+    return settings.dbname
+
+
+@pytest.fixture
+def ods_db(databases, ods_template) -> DatabaseSettings:
+    """An ODS database of this test's own (see ods_template)."""
+    return databases.create(template=ods_template)
+
+
+@pytest.fixture
+def ods_engine(ods_db):
+    from lms_pipeline.tasks.database import make_engine
+
+    eng = make_engine(ods_db)
+    yield eng
+    eng.dispose()

@@ -65,11 +65,11 @@ def _decode(path: str, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-        prefix = data[start:error.start].decode("utf-8", errors="replace")
+        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data  # error offsets count after the BOM
+        prefix = body[: error.start].decode("utf-8", errors="replace")
         line, column = _position(prefix, len(prefix))
         raise FileRejected(
-            path, f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded; save the file as UTF-8", line, column
+            path, f"not UTF-8: byte 0x{body[error.start]:02x} cannot be decoded; save the file as UTF-8", line, column
         ) from None
 
 

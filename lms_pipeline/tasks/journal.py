@@ -26,7 +26,7 @@ class JournalEntry:
 
 @dataclass(frozen=True)
 class JournalState:
-    done: frozenset[tuple[str, str]]  # (relative path, sha256) loaded or rejected
+    done: frozenset[tuple[str, str]]  # (relative path, sha256) loaded, rejected or superseded
     held: frozenset[tuple[str, str]]  # loaded, with deletions held
     reference_paths: frozenset[str]  # absolute paths the reference loader journaled
 
@@ -40,7 +40,7 @@ def read_journal(conn: Connection, tables: StoreTables) -> JournalState:
             reference.add(fullpath)
         elif outcome == "held":
             held.add((relpath, digest.strip()))
-        elif outcome != "superseded":
+        else:  # loaded, rejected, or a held file that a newer one superseded
             done.add((relpath, digest.strip()))
     return JournalState(frozenset(done), frozenset(held), frozenset(reference))
 

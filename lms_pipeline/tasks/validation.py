@@ -157,7 +157,8 @@ def _checks(column: Column, resource: Resource) -> list[pa.Check]:
     if column.kind in (Kind.DATETIME, Kind.DATE):
         return [pa.Check(_is_datetime, name="datetime")]
     if column.length and column.name not in resource.truncated:
-        return [pa.Check.str_length(max_value=column.length, name=f"max-length-{column.length}")]
+        limit = column.length
+        return [pa.Check(lambda values: values.str.len() <= limit, name=f"max-length-{limit}")]
     return []
 
 
