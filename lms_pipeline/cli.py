@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import warnings
 import sys
 
 from dotenv import load_dotenv
@@ -123,6 +124,7 @@ def database_settings(args: argparse.Namespace):
 
 def configure_logging(level: str) -> None:
     """Prefect reads its settings at import, so this runs before anything imports prefect."""
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")  # pgserver, on headless servers
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from lms_pipeline.cli import database_settings
@@ -10,6 +11,7 @@ from lms_pipeline.report import print_summary
 
 
 def run(args: argparse.Namespace) -> int:
+    quiet_task_chatter(getattr(args, "log_level", "INFO"))
     if args.command == "demo":
         from lms_pipeline.demo.run import run_demo
 
@@ -26,6 +28,12 @@ def run(args: argparse.Namespace) -> int:
         return_state=True,
     )
     return finish(state)
+
+
+def quiet_task_chatter(level: str) -> None:
+    """Every task run logs its state at INFO; on a terminal only DEBUG wants that."""
+    if level != "DEBUG":
+        logging.getLogger("prefect.task_runs").setLevel(logging.WARNING)
 
 
 def finish(state) -> int:

@@ -21,7 +21,10 @@ def format_table(rows: list[dict]) -> str:
 
 def print_summary(result) -> None:
     staging = result.staging
-    print(format_table(staging.table()))
+    if staging.resources:
+        print(format_table(staging.table()))
+    else:
+        print("Nothing new to load: every file found is already in the journal.")
     print(f"\n{result.files_found} files found; outcome: {result.outcome}")
     for message in staging.rejected_files:
         print(f"REJECTED {message}")
