@@ -16,9 +16,9 @@ def run(args: argparse.Namespace) -> int:
         from lms_pipeline.demo.run import run_demo
 
         return run_demo()
-    from lms_pipeline.flows.pipeline import ALL_LOAD_PHASES, Phase, lms_pipeline
+    from lms_pipeline.flows.pipeline import LOAD_PHASES, Phase, lms_pipeline
 
-    phases = ALL_LOAD_PHASES if args.command == "load" else [Phase.MIGRATIONS]
+    phases = LOAD_PHASES if args.command == "load" else [Phase.MIGRATIONS]
     state = lms_pipeline(
         csv_paths=getattr(args, "csvpath", []),
         database=database_settings(args),

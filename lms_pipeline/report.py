@@ -32,3 +32,5 @@ def print_summary(result) -> None:
         print(f"WARNING {message}")
     for path, columns in staging.drift.items():
         print(f"SCHEMA DRIFT {path}: unknown column(s) ignored: {', '.join(columns)}")
+    for message in result.warnings:
+        print(f"WARNING {message}")

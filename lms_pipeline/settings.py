@@ -1,13 +1,16 @@
 """Connection settings for the target database, and the SQLAlchemy URL built from them.
 
 The password is held as a pydantic SecretStr: it prints as '**********', Prefect shows it obfuscated, and the
-URL that carries it is rendered with the password hidden everywhere except the one call that connects.
+URL that carries it is rendered with the password hidden everywhere except the one call that connects. For SQL
+Server the password stays in the URL's password field too (not in an odbc_connect string, which str() would
+show): SQLAlchemy's pyodbc dialect writes the ODBC connection string from the URL, bracing values as ODBC needs.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 from pydantic import BaseModel, Field, SecretStr
+from sqlalchemy.dialects.mssql.pyodbc import MSDialect_pyodbc  # SQL text only: pyodbc is imported on connect
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_PORTS = {"postgresql": 5432, "mssql": 1433}
@@ -58,43 +61,75 @@ class DatabaseSettings(BaseModel):
                 database=self.dbname,
                 query=query,
             )
+        integrated = self.use_integrated_security  # no user in the URL: SQLAlchemy adds Trusted_Connection=Yes
         return URL.create(
             "mssql+pyodbc",
-            query={"odbc_connect": self.odbc_connection_string()},
+            username=None if integrated else self.username,
+            password=None if integrated else password,
+            host=self.server,
+            port=self.effective_port,
+            database=self.dbname,
+            query=self._odbc_options(),
         )
 
+    def _odbc_options(self) -> dict[str, str]:
+        """The driver and the reference's encryption rule. Encrypt=no is explicit because ODBC Driver 18
+        encrypts by default, which the reference (ODBC Driver 17) did not."""
+        options = {"driver": self.odbc_driver, "Encrypt": "yes" if self.encrypt else "no"}
+        if self.encrypt and self.trust_certificate:
+            options["TrustServerCertificate"] = "yes"
+        return options
+
     def odbc_connection_string(self) -> str:
-        """The ODBC connection string for SQL Server; values are braced so ';' and '}' in a password are safe."""
-        parts = {
-            "DRIVER": self.odbc_driver,
-            "SERVER": f"{self.server},{self.effective_port}",
-            "DATABASE": self.dbname,
-        }
-        if self.use_integrated_security:
-            parts["Trusted_Connection"] = "yes"
-        else:
-            parts["UID"] = self.username or ""
-            parts["PWD"] = self.password.get_secret_value() if self.password else ""
-        if self.encrypt:
-            parts["Encrypt"] = "yes"
-            if self.trust_certificate:
-                parts["TrustServerCertificate"] = "yes"
-        else:
-            parts["Encrypt"] = "no"
-        return ";".join(f"{k}={_odbc_value(v)}" for k, v in parts.items())
+        """The ODBC connection string pyodbc receives for SQL Server, exactly as SQLAlchemy writes it from url()."""
+        (connection_string,), _ = MSDialect_pyodbc().create_connect_args(self.url())
+        return connection_string
 
     @classmethod
     def from_url(cls, url: str) -> "DatabaseSettings":
-        """Settings from a SQLAlchemy-style URL (postgresql://user:pw@host:port/db?host=/socket/folder)."""
+        """Settings from a SQLAlchemy-style URL: postgresql://user:pw@host:port/db?host=/socket/folder&sslmode=...
+        or mssql+pyodbc://user:pw@host:port/db?driver=...&Encrypt=yes&TrustServerCertificate=yes, where a URL
+        without a user means integrated security, as it does to SQLAlchemy."""
         parsed = make_url(url)
-        engine = Engine.MSSQL if parsed.get_backend_name() == "mssql" else Engine.POSTGRESQL
+        query = {key.lower(): value for key, value in parsed.query.items()}
+        common = {
+            "server": query.get("host") or parsed.host or "localhost",
+            "port": parsed.port,
+            "username": parsed.username,
+            "password": SecretStr(parsed.password) if parsed.password else None,
+        }
+        if parsed.get_backend_name() == "mssql":
+            return cls(
+                engine=Engine.MSSQL,
+                dbname=parsed.database or "master",
+                use_integrated_security=parsed.username is None,
+                encrypt=_is_yes(query.get("encrypt")),
+                trust_certificate=_is_yes(query.get("trustservercertificate")),
+                odbc_driver=query.get("driver", DEFAULT_ODBC_DRIVER),
+                **common,
+            )
+        return cls(engine=Engine.POSTGRESQL, dbname=parsed.database or "postgres", sslmode=query.get("sslmode"),
+                   **common)
+
+    @classmethod
+    def from_connector(cls, connector) -> "DatabaseSettings":
+        """Settings from a prefect-sqlalchemy SqlAlchemyConnector block (components or a URL)."""
+        info = connector.connection_info
+        if isinstance(info, str) or not hasattr(info, "driver"):
+            return cls.from_url(info.get_secret_value() if hasattr(info, "get_secret_value") else str(info))
+        query = dict(info.query or {})
+        engine = Engine.MSSQL if str(getattr(info.driver, "value", info.driver)).startswith("mssql") else Engine.POSTGRESQL
         return cls(
             engine=engine,
-            server=parsed.query.get("host") or parsed.host or "localhost",
-            port=parsed.port,
-            dbname=parsed.database or "postgres",
-            username=parsed.username,
-            password=SecretStr(parsed.password) if parsed.password else None,
+            server=info.host or query.get("host") or "localhost",
+            port=info.port,
+            dbname=info.database,
+            username=info.username,
+            password=info.password,
+            sslmode=query.get("sslmode"),
+            odbc_driver=query.get("driver", DEFAULT_ODBC_DRIVER),
+            encrypt=query.get("Encrypt", "no").lower() == "yes",
+            trust_certificate=query.get("TrustServerCertificate", "no").lower() == "yes",
         )
 
     def with_database(self, dbname: str) -> "DatabaseSettings":
@@ -106,8 +141,6 @@ class DatabaseSettings(BaseModel):
         return f"{self.engine.value}://{who}@{self.server}:{self.effective_port}/{self.dbname}"
 
 
-def _odbc_value(value: str) -> str:
-    if any(ch in value for ch in ";{}=") or value != value.strip():
-        return "{" + value.replace("}", "}}") + "}"
-    return value
+def _is_yes(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("yes", "true", "1")
 

@@ -44,7 +44,8 @@ def run_demo() -> int:
             district = generate_district(extracts, seed=2021, messy=True)
             print(f"Generated {len(district.files)} extract files for {', '.join(district.roots)}")
         roots = sorted(str(p) for p in extracts.iterdir() if p.is_dir())
-        state = lms_pipeline(csv_paths=roots, database=database, work_dir=str(folder / "work"), return_state=True)
+        state = lms_pipeline(csv_paths=roots, database=database, work_dir=str(folder / "work"),
+                             stale_after_hours=None, return_state=True)
         code = finish(state)
     finally:
         server.cleanup()

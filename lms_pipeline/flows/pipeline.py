@@ -1,4 +1,4 @@
-"""The parent flow `lms-pipeline`: discovery, migrations and staging under one database run lock.
+"""The parent flow `lms-pipeline`: its phases run as subflows under one database run lock.
 
 The CLI runs this same flow, so a load from a terminal and a load from the Prefect UI are the same code.
 """
@@ -14,13 +14,18 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from lms_pipeline.flows.discovery import discovery
+from lms_pipeline.flows.hooks import RunProgress, notify_warnings, report_failure, track
 from lms_pipeline.flows.migration import migrations
 from lms_pipeline.flows.staging import staging
 from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.tasks.artifacts import publish_data_quality, publish_summary, publish_warnings
+from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, volume_drift
 from lms_pipeline.tasks.database import dialect_of, make_engine, run_lock
 from lms_pipeline.tasks.manifests import load_manifest
+from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.tasks.runs import finish_run, start_run
-from lms_pipeline.tasks.summary import StagingSummary
+from lms_pipeline.tasks.staging import StagingFailed
+from lms_pipeline.tasks.summary import StagingSummary, forget_summary, live_summary
 from lms_pipeline.tasks.tables import StoreTables
 
 
@@ -30,7 +35,21 @@ class Phase(str, Enum):
     STAGING = "staging"
 
 
-ALL_LOAD_PHASES = [Phase.DISCOVERY, Phase.MIGRATIONS, Phase.STAGING]
+class NotifyOn(str, Enum):
+    NEVER = "never"
+    FAILURE = "failure"
+    WARNING = "warning"
+
+
+LOAD_PHASES = [Phase.DISCOVERY, Phase.MIGRATIONS, Phase.STAGING]
+
+
+class PhaseFailed(RuntimeError):
+    """The flow run's state message: the phase, and for staging the file, then the cause."""
+
+    def __init__(self, phase: Phase, error: BaseException):
+        cause = str(error) if isinstance(error, StagingFailed) else f"{type(error).__name__}: {error}"
+        super().__init__(f"{phase.value} failed: {cause}")
 
 
 @dataclass
@@ -39,50 +58,116 @@ class PipelineResult:
     files_found: int = 0
     staging: StagingSummary = field(default_factory=StagingSummary)
     load_run_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
-@flow(name="lms-pipeline")
+begin_run = database_task(start_run, name="start-load-run")
+end_run = database_task(finish_run, name="finish-load-run")
+
+
+@flow(name="lms-pipeline", on_failure=[report_failure], on_crashed=[report_failure])
 def lms_pipeline(
     csv_paths: list[str],
-    database: DatabaseSettings,
-    phases: list[Phase] = ALL_LOAD_PHASES,
+    database: DatabaseSettings | None = None,
+    database_block: str | None = None,
+    phases: list[Phase] = LOAD_PHASES,
+    customization_folder: str | None = None,
     allow_mass_delete: bool = False,
+    notification_block: str | None = None,
+    notify_email_to: list[str] | None = None,
+    notify_on: NotifyOn = NotifyOn.WARNING,
+    quarantine_alert_rows: int = 100,
+    stale_after_hours: float | None = 36,
+    volume_drift_percent: float | None = 50,
     lock_wait_seconds: float = 0,
     work_dir: str | None = None,
 ) -> PipelineResult:
     """Load LMS extract trees into the LMS data store.
 
     Args:
-        csv_paths: Extract roots, one per LMS (the folders holding users/, sections/, section=<id>/ ...).
-        database: The target database; the password is kept secret.
-        phases: Which phases to run.
-        allow_mass_delete: Let files soft-delete more than half of a scope of 50 or more live rows.
+        csv_paths: Extract roots, one per LMS: the folders that hold users/, sections/, section=<id>/ ...
+        database: Connection settings of the target database; the password is kept secret.
+        database_block: Instead of `database`, the name of a saved SqlAlchemyConnector block.
+        phases: The phases to run: discovery, migrations, staging.
+        customization_folder: A folder of site SQL scripts (NNNN_name.sql) applied after the built-in ones.
+        allow_mass_delete: Let files soft-delete more than half of a scope holding 50 or more live rows.
+        notification_block: A notification block as <block-type-slug>/<name>, e.g. custom-webhook/lms-alerts,
+            slack-webhook/data-team or email-server-credentials/district-smtp.
+        notify_email_to: Recipients, when the notification block is an e-mail server.
+        notify_on: When to notify: never, failure (failures and crashes), or warning (those and warnings).
+        quarantine_alert_rows: Warn when a run quarantines more rows than this.
+        stale_after_hours: Warn when a root's newest extract file is older than this; empty to disable.
+        volume_drift_percent: Warn when a resource's live rows change by more than this since the last
+            successful run; empty to disable.
         lock_wait_seconds: How long to wait for another run on the same database before giving up.
         work_dir: Where manifests are written; a temporary folder when empty.
     """
     log = get_run_logger()
-    log.info("Loading %s into %s", ", ".join(csv_paths), database.describe())
+    settings = resolve_database(database, database_block)
+    progress = track(flow_run.get_id())
+    log.info("Loading %s into %s", ", ".join(csv_paths), settings.describe())
     folder = Path(work_dir or tempfile.mkdtemp(prefix="lms-pipeline-")) / (flow_run.get_id() or "local")
-    manifest_paths = discovery(csv_paths, str(folder)) if Phase.DISCOVERY in phases else []
-    result = PipelineResult("succeeded", sum(len(load_manifest(p).files) for p in manifest_paths))
-    engine = make_engine(database)
+    manifest_paths = _phase(progress, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder))) or []
+    manifests = [load_manifest(p) for p in manifest_paths]
+    result = PipelineResult("succeeded", sum(len(m.files) for m in manifests))
+    engine = make_engine(settings)
     tables = StoreTables(dialect_of(engine))
     try:
         with run_lock(engine, lock_wait_seconds):
-            if Phase.MIGRATIONS in phases:
-                migrations(database)
+            _phase(progress, Phase.MIGRATIONS, phases, lambda: migrations(settings, False, customization_folder))
             if Phase.STAGING in phases and manifest_paths:
-                result.load_run_id = start_run(engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths)
-                try:
-                    result.staging = staging(manifest_paths, database, result.load_run_id, allow_mass_delete)
-                except BaseException as error:
-                    finish_run(engine, tables, result.load_run_id, "failed", StagingSummary(), result.files_found,
-                               f"{type(error).__name__}: {error}")
-                    raise
-                warned = result.staging.rejected_files or result.staging.held_files
-                result.outcome = "warned" if warned else "succeeded"
-                finish_run(engine, tables, result.load_run_id, result.outcome, result.staging, result.files_found,
-                           None)
+                result.load_run_id = progress.load_run_id = begin_run(
+                    engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths)
+                _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete)
+                thresholds = Thresholds(quarantine_alert_rows, stale_after_hours, volume_drift_percent)
+                result.warnings = (staging_warnings(result.staging, thresholds)
+                                   + stale_extracts(manifests, stale_after_hours)
+                                   + volume_drift(engine, tables, result.load_run_id, volume_drift_percent))
+                _publish(engine, tables, result)
     finally:
         engine.dispose()
+    for warning in result.warnings:
+        log.warning(warning)
+    if notify_on is NotifyOn.WARNING:
+        notify_warnings(notification_block, notify_email_to, result.warnings, result.staging)
     return result
+
+
+def resolve_database(database: DatabaseSettings | None, database_block: str | None) -> DatabaseSettings:
+    if database_block:
+        from prefect_sqlalchemy import SqlAlchemyConnector
+
+        return DatabaseSettings.from_connector(SqlAlchemyConnector.load(database_block))
+    if database is None:
+        raise ValueError("give the database: connection settings, or the name of a SqlAlchemyConnector block")
+    return database
+
+
+def _phase(progress: RunProgress, phase: Phase, phases: list[Phase], run):
+    """Run one phase if it was asked for; a failure names the phase."""
+    if phase not in phases:
+        return None
+    progress.phase = phase.value
+    try:
+        return run()
+    except Exception as error:
+        raise PhaseFailed(phase, error) from error
+
+
+def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete) -> None:
+    try:
+        result.staging = _phase(progress, Phase.STAGING, [Phase.STAGING],
+                                lambda: staging(manifest_paths, settings, result.load_run_id, allow_mass_delete))
+    except BaseException as error:
+        end_run(engine, tables, result.load_run_id, "failed", live_summary(result.load_run_id), result.files_found,
+                str(error))
+        raise
+    forget_summary(result.load_run_id)
+    result.outcome = "warned" if result.staging.rejected_files or result.staging.held_files else "succeeded"
+    end_run(engine, tables, result.load_run_id, result.outcome, result.staging, result.files_found, None)
+
+
+def _publish(engine, tables, result: PipelineResult) -> None:
+    publish_summary(result.staging)
+    publish_data_quality(engine, tables, result.load_run_id, result.staging)
+    publish_warnings(result.warnings)

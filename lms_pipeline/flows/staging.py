@@ -1,23 +1,30 @@
-"""Staging subflow: validate and load the pending files, batch by batch, as Prefect tasks."""
+"""Staging subflow: validate (cached on file content) and load (retried when the database fails transiently) the
+pending files, batch by batch."""
 
 from __future__ import annotations
 
+import sys
+from datetime import timedelta
+
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.tasks.artifacts import Progress
 from lms_pipeline.tasks.database import dialect_of, make_engine
 from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import MassDeletePolicy, load_batch
+from lms_pipeline.tasks.loading import MassDeletePolicy
 from lms_pipeline.tasks.manifests import load_manifest
+from lms_pipeline.tasks.prepared import CACHE_POLICY, load_prepared, store_identity, validate_batch
+from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.tasks.staging import stage_all
-from lms_pipeline.tasks.summary import StagingSummary
+from lms_pipeline.tasks.summary import StagingSummary, live_summary
 from lms_pipeline.tasks.tables import StoreTables
-from lms_pipeline.tasks.validation import prepare_batch
 
-prepare = task(prepare_batch, name="validate-batch", cache_policy=NO_CACHE)
-load = task(load_batch, name="load-batch", cache_policy=NO_CACHE)
+validate = task(validate_batch, name="validate-batch", cache_policy=CACHE_POLICY,
+                cache_expiration=timedelta(days=30), task_run_name="validate-{resource.name}")
+load = database_task(load_prepared, name="load-batch", task_run_name="load-{resource.name}")
+find_pending = database_task(pending_files, name="compare-with-journal")
 
 
 @flow(name="staging", task_runner=ThreadPoolTaskRunner(max_workers=2))
@@ -27,15 +34,21 @@ def staging(
     run_id: int | None = None,
     allow_mass_delete: bool = False,
 ) -> StagingSummary:
+    """Load what the journal lacks. The run's summary fills up batch by batch, so a failure still reports it."""
     log = get_run_logger()
     engine = make_engine(database)
     tables = StoreTables(dialect_of(engine))
-    manifests = [pending_files(engine, tables, load_manifest(p), allow_mass_delete) for p in manifest_paths]
-    for m in manifests:
-        log.info("%s: %d files to load, %d already loaded", m.root, len(m.files), m.already_loaded)
     try:
-        summary = stage_all(engine, manifests, run_id, MassDeletePolicy(allow=allow_mass_delete),
-                            submit=prepare.submit, load=load)
+        manifests = [find_pending(engine, tables, load_manifest(p), allow_mass_delete) for p in manifest_paths]
+        for m in manifests:
+            log.info("%s: %d files to load, %d already loaded", m.root, len(m.files), m.already_loaded)
+        store = store_identity(engine)
+        progress = Progress()
+        summary = stage_all(
+            engine, manifests, run_id, MassDeletePolicy(allow=allow_mass_delete),
+            submit=lambda resource, files: validate.submit(resource, files, store),
+            load=load, summary=live_summary(run_id), on_batch=_reporter(progress),
+        )
     finally:
         engine.dispose()
     for warning in summary.warnings:
@@ -43,3 +56,17 @@ def staging(
     for rejected in summary.rejected_files:
         log.error("rejected: %s", rejected)
     return summary
+
+
+def _reporter(progress: Progress):
+    terminal = sys.stderr.isatty()
+
+    def report(done: int, total: int) -> None:
+        progress(done, total)
+        if terminal:
+            filled = 30 * done // max(total, 1)
+            end = "\n" if done == total else ""
+            print(f"\rstaging [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} batches", end=end,
+                  file=sys.stderr, flush=True)
+
+    return report

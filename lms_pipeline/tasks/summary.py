@@ -45,3 +45,15 @@ class StagingSummary:
     def table(self) -> list[dict]:
         """One row per resource, for the terminal and for a Prefect table artifact."""
         return [{"resource": name, **vars(totals)} for name, totals in self.resources.items()]
+
+
+_LIVE: dict[int | None, StagingSummary] = {}
+
+
+def live_summary(run_id: int | None) -> StagingSummary:
+    """The summary of a run in progress, shared in-process between the staging subflow and its parent."""
+    return _LIVE.setdefault(run_id, StagingSummary())
+
+
+def forget_summary(run_id: int | None) -> StagingSummary:
+    return _LIVE.pop(run_id, StagingSummary())

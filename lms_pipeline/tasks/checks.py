@@ -1,0 +1,78 @@
+"""Warnings a person must see after a run: held deletions, rejected files, many quarantined rows, stale extracts
+and volume drift since the last successful run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from lms_pipeline.tasks.discovery import Manifest
+from lms_pipeline.tasks.summary import StagingSummary
+from lms_pipeline.tasks.tables import StoreTables
+
+STAMP = "%Y-%m-%d-%H-%M-%S"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    quarantined_rows: int = 100  # warn when a run quarantines more rows than this
+    stale_after_hours: float | None = 36  # warn when a root's newest file is older than this
+    volume_drift_percent: float | None = 50  # warn when a resource's live rows change by more than this
+
+
+def staging_warnings(summary: StagingSummary, thresholds: Thresholds) -> list[str]:
+    warnings = []
+    if summary.held_files:
+        warnings.append(f"{len(summary.held_files)} file(s) hold mass deletions "
+                        f"(re-run with --allow-mass-delete to apply): {', '.join(summary.held_files[:5])}")
+    if summary.rejected_files:
+        warnings.append(f"{len(summary.rejected_files)} file(s) rejected: {'; '.join(summary.rejected_files[:5])}")
+    quarantined = summary.total("quarantined")
+    if quarantined > thresholds.quarantined_rows:
+        warnings.append(f"{quarantined} rows quarantined (threshold {thresholds.quarantined_rows}); "
+                        "see lms.quarantine and the data-quality report")
+    return warnings
+
+
+def stale_extracts(manifests: list[Manifest], hours: float | None, now: datetime | None = None) -> list[str]:
+    """Roots whose newest extract file is older than `hours`: the extractor may have stopped."""
+    if hours is None:
+        return []
+    now = now or datetime.now()
+    warnings = []
+    for manifest in manifests:
+        stamps = [datetime.strptime(f.timestamp, STAMP) for f in manifest.files]
+        if not stamps:
+            warnings.append(f"{manifest.root}: no extract files at all")
+        elif now - max(stamps) > timedelta(hours=hours):
+            warnings.append(f"{manifest.root}: newest extract is from {max(stamps):%Y-%m-%d %H:%M}, "
+                            f"older than {hours:g} hours")
+    return warnings
+
+
+def volume_drift(engine: Engine, tables: StoreTables, run_id: int, percent: float | None) -> list[str]:
+    """Resources whose live rows changed by more than `percent` since the last successful run."""
+    if percent is None:
+        return []
+    lr, lrr = tables.load_run, tables.load_run_resource
+    previous = (
+        select(func.max(lr.c.LoadRunId))
+        .where(lr.c.LoadRunId < run_id, lr.c.Outcome.in_(("succeeded", "warned")))
+        .scalar_subquery()
+    )
+    before = select(lrr.c.ResourceName, lrr.c.LiveRows).where(lrr.c.LoadRunId == previous)
+    now = select(lrr.c.ResourceName, lrr.c.LiveRows).where(lrr.c.LoadRunId == run_id)
+    with engine.connect() as conn:
+        old = dict(conn.execute(before).all())
+        new = dict(conn.execute(now).all())
+    warnings = []
+    for resource, count in new.items():
+        was = old.get(resource)
+        if was and count is not None and abs(count - was) * 100 > percent * was:
+            warnings.append(f"{resource}: live rows went from {was} to {count} "
+                            f"({(count - was) * 100 / was:+.0f}%, threshold {percent:g}%)")
+    return warnings
+
+

@@ -1,0 +1,37 @@
+"""Retries for transient database failures: exponential backoff with jitter, never for bad data.
+
+LMS_DB_RETRIES (default 4) and LMS_DB_RETRY_DELAY_SECONDS (default 2: waits of 2, 4, 8, 16 s, each with up to
+50 % jitter) set them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prefect import task
+from prefect.tasks import exponential_backoff
+
+from lms_pipeline.tasks.database import is_transient
+
+
+def retry_settings() -> tuple[int, float]:
+    return int(os.environ.get("LMS_DB_RETRIES", "4")), float(os.environ.get("LMS_DB_RETRY_DELAY_SECONDS", "2"))
+
+
+def _transient(task_, task_run, state) -> bool:
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, BaseException) and is_transient(error)
+
+
+def database_task(fn, name: str, **options):
+    """A Prefect task around a database step, retried only when the failure is transient."""
+    retries, delay = retry_settings()
+    return task(
+        fn,
+        name=name,
+        retries=retries,
+        retry_delay_seconds=exponential_backoff(backoff_factor=delay) if retries else 0,
+        retry_jitter_factor=0.5,
+        retry_condition_fn=_transient,
+        **options,
+    )
