@@ -65,6 +65,9 @@ def _database_flags(parser: argparse.ArgumentParser, engine_letters: tuple[str, 
     _switch(parser, "-n", "--encrypt", env="ENCRYPT_SQL_CONNECTION", help="SQL Server: encrypt the connection")
     _switch(parser, "-t", "--trust-certificate", env="TRUST_SERVER_CERTIFICATE",
             help="SQL Server: trust the server certificate")
+    _flag(parser, "--odbc-driver", env="ODBC_DRIVER",
+          help="SQL Server: the ODBC driver, e.g. 'ODBC Driver 17 for SQL Server' or FreeTDS "
+               "(default: ODBC Driver 18 for SQL Server)")
     _flag(parser, "--sslmode", env="DB_SSLMODE", help="PostgreSQL sslmode: disable, require, verify-full, ...")
     _flag(parser, "--lock-wait", env="LOCK_WAIT_SECONDS", type=float, default=0.0,
           help="seconds to wait for another run on the same database (default 0: stop at once)")
@@ -106,19 +109,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _check_database_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.engine == "mssql":
-        parser.error("the mssql engine is not yet supported by lms-pipeline; use --engine postgresql")
     if not args.useintegratedsecurity and (args.username is None or args.password is None):
         parser.error("--username and --password are required unless --useintegratedsecurity is given")
 
 
 def database_settings(args: argparse.Namespace):
-    from lms_pipeline.settings import DatabaseSettings
+    from lms_pipeline.settings import DEFAULT_ODBC_DRIVER, DatabaseSettings
 
     return DatabaseSettings(
         engine=args.engine, server=args.server, port=args.port or None, dbname=args.dbname,
         username=args.username, password=args.password, use_integrated_security=args.useintegratedsecurity,
         encrypt=args.encrypt, trust_certificate=args.trust_certificate, sslmode=args.sslmode,
+        odbc_driver=args.odbc_driver or DEFAULT_ODBC_DRIVER,
     )
 
 

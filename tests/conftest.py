@@ -191,3 +191,76 @@ def ods_engine(ods_db):
     eng = make_engine(ods_db)
     yield eng
     eng.dispose()
+
+
+class DataSnapshot:
+    """The rows of every table of some schemas, and their sequences, kept in a schema of the same database so that
+    a test can put them back in milliseconds: cloning a database per test costs its whole size in writes."""
+
+    STORE = "test_snapshot"
+
+    def __init__(self, engine, schemas: list[str]):
+        with engine.begin() as conn:
+            tables = _tables_parents_first(conn, schemas)
+            conn.execute(text(f"CREATE SCHEMA {self.STORE}"))
+            copies = []
+            for table in tables:
+                if conn.execute(text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar():
+                    copy = f"{self.STORE}.{table.replace('.', '__')}"
+                    conn.execute(text(f"CREATE TABLE {copy} AS TABLE {table}"))
+                    copies.append((table, copy))
+            sequences = conn.execute(
+                text("SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
+                     "WHERE schemaname = ANY(:schemas)"),
+                {"schemas": schemas},
+            ).all()
+        # Identifiers from the catalog, never data: children emptied first, parents refilled first.
+        self.restore_sql = ";\n".join(
+            [f"DELETE FROM {table}" for table in reversed(tables)]
+            + [f"INSERT INTO {table} OVERRIDING SYSTEM VALUE SELECT * FROM {copy}" for table, copy in copies]
+            + [f"SELECT setval('{name}', {last})" if last is not None else f"ALTER SEQUENCE {name} RESTART"
+               for name, last in sequences]
+        )
+
+    def restore(self, engine) -> None:
+        with engine.begin() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()
+            cursor.execute(self.restore_sql)
+            cursor.close()
+
+
+def _tables_parents_first(conn, schemas: list[str]) -> list[str]:
+    from graphlib import TopologicalSorter
+
+    tables = conn.execute(
+        text("SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables "
+             "WHERE table_schema = ANY(:schemas) AND table_type = 'BASE TABLE' ORDER BY 1"),
+        {"schemas": schemas},
+    ).scalars().all()
+    references = conn.execute(
+        text("SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+             "WHERE contype = 'f' AND conrelid <> confrelid"),
+    ).all()
+    graph = {table: set() for table in tables}
+    for child, parent in references:
+        if child in graph and parent in graph:
+            graph[child].add(parent)
+    return list(TopologicalSorter(graph).static_order())
+
+
+@pytest.fixture(scope="session")
+def _shared_ods(databases, ods_template):
+    from lms_pipeline.tasks.database import make_engine
+
+    engine = make_engine(databases.create(template=ods_template))
+    yield engine, DataSnapshot(engine, ["lms", "edfi", "lmsx"])
+    engine.dispose()
+
+
+@pytest.fixture
+def shared_ods_engine(_shared_ods):
+    """An ODS database (see ods_template) shared by the session, its lms, edfi and lmsx rows put back as they were
+    before each test. A test that changes schema objects (procedures, views, tables) takes ods_engine instead."""
+    engine, snapshot = _shared_ods
+    snapshot.restore(engine)
+    return engine

@@ -19,6 +19,8 @@ SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
 # The key of the run lock: one lms-pipeline run at a time per database.
 LOCK_NAME = "lms-pipeline"
 PG_LOCK_KEY = 0x4C4D53_5049_50  # "LMSPIP": a fixed bigint for pg_advisory_lock
+# pyodbc binds a whole executemany call at once, each row as wide as its declared columns: chunks bound memory.
+MSSQL_BULK_ROWS = 5000
 
 
 class RunLockTimeout(RuntimeError):
@@ -107,10 +109,11 @@ class SqlServer(Dialect):
         return [b for b in re.split(r"^\s*GO\s*;?\s*$", sql, flags=re.IGNORECASE | re.MULTILINE) if b.strip()]
 
     def try_lock(self, conn: Connection) -> bool:
+        # NOCOUNT: a row count the procedure reports would otherwise come back ahead of the SELECT's result.
         result = conn.execute(
             text(
-                "DECLARE @r INT; EXEC @r = sp_getapplock @Resource = :name, @LockMode = 'Exclusive', "
-                "@LockOwner = 'Session', @LockTimeout = 0; SELECT @r"
+                "SET NOCOUNT ON; DECLARE @r INT; EXEC @r = sp_getapplock @Resource = :name, "
+                "@LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0; SELECT @r"
             ),
             {"name": LOCK_NAME},
         ).scalar()
@@ -128,16 +131,23 @@ class SqlServer(Dialect):
         )
 
     def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
-        """Array-bound inserts (pyodbc fast_executemany): one round trip per few thousand rows."""
-        rows = list(frame.astype("object").where(frame.notna(), None).itertuples(index=False, name=None))
+        """Array-bound inserts (pyodbc fast_executemany) inside the caller's transaction: one round trip per
+        chunk of rows, never one per row."""
+        column_list = ", ".join(f"[{c}]" for c in columns)
+        placeholders = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO lms.[{table}] ({column_list}) VALUES ({placeholders})"
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.fast_executemany = True
-            placeholders = ", ".join("?" for _ in columns)
-            column_list = ", ".join(f"[{c}]" for c in columns)
-            cursor.executemany(f"INSERT INTO lms.[{table}] ({column_list}) VALUES ({placeholders})", rows)
+            for start in range(0, len(frame), MSSQL_BULK_ROWS):
+                cursor.executemany(sql, _bindable_rows(frame.iloc[start:start + MSSQL_BULK_ROWS]))
         finally:
             cursor.close()
+
+
+def _bindable_rows(frame: pd.DataFrame) -> list[tuple]:
+    """Plain Python values, as pyodbc binds them: None for every kind of missing value (NaN, NaT, pd.NA)."""
+    return list(frame.astype("object").where(frame.notna(), None).itertuples(index=False, name=None))
 
 
 DIALECTS = {"postgresql": PostgreSQL("postgresql"), "mssql": SqlServer("mssql")}

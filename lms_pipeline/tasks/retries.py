@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from lms_pipeline.tasks.database import is_transient
@@ -26,6 +27,7 @@ def _transient(task_, task_run, state) -> bool:
 def database_task(fn, name: str, **options):
     """A Prefect task around a database step, retried only when the failure is transient."""
     retries, delay = retry_settings()
+    options.setdefault("cache_policy", NO_CACHE)  # a database step has effects; it is never skipped as cached
     return task(
         fn,
         name=name,
