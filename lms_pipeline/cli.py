@@ -74,6 +74,15 @@ def _database_flags(parser: argparse.ArgumentParser, engine_letters: tuple[str, 
     _flag(parser, "-l", "--log-level", env="LOG_LEVEL", default="INFO", choices=LOG_LEVELS, help="log level")
 
 
+def _notification_flags(parser: argparse.ArgumentParser) -> None:
+    _flag(parser, "--notification-block", env="NOTIFICATION_BLOCK",
+          help="Prefect notification block for failures and warnings, as <block-type-slug>/<name>")
+    _flag(parser, "--notify-email-to", env="NOTIFY_EMAIL_TO", nargs="+",
+          help="recipients, when the notification block is an e-mail server")
+    _flag(parser, "--stale-after-hours", env="STALE_AFTER_HOURS", type=float, default=36.0,
+          help="warn when a root's newest extract file is older than this (default 36)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lms-pipeline",
@@ -88,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     _database_flags(load, ("-e",))
     _switch(load, "--allow-mass-delete", env="ALLOW_MASS_DELETE",
             help="let a file soft-delete more than half of a scope of 50 or more live rows")
+    _notification_flags(load)
+
+    validate = commands.add_parser("validate", help="validate extract trees without loading them",
+                                   description="Discover and validate extract trees; report what would be "
+                                               "quarantined or rejected. Nothing is loaded; a load that follows "
+                                               "reuses the cached validation.")
+    _flag(validate, "-c", "--csvpath", env="CSV_PATH", required=True, nargs="+", help="extract root(s), one per LMS")
+    _database_flags(validate, ("-e",))
 
     migrate = commands.add_parser("migrate", help="apply the data store's schema only",
                                   description="Apply the migration scripts the database lacks.")
@@ -103,7 +120,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     load_dotenv(os.path.join(os.getcwd(), ".env"))
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("load", "migrate"):
+    if args.command in ("load", "migrate", "validate"):
         _check_database_args(parser, args)
     return args
 

@@ -18,12 +18,19 @@ def run(args: argparse.Namespace) -> int:
         return run_demo()
     from lms_pipeline.flows.pipeline import LOAD_PHASES, Phase, lms_pipeline
 
-    phases = LOAD_PHASES if args.command == "load" else [Phase.MIGRATIONS]
+    phases = {
+        "load": LOAD_PHASES,
+        "validate": [Phase.DISCOVERY, Phase.MIGRATIONS, Phase.VALIDATION],
+        "migrate": [Phase.MIGRATIONS],
+    }[args.command]
     state = lms_pipeline(
         csv_paths=getattr(args, "csvpath", []),
         database=database_settings(args),
         phases=phases,
         allow_mass_delete=getattr(args, "allow_mass_delete", False),
+        notification_block=getattr(args, "notification_block", None),
+        notify_email_to=getattr(args, "notify_email_to", None),
+        stale_after_hours=getattr(args, "stale_after_hours", 36.0),
         lock_wait_seconds=args.lock_wait,
         return_state=True,
     )

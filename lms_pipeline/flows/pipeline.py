@@ -32,6 +32,7 @@ from lms_pipeline.tasks.tables import StoreTables
 class Phase(str, Enum):
     DISCOVERY = "discovery"
     MIGRATIONS = "migrations"
+    VALIDATION = "validation"  # validate without loading; the load that follows reuses the cached work
     STAGING = "staging"
 
 
@@ -88,7 +89,8 @@ def lms_pipeline(
         csv_paths: Extract roots, one per LMS: the folders that hold users/, sections/, section=<id>/ ...
         database: Connection settings of the target database; the password is kept secret.
         database_block: Instead of `database`, the name of a saved SqlAlchemyConnector block.
-        phases: The phases to run: discovery, migrations, staging.
+        phases: The phases to run: discovery, migrations, staging; or validation instead of staging, to check
+            the extracts without loading them.
         customization_folder: A folder of site SQL scripts (NNNN_name.sql) applied after the built-in ones.
         allow_mass_delete: Let files soft-delete more than half of a scope holding 50 or more live rows.
         notification_block: A notification block as <block-type-slug>/<name>, e.g. custom-webhook/lms-alerts,
@@ -115,6 +117,11 @@ def lms_pipeline(
     try:
         with run_lock(engine, lock_wait_seconds):
             _phase(progress, Phase.MIGRATIONS, phases, lambda: migrations(settings, False, customization_folder))
+            if Phase.VALIDATION in phases and manifest_paths:
+                result.staging = _phase(progress, Phase.VALIDATION, phases, lambda: staging(
+                    manifest_paths, settings, None, allow_mass_delete, validate_only=True))
+                forget_summary(None)
+                publish_summary(result.staging)
             if Phase.STAGING in phases and manifest_paths:
                 result.load_run_id = progress.load_run_id = begin_run(
                     engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths)

@@ -15,7 +15,7 @@ from lms_pipeline.tasks.database import dialect_of, make_engine
 from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.loading import MassDeletePolicy
 from lms_pipeline.tasks.manifests import load_manifest
-from lms_pipeline.tasks.prepared import CACHE_POLICY, load_prepared, store_identity, validate_batch
+from lms_pipeline.tasks.prepared import CACHE_POLICY, load_prepared, store_identity, validate_batch, validation_only
 from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.tasks.staging import stage_all
 from lms_pipeline.tasks.summary import StagingSummary, live_summary
@@ -33,8 +33,13 @@ def staging(
     database: DatabaseSettings,
     run_id: int | None = None,
     allow_mass_delete: bool = False,
+    validate_only: bool = False,
 ) -> StagingSummary:
-    """Load what the journal lacks. The run's summary fills up batch by batch, so a failure still reports it."""
+    """Load what the journal lacks. The run's summary fills up batch by batch, so a failure still reports it.
+
+    With validate_only, batches are validated (and cached) but not loaded: a check of tonight's extracts whose
+    work the load that follows reuses.
+    """
     log = get_run_logger()
     engine = make_engine(database)
     tables = StoreTables(dialect_of(engine))
@@ -47,7 +52,8 @@ def staging(
         summary = stage_all(
             engine, manifests, run_id, MassDeletePolicy(allow=allow_mass_delete),
             submit=lambda resource, files: validate.submit(resource, files, store),
-            load=load, summary=live_summary(run_id), on_batch=_reporter(progress),
+            load=validation_only if validate_only else load, summary=live_summary(run_id),
+            on_batch=_reporter(progress),
         )
     finally:
         engine.dispose()

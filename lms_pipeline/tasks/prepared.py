@@ -35,6 +35,7 @@ class PreparedRef:
     path: str
     rows: int
     rejections: int
+    rejected_files: tuple[str, ...] = ()
 
 
 def batch_key(resource: Resource, files: list[ManifestFile], store_id: str) -> str:
@@ -65,7 +66,8 @@ def validate_batch(resource: Resource, files: list[ManifestFile], store_id: str)
     batch = prepare_batch(resource, files)
     path = prepared_folder() / f"{batch_key(resource, files, store_id)}.pkl"
     path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-    return PreparedRef(str(path), len(batch.staged), len(batch.rejections))
+    rejected = tuple(f.rejected for f in batch.files if f.rejected)
+    return PreparedRef(str(path), len(batch.staged), len(batch.rejections), rejected)
 
 
 def open_prepared(ref: PreparedRef, resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
@@ -88,3 +90,10 @@ def load_prepared(engine: Engine, resource: Resource, files: list[ManifestFile],
     if isinstance(prepared, PreparedRef):
         Path(prepared.path).unlink(missing_ok=True)
     return result
+
+
+def validation_only(engine: Engine, resource: Resource, files: list[ManifestFile], prepared: PreparedRef,
+                    run_id: int | None, policy: MassDeletePolicy) -> BatchResult:
+    """In place of a load: what validating the batch found. Its rows stay on disk, for the load that follows."""
+    return BatchResult(resource.name, files=len(files), quarantined=prepared.rejections,
+                       rejected_files=list(prepared.rejected_files))

@@ -1,0 +1,139 @@
+"""The parent flow against a real Prefect API: artifacts, cached validation, notifications, failure messages."""
+
+import asyncio
+import shutil
+
+import pytest
+from prefect.artifacts import Artifact
+from prefect.blocks.notifications import CustomWebhookNotificationBlock
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId, TaskRunFilter
+from prefect_email import EmailServerCredentials
+
+from extracts import user, write
+from lms_pipeline.flows.pipeline import LOAD_PHASES, Phase, lms_pipeline
+from sinks import SmtpSink, WebhookSink
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture
+def webhook(prefect_api):
+    sink = WebhookSink()
+    CustomWebhookNotificationBlock(
+        name="lms-test", url=sink.url, method="POST", json_data={"subject": "{{subject}}", "body": "{{body}}"},
+    ).save("lms-test-alerts", overwrite=True)
+    yield sink
+    sink.close()
+
+
+def run(root, db, **params):
+    params.setdefault("stale_after_hours", None)
+    return lms_pipeline(csv_paths=[str(root)], database=db, return_state=True, **params)
+
+
+async def _task_states(flow_run_id):
+    async with get_client() as client:
+        children = await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])))
+        runs = [flow_run_id] + [c.id for c in children]
+        tasks = await client.read_task_runs(task_run_filter=TaskRunFilter())
+        return [(t.name, t.state.name) for t in tasks if t.flow_run_id in runs]
+
+
+def test_a_load_publishes_summary_data_quality_and_progress(db, fixture_tree, query):
+    root = fixture_tree("starter-kit-sample")
+    bad = root / "users" / "2021-07-02-00-00-00.csv"
+    shutil.copy(root / "users" / "2021-07-01-00-00-00.csv", bad)
+    bad.write_text(bad.read_text(encoding="utf-8-sig").replace("2020-08-20", "2020-13-45", 1), encoding="utf-8")
+    state = run(root, db)
+    assert state.is_completed()
+    result = state.result()
+    assert result.staging.resources["submissions"].inserted == 901
+    summary = Artifact.get("lms-load-summary")
+    assert '"resource": "submissions"' in summary.data and '"inserted": 901' in summary.data
+    quality = Artifact.get("lms-data-quality").data
+    assert "| users | datetime |" in quality and "users/2021-07-02-00-00-00.csv:2" in quality
+    assert Artifact.get("lms-staging-progress").data == 100.0
+    assert query("SELECT outcome, filesloaded FROM lms.loadrun") == [("succeeded", 35)]
+
+
+def test_validation_then_load_reuses_the_cached_validation(db, fixture_tree, query):
+    root = fixture_tree("starter-kit-sample")
+    checked = run(root, db, phases=[Phase.DISCOVERY, Phase.MIGRATIONS, Phase.VALIDATION])
+    assert checked.is_completed() and query("SELECT count(*) FROM lms.lmsuser") == [(0,)]
+    assert checked.result().staging.resources["submissions"].files == 24
+    loaded = run(root, db)
+    assert loaded.is_completed()
+    states = asyncio.run(_task_states(loaded.state_details.flow_run_id))
+    validations = [s for name, s in states if name.startswith("validate-")]
+    assert validations and set(validations) == {"Cached"}
+    assert query("SELECT count(*) FROM lms.assignmentsubmission") == [(901,)]
+
+
+def test_a_failure_names_the_phase_and_the_cause_and_notifies(db, tmp_path, webhook):
+    state = run(tmp_path / "no-such-folder", db, notification_block="custom-webhook/lms-test-alerts")
+    assert state.is_failed()
+    assert "discovery failed: FileNotFoundError: extract folder not found" in state.message
+    [message] = webhook.messages
+    assert "Failed" in message["subject"]
+    assert "Phase: discovery" in message["body"] and "extract folder not found" in message["body"]
+    assert "/runs/flow-run/" in message["body"] or "flow run" in message["body"]
+
+
+def test_a_staging_failure_names_the_file_and_reports_counts_so_far(db, tmp_path, webhook, engine):
+    write(tmp_path, "users", [user("U1")])
+    write(tmp_path, "sections", [{"SourceSystemIdentifier": "S1", "SourceSystem": "BestLMS", "Title": "T"}])
+    with engine.begin() as conn:  # a broken store: the sections table is gone
+        conn.exec_driver_sql("ALTER TABLE lms.lmssection RENAME TO lmssection_gone")
+    state = run(tmp_path, db, phases=[Phase.DISCOVERY, Phase.STAGING],
+                notification_block="custom-webhook/lms-test-alerts")
+    assert state.is_failed()
+    assert "staging failed: staging sections: sections/2021-09-01-06-00-00.csv" in state.message
+    body = webhook.messages[0]["body"]
+    assert "Phase: staging" in body and "users" in body  # users loaded before sections failed
+
+
+def test_warnings_notify_at_the_end_of_a_run(db, tmp_path, webhook):
+    many = [user(f"U{i:03}") for i in range(60)]
+    write(tmp_path, "users", many, "2021-09-01-06-00-00")
+    write(tmp_path, "users", many[:5], "2021-09-02-06-00-00")
+    state = run(tmp_path, db, notification_block="custom-webhook/lms-test-alerts", stale_after_hours=24)
+    assert state.is_completed() and state.result().outcome == "warned"
+    [message] = webhook.messages
+    assert "hold mass deletions" in message["body"] and "older than 24 hours" in message["body"]
+
+
+def test_volume_drift_since_the_last_successful_run_is_a_warning(db, tmp_path):
+    write(tmp_path, "users", [user(f"U{i}") for i in range(10)], "2021-09-01-06-00-00")
+    assert run(tmp_path, db).is_completed()
+    write(tmp_path, "users", [user(f"U{i}") for i in range(30)], "2021-09-02-06-00-00")
+    result = run(tmp_path, db, volume_drift_percent=50).result()
+    assert any("users: live rows went from 10 to 30 (+200%" in w for w in result.warnings)
+
+
+def test_email_notifications_go_through_prefect_email(db, tmp_path, prefect_api):
+    sink = SmtpSink()
+    EmailServerCredentials(smtp_server="127.0.0.1", smtp_port=sink.port, smtp_type="INSECURE").save(
+        "lms-test-smtp", overwrite=True)
+    try:
+        state = run(tmp_path / "missing", db, notification_block="email-server-credentials/lms-test-smtp",
+                    notify_email_to=["data-team@example.org"])
+        assert state.is_failed()
+        [message] = sink.messages
+        assert "To: data-team@example.org" in message and "Phase: discovery" in message
+    finally:
+        sink.close()
+
+
+def test_the_database_can_come_from_a_sqlalchemy_connector_block(db, fixture_tree, prefect_api, query):
+    from prefect_sqlalchemy import ConnectionComponents, SqlAlchemyConnector, SyncDriver
+
+    SqlAlchemyConnector(connection_info=ConnectionComponents(
+        driver=SyncDriver.POSTGRESQL_PSYCOPG2, host=db.server, port=db.effective_port, database=db.dbname,
+        username=db.username or "postgres", password=db.password.get_secret_value() if db.password else None,
+    )).save("lms-test-store", overwrite=True)
+    state = lms_pipeline(csv_paths=[str(fixture_tree("starter-kit-sample"))], database_block="lms-test-store",
+                         phases=LOAD_PHASES, stale_after_hours=None, return_state=True)
+    assert state.is_completed()
+    assert query("SELECT count(*) FROM lms.lmsuser") == [(49,)]
