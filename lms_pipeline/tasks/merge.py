@@ -165,9 +165,11 @@ class ResourceStatements:
         return ~exists().where(same_key(self.tables.load_keys, live))
 
     def scope_sizes(self) -> Select:
-        """Per file: the live rows in its scope and how many of them the file would soft-delete."""
-        scope = self.tables.load_scope
-        live = self.live
+        """Per file: the live rows in its scope and how many of them the file would soft-delete.
+
+        Missing rows are counted through an outer join, not EXISTS inside SUM: SQL Server refuses subqueries
+        in aggregates."""
+        scope, live, keys = self.tables.load_scope, self.live, self.tables.load_keys
         if self.resource.scope is Scope.SOURCE_SYSTEM:
             joined = scope.join(live, live.c.SourceSystem == scope.c.SourceSystem)
         else:
@@ -176,9 +178,10 @@ class ResourceStatements:
             joined = scope.join(parent, and_(parent.c.SourceSystemIdentifier == scope.c[scope_column],
                                              parent.c.SourceSystem == scope.c.SourceSystem))
             joined = joined.join(live, and_(live.c[key] == parent.c[key], live.c.SourceSystem == scope.c.SourceSystem))
-        missing = case((self._missing_from_batch(live), 1), else_=0)
+        joined = joined.outerjoin(keys, same_key(keys, live))
+        listed = func.count(keys.c.SourceSystemIdentifier)
         return (
-            select(scope.c.BatchFileId, func.count().label("live"), func.sum(missing).label("missing"))
+            select(scope.c.BatchFileId, func.count().label("live"), (func.count() - listed).label("missing"))
             .select_from(joined)
             .where(live.c.DeletedAt.is_(None))
             .group_by(scope.c.BatchFileId)
