@@ -9,6 +9,7 @@ show): SQLAlchemy's pyodbc dialect writes the ODBC connection string from the UR
 from __future__ import annotations
 
 from enum import Enum
+
 from pydantic import BaseModel, Field, SecretStr
 from sqlalchemy.dialects.mssql.pyodbc import MSDialect_pyodbc  # SQL text only: pyodbc is imported on connect
 from sqlalchemy.engine import URL, make_url
@@ -113,24 +114,11 @@ class DatabaseSettings(BaseModel):
 
     @classmethod
     def from_connector(cls, connector) -> "DatabaseSettings":
-        """Settings from a prefect-sqlalchemy SqlAlchemyConnector block (components or a URL)."""
+        """Settings from a prefect-sqlalchemy SqlAlchemyConnector block, whether it holds components or a URL."""
         info = connector.connection_info
-        if isinstance(info, str) or not hasattr(info, "driver"):
-            return cls.from_url(info.get_secret_value() if hasattr(info, "get_secret_value") else str(info))
-        query = dict(info.query or {})
-        engine = Engine.MSSQL if str(getattr(info.driver, "value", info.driver)).startswith("mssql") else Engine.POSTGRESQL
-        return cls(
-            engine=engine,
-            server=info.host or query.get("host") or "localhost",
-            port=info.port,
-            dbname=info.database,
-            username=info.username,
-            password=info.password,
-            sslmode=query.get("sslmode"),
-            odbc_driver=query.get("driver", DEFAULT_ODBC_DRIVER),
-            encrypt=query.get("Encrypt", "no").lower() == "yes",
-            trust_certificate=query.get("TrustServerCertificate", "no").lower() == "yes",
-        )
+        if hasattr(info, "create_url"):
+            return cls.from_url(info.create_url().render_as_string(hide_password=False))
+        return cls.from_url(info.get_secret_value() if hasattr(info, "get_secret_value") else str(info))
 
     def with_database(self, dbname: str) -> "DatabaseSettings":
         return self.model_copy(update={"dbname": dbname})

@@ -16,6 +16,15 @@ from lms_pipeline.tasks.dialects import Dialect, dialect_for
 TRANSIENT_SQLSTATES = {"08000", "08001", "08003", "08004", "08006", "40001", "40P01", "57P01", "57P02", "57P03"}
 
 
+# SQL Server takes at most 2,100 parameters in one statement: lists bound into IN (...) go in parts.
+IN_LIST_LIMIT = 1000
+
+
+def chunked(items: list, size: int = IN_LIST_LIMIT):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def make_engine(settings: DatabaseSettings, **kwargs) -> Engine:
     if settings.engine.value == "mssql":
         return create_engine(settings.url(), fast_executemany=True, pool_pre_ping=True, **kwargs)

@@ -50,6 +50,9 @@ class Dialect:
     def ensure_journal_columns(self, conn: Connection) -> None:
         raise NotImplementedError
 
+    def run_script_batch(self, cursor, batch: str) -> None:
+        cursor.execute(batch)
+
     def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
         raise NotImplementedError
 
@@ -107,6 +110,11 @@ class SqlServer(Dialect):
 
     def script_batches(self, sql: str) -> list[str]:
         return [b for b in re.split(r"^\s*GO\s*;?\s*$", sql, flags=re.IGNORECASE | re.MULTILINE) if b.strip()]
+
+    def run_script_batch(self, cursor, batch: str) -> None:
+        cursor.execute(batch)
+        while cursor.nextset():  # pyodbc raises a statement's error only when its result set is reached
+            pass
 
     def try_lock(self, conn: Connection) -> bool:
         # NOCOUNT: a row count the procedure reports would otherwise come back ahead of the SELECT's result.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 
+from lms_pipeline.tasks.database import chunked
 from lms_pipeline.tasks.discovery import Manifest, ManifestFile
 from lms_pipeline.tasks.tables import StoreTables
 
@@ -64,8 +65,16 @@ def drop_journaled(manifest: Manifest, state: JournalState, retry_held: bool) ->
 def write_journal(conn: Connection, tables: StoreTables, entries: list[JournalEntry], run_id: int | None) -> None:
     """Record the batch's files; a file loaded again (new content at the same path) replaces its row."""
     pf = tables.processed_files
-    paths = [e.file.path for e in entries]
-    conn.execute(delete(pf).where(pf.c.FullPath.in_(bindparam("paths", expanding=True))), {"paths": paths})
+    for paths in chunked([e.file.path for e in entries]):
+        conn.execute(delete(pf).where(pf.c.FullPath.in_(bindparam("paths", expanding=True))), {"paths": paths})
+    # A newer file of the same scope decides its deletions now: older held files are superseded. This runs
+    # before the batch's own rows are written, so they are never among those superseded.
+    for scopes in chunked(sorted({e.file.scope_key[:600] for e in entries if e.outcome == "loaded"})):
+        conn.execute(
+            update(pf).where(pf.c.Outcome == "held", pf.c.ScopeKey.in_(bindparam("scopes", expanding=True)))
+            .values(Outcome="superseded"),
+            {"scopes": scopes},
+        )
     conn.execute(pf.insert(), [
         {
             "FullPath": e.file.path, "ResourceName": e.file.resource, "NumberOfRows": e.rows_read,
@@ -75,16 +84,6 @@ def write_journal(conn: Connection, tables: StoreTables, entries: list[JournalEn
         }
         for e in entries
     ])
-    # A newer file of the same scope decides its deletions now: older held files are superseded.
-    loaded_scopes = [e.file.scope_key[:600] for e in entries if e.outcome == "loaded"]
-    if loaded_scopes:
-        conn.execute(
-            update(pf)
-            .where(pf.c.Outcome == "held", pf.c.ScopeKey.in_(bindparam("scopes", expanding=True)),
-                   pf.c.FullPath.not_in(bindparam("paths", expanding=True)))
-            .values(Outcome="superseded"),
-            {"scopes": loaded_scopes, "paths": paths},
-        )
 
 
 def pending_files(engine: Engine, tables: StoreTables, manifest: Manifest, retry_held: bool) -> Manifest:

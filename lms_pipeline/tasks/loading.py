@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, select
 
 from lms_pipeline.resources import ASSIGNMENTS, Resource, Scope
-from lms_pipeline.tasks.database import dialect_of
+from lms_pipeline.tasks.database import chunked, dialect_of
 from lms_pipeline.tasks.journal import JournalEntry, write_journal
 from lms_pipeline.tasks.merge import ResourceStatements, SubmissionTypeStatements
 from lms_pipeline.tasks.tables import StoreTables
@@ -72,6 +72,8 @@ class _BatchLoader:
         self.held: dict[int, int] = {}  # batch file id -> deletions held
         self.orphans: Counter[int] = Counter()  # batch file id -> rows without a known parent
         self.result = BatchResult(self.resource.name, files=len(batch.files))
+        # By name: a batch that went through the cache is an unpickled copy, not the catalog's object.
+        self.with_types = self.resource.name == ASSIGNMENTS.name
 
     def run(self, conn: Connection) -> None:
         self._stage(conn)
@@ -85,13 +87,13 @@ class _BatchLoader:
 
     def _stage(self, conn: Connection) -> None:
         staged_tables = [self.statements.stg, self.tables.load_scope, self.tables.load_keys]
-        if self.resource is ASSIGNMENTS:
+        if self.with_types:
             staged_tables.append(self.tables.staged_submission_types)
         for table in staged_tables:
             conn.exec_driver_sql(f"TRUNCATE TABLE lms.{table.name}")
         self._bulk(conn, self.statements.stg, self.batch.staged)
         self._bulk(conn, self.tables.load_keys, self.batch.keys)
-        if self.resource is ASSIGNMENTS and self.batch.submission_types is not None:
+        if self.with_types and self.batch.submission_types is not None:
             self._bulk(conn, self.tables.staged_submission_types, self.batch.submission_types)
         if len(self.batch.staged) > 5000:
             self.dialect.refresh_statistics(conn, [t.name for t in staged_tables])
@@ -116,9 +118,9 @@ class _BatchLoader:
             rows = conn.execute(query).all()
             if not rows:
                 continue
-            ids = [r[0] for r in rows]
             stg = self.statements.stg
-            conn.execute(delete(stg).where(stg.c.StagingId.in_(bindparam("ids", expanding=True))), {"ids": ids})
+            for ids in chunked([r[0] for r in rows]):
+                conn.execute(delete(stg).where(stg.c.StagingId.in_(bindparam("ids", expanding=True))), {"ids": ids})
             for _, file_id, line, value in rows:
                 self.orphans[file_id] += 1
                 relpath = self.batch.files[file_id].file.relpath
@@ -131,7 +133,7 @@ class _BatchLoader:
         self.result.undeleted = conn.execute(self.statements.undelete()).rowcount
         self.result.updated = conn.execute(self.statements.update_changed()).rowcount
         self.result.inserted = conn.execute(self.statements.insert_new()).rowcount
-        if self.resource is ASSIGNMENTS:
+        if self.with_types:
             types = SubmissionTypeStatements(self.tables, ASSIGNMENTS)
             conn.execute(types.insert_new())
             conn.execute(types.undelete())
@@ -148,8 +150,9 @@ class _BatchLoader:
         held = {file_id: missing for file_id, live, missing in sizes if self.policy.holds(live, missing or 0)}
         if held:
             scope = self.tables.load_scope
-            conn.execute(delete(scope).where(scope.c.BatchFileId.in_(bindparam("ids", expanding=True))),
-                         {"ids": list(held)})
+            for ids in chunked(list(held)):
+                conn.execute(delete(scope).where(scope.c.BatchFileId.in_(bindparam("ids", expanding=True))),
+                             {"ids": ids})
             self._report_held(held, dict((f, live) for f, live, _ in sizes))
         self.result.deleted = conn.execute(self.statements.soft_delete()).rowcount
 

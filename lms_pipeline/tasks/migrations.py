@@ -118,7 +118,7 @@ def _run(conn: Connection, dialect, script: Script) -> None:
     try:
         for batch in dialect.script_batches(script.sql):
             try:
-                cursor.execute(batch)
+                dialect.run_script_batch(cursor, batch)
             except Exception as error:
                 raise MigrationError(f"{script.path}: {error}".strip()) from error
     finally:
