@@ -22,15 +22,22 @@ FORMATS = (
 
 def parse_datetimes(values: pd.Series) -> pd.Series:
     """datetime64 values; NaT where the value is missing or in no known format."""
+    text = values.astype("object").where(values.notna(), None)
+    result = pd.to_datetime(text, format=FORMATS[0], errors="coerce").astype("datetime64[us]")
+    todo = result.isna() & text.notna()
+    if todo.any():  # only the irregular values pay for cleaning and the other formats
+        result[todo] = _parse_irregular(text[todo])
+    return result
+
+
+def _parse_irregular(text: pd.Series) -> pd.Series:
     cleaned = (
-        values.astype("object")
-        .where(values.notna(), None)
-        .str.strip()
+        text.str.strip()
         .str.replace(r"\s+", " ", regex=True)
         .str.replace(r"^(\d{4}-\d{2}-\d{2})T", r"\1 ", regex=True)
         .str.removesuffix("Z")
     )
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     for fmt in FORMATS:
         todo = result.isna() & cleaned.notna() & (cleaned != "")
         if not todo.any():

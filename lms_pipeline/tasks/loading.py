@@ -49,7 +49,9 @@ class BatchResult:
     rejections: list[Rejection] = field(default_factory=list)  # a sample, for reports
 
 
-REPORTED_REJECTIONS = 200  # kept in memory per batch for the data-quality report; all go to lms.quarantine
+REPORTED_REJECTIONS = 200
+# Past this many rows a bulk load or insert refreshes the planner's statistics of the table.
+STATISTICS_ROWS = 1000  # kept in memory per batch for the data-quality report; all go to lms.quarantine
 
 
 def load_batch(engine: Engine, batch: PreparedBatch, run_id: int | None, policy: MassDeletePolicy) -> BatchResult:
@@ -95,7 +97,7 @@ class _BatchLoader:
         self._bulk(conn, self.tables.load_keys, self.batch.keys)
         if self.with_types and self.batch.submission_types is not None:
             self._bulk(conn, self.tables.staged_submission_types, self.batch.submission_types)
-        if len(self.batch.staged) > 5000:
+        if len(self.batch.staged) > STATISTICS_ROWS:
             self.dialect.refresh_statistics(conn, [t.name for t in staged_tables])
 
     def _bulk(self, conn: Connection, table, frame: pd.DataFrame) -> None:
@@ -133,6 +135,8 @@ class _BatchLoader:
         self.result.undeleted = conn.execute(self.statements.undelete()).rowcount
         self.result.updated = conn.execute(self.statements.update_changed()).rowcount
         self.result.inserted = conn.execute(self.statements.insert_new()).rowcount
+        if self.result.inserted > STATISTICS_ROWS:  # the next batch's joins must not plan for an empty table
+            self.dialect.refresh_statistics(conn, [self.statements.live.name])
         if self.with_types:
             types = SubmissionTypeStatements(self.tables, ASSIGNMENTS)
             conn.execute(types.insert_new())

@@ -62,9 +62,10 @@ class PreparedBatch:
 def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
     outcomes = [FileOutcome(f) for f in files]
     rejections: list[Rejection] = []
-    frames = [_read(resource, i, outcome, rejections) for i, outcome in enumerate(outcomes)]
-    frames = [f for f in frames if f is not None]
-    raw = pd.concat(frames, ignore_index=True) if frames else _empty_frame(resource)
+    columns: dict[str, list] = {name: [] for name in [c.name for c in resource.columns] + [FILE_COLUMN, LINE_COLUMN]}
+    for file_id, outcome in enumerate(outcomes):
+        _read_into(columns, resource, file_id, outcome, rejections)
+    raw = pd.DataFrame(columns, dtype="object")
     raw = raw.replace("", None) if len(raw) else raw
     keys = raw[list(NATURAL_KEY)].dropna().drop_duplicates()
     keys.columns = [c.lower() for c in NATURAL_KEY]
@@ -78,32 +79,33 @@ def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatc
 # --- reading -------------------------------------------------------------------------------------------------
 
 
-def _read(resource: Resource, file_id: int, outcome: FileOutcome, rejections: list[Rejection]) -> pd.DataFrame | None:
+def _read_into(columns: dict[str, list], resource: Resource, file_id: int, outcome: FileOutcome,
+               rejections: list[Rejection]) -> None:
+    """Append a file's rows to the batch's columns; a file that cannot be read is marked rejected instead."""
     path = outcome.file.path
     try:
         content = read_csv(path)
         names = _map_header(resource, path, content.header, outcome)
     except FileRejected as error:
         outcome.rejected = str(error)
-        return None
+        return
     width = len(content.header)
-    good_rows, good_lines = [], []
+    rows, lines = [], []
     for row, line in zip(content.rows, content.lines):
         if len(row) == width:
-            good_rows.append(row)
-            good_lines.append(line)
+            rows.append(row)
+            lines.append(line)
         else:
             rejections.append(Rejection(outcome.file.relpath, line, None, "field-count", None,
                                         f"expected {width} fields as in the header, found {len(row)}"))
     outcome.rows_read = len(content.rows)
-    frame = pd.DataFrame(good_rows, columns=names, dtype="object")
-    frame = frame[[n for n in names if n is not None]] if None in names else frame
+    values = list(zip(*rows)) if rows else [()] * width
+    position = {name: i for i, name in enumerate(names) if name is not None}
     for column in resource.columns:
-        if column.name not in frame:
-            frame[column.name] = None  # an optional column the file leaves out
-    frame[FILE_COLUMN] = file_id
-    frame[LINE_COLUMN] = good_lines
-    return frame
+        index = position.get(column.name)  # None: an optional column the file leaves out
+        columns[column.name].extend(values[index] if index is not None else [None] * len(rows))
+    columns[FILE_COLUMN].extend([file_id] * len(rows))
+    columns[LINE_COLUMN].extend(lines)
 
 
 def _map_header(resource: Resource, path: str, header: list[str], outcome: FileOutcome) -> list[str | None]:
@@ -123,11 +125,6 @@ def _map_header(resource: Resource, path: str, header: list[str], outcome: FileO
     if missing:
         raise FileRejected(path, "missing required column(s): " + ", ".join(missing), 1)
     return names
-
-
-def _empty_frame(resource: Resource) -> pd.DataFrame:
-    columns = [c.name for c in resource.columns] + [FILE_COLUMN, LINE_COLUMN]
-    return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
 
 
 # --- the pandera schema --------------------------------------------------------------------------------------
