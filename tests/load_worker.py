@@ -1,0 +1,22 @@
+"""Run a load in a process of its own, so a test can kill it (SIGKILL) wherever it happens to be."""
+
+import sys
+
+from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.tasks.database import dialect_of, make_engine
+from lms_pipeline.tasks.discovery import walk_tree
+from lms_pipeline.tasks.journal import pending_files
+from lms_pipeline.tasks.loading import MassDeletePolicy
+from lms_pipeline.tasks.staging import stage_all
+from lms_pipeline.tasks.tables import StoreTables
+
+
+def main(url: str, *roots: str) -> None:
+    engine = make_engine(DatabaseSettings.from_url(url))
+    tables = StoreTables(dialect_of(engine))
+    manifests = [pending_files(engine, tables, walk_tree(r), False) for r in roots]
+    stage_all(engine, manifests, None, MassDeletePolicy(allow=True))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

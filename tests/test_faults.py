@@ -1,0 +1,88 @@
+"""Faults with real processes and a real PostgreSQL: a load killed with SIGKILL at random points."""
+
+import csv
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from sqlalchemy import text
+
+from lms_pipeline.demo.generator import generate_district
+from lms_pipeline.settings import DatabaseSettings
+
+TABLES = ("lmsuser", "lmssection", "lmsuserlmssectionassociation", "assignment", "assignmentsubmission",
+          "lmsuserattendanceevent", "lmssectionactivity", "lmssystemactivity")
+WORKER = os.path.join(os.path.dirname(__file__), "load_worker.py")
+
+
+def url(settings: DatabaseSettings) -> str:
+    return settings.url().render_as_string(hide_password=False)
+
+
+def start_load(settings, root) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, WORKER, url(settings), str(root)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def content(engine) -> dict:
+    """Every live and soft-deleted natural key per table: the state two loads are compared by."""
+    with engine.connect() as conn:
+        return {t: sorted(conn.execute(text(f"SELECT sourcesystemidentifier, deletedat IS NULL FROM lms.{t}")).all())
+                for t in TABLES}
+
+
+RESOURCE_TABLES = {"users": "lmsuser", "sections": "lmssection", "assignments": "assignment",
+                   "submissions": "assignmentsubmission"}
+
+
+def keys_in(path) -> set[str]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return {row["SourceSystemIdentifier"] for row in csv.DictReader(handle)}
+
+
+def store_matches_journal(engine, root) -> None:
+    """Atomicity: the store holds exactly the rows of the journaled files, no more, no fewer."""
+    with engine.connect() as conn:
+        for resource, table in RESOURCE_TABLES.items():
+            files = conn.execute(text("SELECT relativepath FROM lms.processedfiles WHERE resourcename = :r"),
+                                 {"r": resource}).scalars().all()
+            listed = set().union(*(keys_in(root / f) for f in files)) if files else set()
+            stored = set(conn.execute(text(f"SELECT sourcesystemidentifier FROM lms.{table}")).scalars())
+            assert stored == listed, f"{table}: rows without their file, or files without their rows"
+
+
+def test_killed_loads_leave_whole_batches_and_a_rerun_ends_like_a_clean_run(tmp_path, databases, migrated_template):
+    from lms_pipeline.tasks.database import make_engine
+
+    generate_district(tmp_path, users=400, sections=20, students_per_section=20, assignments_per_section=4, days=3,
+                      lms=("canvas",), messy=True, seed=5)
+    root = tmp_path / "canvas"
+    clean = databases.create(template=migrated_template)
+    assert subprocess.run([sys.executable, WORKER, url(clean), str(root)], timeout=600).returncode == 0
+    clean_engine = make_engine(clean)
+    expected = content(clean_engine)
+
+    killed = databases.create(template=migrated_template)
+    engine = make_engine(killed)
+    rng = random.Random(8)
+    kills = 0
+    for _ in range(6):
+        process = start_load(killed, root)
+        time.sleep(rng.uniform(1.5, 5.0))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait(timeout=60)
+        store_matches_journal(engine, root)
+    assert kills >= 3, "the load finished before it could be killed; make the tree larger"
+    final = start_load(killed, root)
+    assert final.wait(timeout=600) == 0, final.stderr.read().decode()
+    assert content(engine) == expected
+    with engine.connect() as conn, clean_engine.connect() as clean_conn:
+        query = text("SELECT relativepath, contenthash, outcome FROM lms.processedfiles ORDER BY 1")
+        assert conn.execute(query).all() == clean_conn.execute(query).all()
+    engine.dispose()
+    clean_engine.dispose()
