@@ -74,13 +74,19 @@ def _database_flags(parser: argparse.ArgumentParser, engine_letters: tuple[str, 
     _flag(parser, "-l", "--log-level", env="LOG_LEVEL", default="INFO", choices=LOG_LEVELS, help="log level")
 
 
-def _notification_flags(parser: argparse.ArgumentParser) -> None:
+def _notification_flags(parser: argparse.ArgumentParser, stale: bool = True) -> None:
     _flag(parser, "--notification-block", env="NOTIFICATION_BLOCK",
           help="Prefect notification block for failures and warnings, as <block-type-slug>/<name>")
     _flag(parser, "--notify-email-to", env="NOTIFY_EMAIL_TO", nargs="+",
           help="recipients, when the notification block is an e-mail server")
-    _flag(parser, "--stale-after-hours", env="STALE_AFTER_HOURS", type=float, default=36.0,
-          help="warn when a root's newest extract file is older than this (default 36)")
+    if stale:
+        _flag(parser, "--stale-after-hours", env="STALE_AFTER_HOURS", type=float, default=36.0,
+              help="warn when a root's newest extract file is older than this (default 36)")
+
+
+def _lms_flag(parser: argparse.ArgumentParser) -> None:
+    _flag(parser, "--lms", env="LMS", nargs="+", choices=("canvas", "google", "schoology"),
+          default=["canvas", "google", "schoology"], help="the LMSs to harmonize (default: all three)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,9 +112,39 @@ def build_parser() -> argparse.ArgumentParser:
     _flag(validate, "-c", "--csvpath", env="CSV_PATH", required=True, nargs="+", help="extract root(s), one per LMS")
     _database_flags(validate, ("-e",))
 
+    harmonize = commands.add_parser(
+        "harmonize", help="link LMS data with the Ed-Fi ODS and write lmsx (the reference harmonizer)",
+        description="Harmonize the LMS data store with the Ed-Fi ODS in the same database: match users and "
+                    "sections, write assignments and submissions to lmsx, report exceptions.")
+    _database_flags(harmonize, ("-g",))
+    _flag(harmonize, "-e", "--exceptions-report-directory", env="EXCEPTIONS_REPORT_DIRECTORY",
+          help="write the exception reports (CSV) under this folder")
+    _lms_flag(harmonize)
+    _notification_flags(harmonize, stale=False)
+
+    run = commands.add_parser("run", help="load, then harmonize, in one pipeline run",
+                              description="Discover, migrate, load and harmonize in one parent flow run.")
+    _flag(run, "-c", "--csvpath", env="CSV_PATH", required=True, nargs="+", help="extract root(s), one per LMS")
+    _database_flags(run, ("-e",))
+    _flag(run, "-x", "--exceptions-report-directory", env="EXCEPTIONS_REPORT_DIRECTORY",
+          help="write the exception reports (CSV) under this folder")
+    _lms_flag(run)
+    _switch(run, "--allow-mass-delete", env="ALLOW_MASS_DELETE",
+            help="let a file soft-delete more than half of a scope of 50 or more live rows")
+    _notification_flags(run)
+
     migrate = commands.add_parser("migrate", help="apply the data store's schema only",
                                   description="Apply the migration scripts the database lacks.")
     _database_flags(migrate, ("-e",))
+
+    setup = commands.add_parser("setup", help="create or update the Prefect blocks, work pools and automation",
+                                description="Set up the Prefect workspace that PREFECT_API_URL points at for the "
+                                            "deployments in prefect.yaml: the database block lms-data-store, the "
+                                            "webhook block lms-alerts, the work pools and the failure automation. "
+                                            "Running it again changes only what differs.")
+    _database_flags(setup, ("-e",))
+    _flag(setup, "--webhook-url", env="ALERTS_WEBHOOK_URL",
+          help="URL that failure and warning messages are POSTed to (the custom-webhook/lms-alerts block)")
 
     commands.add_parser("demo", help="load a generated district into an embedded PostgreSQL; no setup needed",
                         description="Start an embedded PostgreSQL, generate a small district's extracts, "
@@ -120,7 +156,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     load_dotenv(os.path.join(os.getcwd(), ".env"))
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("load", "migrate", "validate"):
+    if args.command in ("load", "migrate", "validate", "setup"):
         _check_database_args(parser, args)
     return args
 

@@ -16,18 +16,26 @@ def run(args: argparse.Namespace) -> int:
         from lms_pipeline.demo.run import run_demo
 
         return run_demo()
-    from lms_pipeline.flows.pipeline import LOAD_PHASES, Phase, lms_pipeline
+    if args.command == "setup":
+        from lms_pipeline.workspace import run_setup
+
+        return run_setup(database_settings(args), args.webhook_url)
+    from lms_pipeline.flows.pipeline import ALL_PHASES, LOAD_PHASES, Phase, lms_pipeline
 
     phases = {
         "load": LOAD_PHASES,
         "validate": [Phase.DISCOVERY, Phase.MIGRATIONS, Phase.VALIDATION],
         "migrate": [Phase.MIGRATIONS],
+        "harmonize": [Phase.MIGRATIONS, Phase.HARMONIZATION],
+        "run": ALL_PHASES,
     }[args.command]
     state = lms_pipeline(
         csv_paths=getattr(args, "csvpath", []),
         database=database_settings(args),
         phases=phases,
         allow_mass_delete=getattr(args, "allow_mass_delete", False),
+        lms=getattr(args, "lms", None) or ["canvas", "google", "schoology"],
+        exceptions_report_directory=getattr(args, "exceptions_report_directory", None),
         notification_block=getattr(args, "notification_block", None),
         notify_email_to=getattr(args, "notify_email_to", None),
         stale_after_hours=getattr(args, "stale_after_hours", 36.0),
@@ -49,6 +57,6 @@ def finish(state) -> int:
         print(f"lms-pipeline: {state.name}: {state.message}", file=sys.stderr)
         return 1
     result = state.result()
-    if result.files_found or result.staging.resources:
+    if result.files_found or result.staging.resources or result.harmonization:
         print_summary(result)
     return 0

@@ -19,12 +19,28 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join([fmt([h.replace("_", " ") for h in HEADINGS]), line, *map(fmt, cells), line, fmt(totals)])
 
 
+def format_harmonization(per_lms: dict[str, dict]) -> str:
+    """One line per LMS: matches and what is left unmatched."""
+    lines = []
+    for lms, counts in per_lms.items():
+        users = counts["users_matched"] + counts["users_unmatched"]
+        sections = counts["sections_matched"] + counts["sections_unmatched"]
+        lines.append(
+            f"{lms:<10} users {counts['users_matched']}/{users} matched ({counts['users_ambiguous']} ambiguous), "
+            f"sections {counts['sections_matched']}/{sections} matched ({counts['sections_ambiguous']} ambiguous), "
+            f"unmatched assignments {counts['assignments_unmatched']}, submissions {counts['submissions_unmatched']}"
+        )
+    return "\n".join(lines)
+
+
 def print_summary(result) -> None:
     staging = result.staging
     if staging.resources:
         print(format_table(staging.table()))
-    else:
+    elif result.files_found:
         print("Nothing new to load: every file found is already in the journal.")
+    if result.harmonization:
+        print("\nHarmonization:\n" + format_harmonization(result.harmonization))
     print(f"\n{result.files_found} files found; outcome: {result.outcome}")
     for message in staging.rejected_files:
         print(f"REJECTED {message}")

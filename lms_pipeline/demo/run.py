@@ -31,23 +31,44 @@ def start_embedded_postgres(folder: Path):
     return server, DatabaseSettings.from_url(server.get_uri()).with_database(DEMO_DATABASE)
 
 
+def prepare_ods(database: DatabaseSettings, extracts: Path) -> None:
+    """On the first demo: the district's extracts, the fixture ODS and its roster, and what differs on purpose."""
+    from lms_pipeline.demo.roster import seed_roster
+    from lms_pipeline.tasks.database import make_engine
+    from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
+
+    district = generate_district(extracts, seed=2021, messy=True)
+    print(f"Generated {len(district.files)} extract files for {', '.join(district.roots)}")
+    engine = make_engine(database)
+    try:
+        apply_ods_fixture(engine)
+        seed_roster(engine, district)
+    finally:
+        engine.dispose()
+    print(f"Seeded a demo ODS: {len(district.students)} students, {len(district.sections)} sections, "
+          f"{len(district.enrolments)} enrolments. Mismatched on purpose:")
+    for mismatch in district.mismatches:
+        print(f"  {mismatch.lms}: {mismatch.kind}: {mismatch.detail}")
+
+
 def run_demo() -> int:
     from lms_pipeline.commands import finish
-    from lms_pipeline.flows.pipeline import lms_pipeline
+    from lms_pipeline.flows.pipeline import ALL_PHASES, lms_pipeline
 
     folder = data_folder()
-    extracts = folder / "extracts"
+    extracts, reports = folder / "extracts", folder / "exception-reports"
     print(f"lms-pipeline demo: data under {folder}")
     server, database = start_embedded_postgres(folder)
     try:
         if not extracts.exists():
-            district = generate_district(extracts, seed=2021, messy=True)
-            print(f"Generated {len(district.files)} extract files for {', '.join(district.roots)}")
+            prepare_ods(database, extracts)
         roots = sorted(str(p) for p in extracts.iterdir() if p.is_dir())
-        state = lms_pipeline(csv_paths=roots, database=database, work_dir=str(folder / "work"),
+        state = lms_pipeline(csv_paths=roots, database=database, phases=ALL_PHASES,
+                             exceptions_report_directory=str(reports), work_dir=str(folder / "work"),
                              stale_after_hours=None, return_state=True)
         code = finish(state)
     finally:
         server.cleanup()
+    print(f"\nException reports: {reports}")
     print(f"\nThe embedded database is kept in {folder / 'pgdata'}; delete {folder} to start over.")
     return code

@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from lms_pipeline.flows.discovery import discovery
+from lms_pipeline.flows.harmonization import harmonize_every_lms
 from lms_pipeline.flows.hooks import RunProgress, notify_warnings, report_failure, track
 from lms_pipeline.flows.migration import migrations
 from lms_pipeline.flows.staging import staging
@@ -34,6 +35,7 @@ class Phase(str, Enum):
     MIGRATIONS = "migrations"
     VALIDATION = "validation"  # validate without loading; the load that follows reuses the cached work
     STAGING = "staging"
+    HARMONIZATION = "harmonization"  # in an Ed-Fi ODS database: link with the SIS, write lmsx
 
 
 class NotifyOn(str, Enum):
@@ -43,6 +45,8 @@ class NotifyOn(str, Enum):
 
 
 LOAD_PHASES = [Phase.DISCOVERY, Phase.MIGRATIONS, Phase.STAGING]
+ALL_PHASES = LOAD_PHASES + [Phase.HARMONIZATION]
+ALL_LMS = ["canvas", "google", "schoology"]  # the reference's order
 
 
 class PhaseFailed(RuntimeError):
@@ -60,6 +64,7 @@ class PipelineResult:
     staging: StagingSummary = field(default_factory=StagingSummary)
     load_run_id: int | None = None
     warnings: list[str] = field(default_factory=list)
+    harmonization: dict[str, dict] = field(default_factory=dict)  # per LMS: matched, unmatched, written ...
 
 
 begin_run = database_task(start_run, name="start-load-run")
@@ -72,6 +77,8 @@ def lms_pipeline(
     database: DatabaseSettings | None = None,
     database_block: str | None = None,
     phases: list[Phase] = LOAD_PHASES,
+    lms: list[str] = ALL_LMS,
+    exceptions_report_directory: str | None = None,
     customization_folder: str | None = None,
     allow_mass_delete: bool = False,
     notification_block: str | None = None,
@@ -89,8 +96,10 @@ def lms_pipeline(
         csv_paths: Extract roots, one per LMS: the folders that hold users/, sections/, section=<id>/ ...
         database: Connection settings of the target database; the password is kept secret.
         database_block: Instead of `database`, the name of a saved SqlAlchemyConnector block.
-        phases: The phases to run: discovery, migrations, staging; or validation instead of staging, to check
-            the extracts without loading them.
+        phases: The phases to run: discovery, migrations, staging, harmonization; or validation instead of
+            staging, to check the extracts without loading them.
+        lms: The LMSs to harmonize: canvas, google, schoology.
+        exceptions_report_directory: Where harmonization writes its exception reports (CSV); none when empty.
         customization_folder: A folder of site SQL scripts (NNNN_name.sql) applied after the built-in ones.
         allow_mass_delete: Let files soft-delete more than half of a scope holding 50 or more live rows.
         notification_block: A notification block as <block-type-slug>/<name>, e.g. custom-webhook/lms-alerts,
@@ -107,7 +116,7 @@ def lms_pipeline(
     log = get_run_logger()
     settings = resolve_database(database, database_block)
     progress = track(flow_run.get_id())
-    log.info("Loading %s into %s", ", ".join(csv_paths), settings.describe())
+    log.info("Running %s on %s", ", ".join(p.value for p in phases), settings.describe())
     folder = Path(work_dir or tempfile.mkdtemp(prefix="lms-pipeline-")) / (flow_run.get_id() or "local")
     manifest_paths = _phase(progress, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder))) or []
     manifests = [load_manifest(p) for p in manifest_paths]
@@ -116,7 +125,8 @@ def lms_pipeline(
     tables = StoreTables(dialect_of(engine))
     try:
         with run_lock(engine, lock_wait_seconds):
-            _phase(progress, Phase.MIGRATIONS, phases, lambda: migrations(settings, False, customization_folder))
+            harmonizer = Phase.HARMONIZATION in phases
+            _phase(progress, Phase.MIGRATIONS, phases, lambda: migrations(settings, harmonizer, customization_folder))
             if Phase.VALIDATION in phases and manifest_paths:
                 result.staging = _phase(progress, Phase.VALIDATION, phases, lambda: staging(
                     manifest_paths, settings, None, allow_mass_delete, validate_only=True))
@@ -131,6 +141,8 @@ def lms_pipeline(
                                    + stale_extracts(manifests, stale_after_hours)
                                    + volume_drift(engine, tables, result.load_run_id, volume_drift_percent))
                 _publish(engine, tables, result)
+            result.harmonization = _phase(progress, Phase.HARMONIZATION, phases, lambda: harmonize_every_lms(
+                settings, lms, exceptions_report_directory)) or {}
     finally:
         engine.dispose()
     for warning in result.warnings:

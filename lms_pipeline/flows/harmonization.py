@@ -1,0 +1,82 @@
+"""Harmonization: one subflow per LMS, each in its own transaction, then the exception reports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_link_artifact, create_table_artifact
+
+from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.tasks.database import make_engine
+from lms_pipeline.tasks.harmonizing import (
+    LMS_BY_NAME,
+    exception_counts,
+    harmonize_lms,
+    summary_lines,
+    write_exception_reports,
+)
+from lms_pipeline.tasks.retries import database_task
+
+harmonize_task = database_task(harmonize_lms, name="harmonize", task_run_name="harmonize-{lms}")
+
+
+class HarmonizationFailed(RuntimeError):
+    pass
+
+
+@flow(name="harmonize-lms", flow_run_name="harmonize-{lms}")
+def harmonize_one(database: DatabaseSettings, lms: str) -> dict:
+    """Link one LMS's users and sections with the ODS and write its assignments and submissions to lmsx."""
+    engine = make_engine(database)
+    try:
+        counts = asdict(harmonize_task(engine, lms))
+    finally:
+        engine.dispose()
+    create_table_artifact(key=f"lms-harmonization-{lms}", table=[{"lms": lms, **counts}],
+                          description=f"{LMS_BY_NAME[lms].label}: matched, unmatched, ambiguous, written to lmsx")
+    get_run_logger().info("%s: %s", lms, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+    return counts
+
+
+def harmonize_every_lms(database: DatabaseSettings, lms_names: list[str], report_directory: str | None) -> dict:
+    """Every LMS harmonizes even if another fails; the failures are raised together at the end."""
+    log = get_run_logger()
+    results, failures = {}, []
+    for lms in lms_names:
+        state = harmonize_one(database, lms, return_state=True)
+        if state.is_completed():
+            results[lms] = state.result()
+        else:
+            failures.append(f"{lms}: {state.message}")
+    _report(database, report_directory, log)
+    if failures:
+        raise HarmonizationFailed("; ".join(failures))
+    return results
+
+
+def _report(database: DatabaseSettings, report_directory: str | None, log) -> None:
+    engine = make_engine(database)
+    try:
+        if report_directory:
+            reports = write_exception_reports(engine, Path(report_directory))
+            counts = reports.counts
+            for name, report in reports.files.items():
+                create_link_artifact(key=f"lms-exceptions-{name}", link=report.path.resolve().as_uri(),
+                                     description=f"{name} exception report ({len(report.rows)} rows)")
+                if report.rows:
+                    create_table_artifact(key=f"lms-exceptions-{name}-rows", table=_jsonable(report.rows[:500]),
+                                          description=f"{name} exceptions (first 500 rows)")
+        else:
+            counts = exception_counts(engine)
+    finally:
+        engine.dispose()
+    for line in summary_lines(counts):
+        log.log(line.level, line.message)
+
+
+def _jsonable(rows: list[dict]) -> list[dict]:
+    """Table artifacts are JSON: dates, UUIDs and the like as text."""
+    return [{k: v if v is None or isinstance(v, (str, int, float, bool)) else str(v) for k, v in row.items()}
+            for row in rows]

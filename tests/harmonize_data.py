@@ -1,0 +1,238 @@
+"""Rows for the harmonization tests: Ed-Fi ODS records (fixture ODS) and LMS data store records.
+
+Each helper inserts one row with bound values and returns what a test needs to refer to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, text
+
+from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, SCHOOLOGY, Lms
+
+ALL_LMS = (CANVAS, GOOGLE, SCHOOLOGY)
+
+# A submission status each LMS's shipped descriptors have.
+STATUS = {"Canvas": "on-time", "Google": "TURNED_IN", "Schoology": "on-time"}
+
+
+@dataclass(frozen=True)
+class Student:
+    usi: int
+    id: uuid.UUID
+    unique_id: str
+
+
+@dataclass(frozen=True)
+class Section:
+    id: uuid.UUID
+    identifier: str
+    school_id: int
+    school_year: int
+    local_course_code: str
+    session_name: str
+
+
+def student(conn: Connection, unique_id: str) -> Student:
+    usi, id_ = conn.execute(
+        text(
+            "INSERT INTO edfi.student (studentuniqueid, firstname, lastsurname, birthdate) "
+            "VALUES (:unique_id, 'First', 'Last', '2010-01-01') RETURNING studentusi, id"
+        ),
+        {"unique_id": unique_id},
+    ).one()
+    return Student(usi, id_, unique_id)
+
+
+def email(conn: Connection, who: Student, address: str, education_organization_id: int = 1) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO edfi.studenteducationorganizationassociationelectronicmail "
+            "(educationorganizationid, electronicmailaddress, electronicmailtypedescriptorid, studentusi) "
+            "VALUES (:edorg, :address, 1, :usi)"
+        ),
+        {"edorg": education_organization_id, "address": address, "usi": who.usi},
+    )
+
+
+def section(
+    conn: Connection,
+    identifier: str,
+    school_id: int = 149,
+    school_year: int = 2021,
+    local_course_code: str = "Local course code test",
+    session_name: str = "session name test",
+) -> Section:
+    id_ = conn.execute(
+        text(
+            "INSERT INTO edfi.section (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname) "
+            "VALUES (:course, :school, :year, :identifier, :session) RETURNING id"
+        ),
+        {"course": local_course_code, "school": school_id, "year": school_year, "identifier": identifier,
+         "session": session_name},
+    ).scalar_one()
+    return Section(id_, identifier, school_id, school_year, local_course_code, session_name)
+
+
+def enrol(conn: Connection, who: Student, where: Section, end_date: date | None = None) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO edfi.studentsectionassociation (begindate, localcoursecode, schoolid, schoolyear, "
+            "sectionidentifier, sessionname, studentusi, enddate) "
+            "VALUES ('2021-08-01', :course, :school, :year, :identifier, :session, :usi, :end_date)"
+        ),
+        {"course": where.local_course_code, "school": where.school_id, "year": where.school_year,
+         "identifier": where.identifier, "session": where.session_name, "usi": who.usi, "end_date": end_date},
+    )
+
+
+def descriptor(conn: Connection, namespace: str, code_value: str, registered_in: str | None) -> int:
+    """An edfi.Descriptor row, registered in lmsx.<registered_in> (e.g. 'lmssourcesystemdescriptor') if given."""
+    descriptor_id = conn.execute(
+        text(
+            "INSERT INTO edfi.descriptor (namespace, codevalue, shortdescription) "
+            "VALUES (:namespace, :code, :code) RETURNING descriptorid"
+        ),
+        {"namespace": namespace, "code": code_value},
+    ).scalar_one()
+    if registered_in:
+        # The table name comes from the test code, never from data.
+        conn.execute(text(f"INSERT INTO lmsx.{registered_in} VALUES (:id)"), {"id": descriptor_id})
+    return descriptor_id
+
+
+def descriptor_id(conn: Connection, namespace: str, code_value: str) -> int:
+    return conn.execute(
+        text("SELECT descriptorid FROM edfi.descriptor WHERE namespace = :namespace AND codevalue = :code"),
+        {"namespace": namespace, "code": code_value},
+    ).scalar_one()
+
+
+def lms_user(
+    conn: Connection,
+    lms: Lms | str,
+    source_id: str,
+    sis_id: str | None = None,
+    email_address: str = "nobody@example.org",
+    role: str = "student",
+    deleted: bool = False,
+    edfi_student_id: uuid.UUID | None = None,
+) -> int:
+    return conn.execute(
+        text(
+            "INSERT INTO lms.lmsuser (sourcesystemidentifier, sourcesystem, userrole, sisuseridentifier, name, "
+            "emailaddress, deletedat, edfistudentid) "
+            "VALUES (:source_id, :source_system, :role, :sis_id, 'Name', :email, :deleted_at, :edfi_student_id) "
+            "RETURNING lmsuseridentifier"
+        ),
+        {"source_id": source_id, "source_system": _source_system(lms), "role": role, "sis_id": sis_id,
+         "email": email_address, "deleted_at": _deleted_at(deleted), "edfi_student_id": edfi_student_id},
+    ).scalar_one()
+
+
+def lms_section(
+    conn: Connection,
+    lms: Lms | str,
+    source_id: str,
+    sis_id: str | None = None,
+    deleted: bool = False,
+    edfi_section_id: uuid.UUID | None = None,
+) -> int:
+    return conn.execute(
+        text(
+            "INSERT INTO lms.lmssection (sourcesystemidentifier, sourcesystem, sissectionidentifier, title, "
+            "deletedat, edfisectionid) "
+            "VALUES (:source_id, :source_system, :sis_id, 'Title', :deleted_at, :edfi_section_id) "
+            "RETURNING lmssectionidentifier"
+        ),
+        {"source_id": source_id, "source_system": _source_system(lms), "sis_id": sis_id,
+         "deleted_at": _deleted_at(deleted), "edfi_section_id": edfi_section_id},
+    ).scalar_one()
+
+
+def lms_assignment(
+    conn: Connection,
+    lms: Lms | str,
+    source_id: str,
+    lms_section_id: int,
+    category: str = "Assignment",
+    title: str = "An assignment",
+    due: datetime | None = None,
+    deleted: bool = False,
+) -> int:
+    return conn.execute(
+        text(
+            "INSERT INTO lms.assignment (sourcesystemidentifier, sourcesystem, lmssectionidentifier, title, "
+            "assignmentcategory, duedatetime, deletedat) "
+            "VALUES (:source_id, :source_system, :section, :title, :category, :due, :deleted_at) "
+            "RETURNING assignmentidentifier"
+        ),
+        {"source_id": source_id, "source_system": _source_system(lms), "section": lms_section_id, "title": title,
+         "category": category, "due": due, "deleted_at": _deleted_at(deleted)},
+    ).scalar_one()
+
+
+def lms_submission(
+    conn: Connection,
+    lms: Lms | str,
+    source_id: str,
+    lms_assignment_id: int,
+    lms_user_id: int,
+    status: str | None = None,
+    grade: str | None = None,
+    deleted: bool = False,
+) -> int:
+    source_system = _source_system(lms)
+    return conn.execute(
+        text(
+            "INSERT INTO lms.assignmentsubmission (sourcesystemidentifier, sourcesystem, assignmentidentifier, "
+            "lmsuseridentifier, submissionstatus, grade, deletedat) "
+            "VALUES (:source_id, :source_system, :assignment, :user_id, :status, :grade, :deleted_at) "
+            "RETURNING assignmentsubmissionidentifier"
+        ),
+        {"source_id": source_id, "source_system": source_system, "assignment": lms_assignment_id,
+         "user_id": lms_user_id, "status": status or STATUS.get(source_system), "grade": grade,
+         "deleted_at": _deleted_at(deleted)},
+    ).scalar_one()
+
+
+@dataclass(frozen=True)
+class Classroom:
+    """One LMS section linked to an ODS section, with a student linked to an ODS student and one assignment."""
+
+    lms: Lms
+    section: Section
+    student: Student
+    lms_section_id: int
+    lms_user_id: int
+    lms_assignment_id: int
+
+
+def classroom(conn: Connection, lms: Lms, suffix: str = "1", due: datetime | None = None) -> Classroom:
+    """The reference tests' setup: mappings forced, so that only assignments and submissions are exercised."""
+    ods_section = section(conn, f"SEC-{lms.name}-{suffix}")
+    ods_student = student(conn, f"STU-{lms.name}-{suffix}")
+    section_id = lms_section(conn, lms, f"sec{suffix}", edfi_section_id=ods_section.id)
+    user_id = lms_user(conn, lms, f"user{suffix}", edfi_student_id=ods_student.id)
+    assignment_id = lms_assignment(conn, lms, f"asg{suffix}", section_id, due=due)
+    return Classroom(lms, ods_section, ods_student, section_id, user_id, assignment_id)
+
+
+def set_column(conn: Connection, table: str, column: str, value, key_column: str, key) -> None:
+    """UPDATE one row of an lms/edfi table; table and column names come from the test code, never from data."""
+    conn.execute(text(f"UPDATE {table} SET {column} = :value WHERE {key_column} = :key"), {"value": value, "key": key})
+
+
+def rows(conn: Connection, sql: str, **params) -> list[dict]:
+    return [dict(row) for row in conn.execute(text(sql), params).mappings()]
+
+
+def _source_system(lms: Lms | str) -> str:
+    return lms.source_system if isinstance(lms, Lms) else lms
+
+
+def _deleted_at(deleted: bool) -> datetime | None:
+    return datetime(2021, 9, 1) if deleted else None

@@ -1,0 +1,133 @@
+"""Harmonizing one LMS per transaction, the harmonizer's migration scripts, and the ODS fixture."""
+
+import re
+
+import pytest
+from sqlalchemy import text
+
+from harmonize_data import classroom, lms_submission, lms_user, rows, student
+from lms_pipeline.tasks.database import make_engine
+from lms_pipeline.tasks.harmonizing import (
+    CANVAS, GOOGLE, SCHOOLOGY, LmsHarmonization, harmonize_all, harmonize_lms,
+)
+from lms_pipeline.tasks.migrations import MigrationError, apply_migrations, builtin_scripts, scripts_in
+from lms_pipeline.tasks.ods_fixture import RealOdsError, apply_ods_fixture
+
+HARMONIZER_FOLDER = builtin_scripts("postgresql", harmonizer=False)[0].path.parent / "harmonizer"
+
+
+def test_one_lms_failing_is_rolled_back_and_does_not_stop_the_others(ods_engine):
+    with ods_engine.begin() as conn:
+        ods = student(conn, "604822")
+        for lms in (CANVAS, GOOGLE, SCHOOLOGY):
+            lms_user(conn, lms, "u1", sis_id="604822", email_address="ann@example.org")
+        conn.execute(text("INSERT INTO edfi.studenteducationorganizationassociationelectronicmail "
+                          "VALUES (1, 'ann@example.org', 1, :usi)"), {"usi": ods.usi})
+        # Google's section step fails after its user step has linked the user.
+        conn.execute(text(
+            "CREATE OR REPLACE PROCEDURE lms.harmonize_lmssection_google_classroom() LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'section matching failed'; END $$"))
+    results = harmonize_all(ods_engine, ["canvas", "google", "schoology"])
+    assert isinstance(results["google"], Exception) and "section matching failed" in str(results["google"])
+    assert isinstance(results["canvas"], LmsHarmonization) and results["canvas"].users_matched == 1
+    assert isinstance(results["schoology"], LmsHarmonization) and results["schoology"].users_matched == 1
+    with ods_engine.connect() as conn:
+        linked = rows(conn, "SELECT sourcesystem, edfistudentid FROM lms.lmsuser ORDER BY sourcesystem")
+    assert linked == [
+        {"sourcesystem": "Canvas", "edfistudentid": ods.id},
+        {"sourcesystem": "Google", "edfistudentid": None},
+        {"sourcesystem": "Schoology", "edfistudentid": ods.id},
+    ]
+
+
+def test_counts_of_a_run_and_of_a_rerun(shared_ods_engine):
+    with shared_ods_engine.begin() as conn:
+        room = classroom(conn, CANVAS)
+        lms_submission(conn, CANVAS, "sub1", room.lms_assignment_id, room.lms_user_id)
+        lms_user(conn, CANVAS, "unmatched", sis_id="NO-MATCH")
+    first = harmonize_lms(shared_ods_engine, "canvas")
+    again = harmonize_lms(shared_ods_engine, "canvas")
+    assert first == LmsHarmonization(
+        users_matched=1, users_unmatched=1, users_ambiguous=0,
+        sections_matched=1, sections_unmatched=0, sections_ambiguous=0,
+        assignments_inserted=1, assignments_updated=0, assignments_deleted=0, assignments_unmatched=0,
+        submissions_inserted=1, submissions_updated=0, submissions_deleted=0, submissions_unmatched=0,
+    )
+    assert (again.assignments_inserted, again.submissions_inserted, again.submissions_updated) == (0, 0, 0)
+
+
+def test_a_districts_replacement_procedure_is_called_and_its_counts_are_unknown(ods_engine, tmp_path):
+    """A site script with the reference's signature replaces the procedure rather than adding an overload."""
+    (tmp_path / "5000_custom_harmonize_assignment.sql").write_text(
+        "CREATE OR REPLACE PROCEDURE lms.harmonize_assignment(_sourcesystem VARCHAR(255), _namespace VARCHAR(255))\n"
+        "LANGUAGE plpgsql AS $$ BEGIN UPDATE lms.lmsuser SET localuseridentifier = _namespace; END $$;\n"
+    )
+    apply_migrations(ods_engine, builtin_scripts("postgresql", harmonizer=True) + scripts_in(tmp_path, "custom/"))
+    with ods_engine.begin() as conn:
+        classroom(conn, CANVAS)
+    result = harmonize_lms(ods_engine, CANVAS)
+    assert (result.assignments_inserted, result.assignments_updated, result.assignments_deleted) == (None, None, None)
+    with ods_engine.connect() as conn:
+        assert rows(conn, "SELECT localuseridentifier FROM lms.lmsuser") == [
+            {"localuseridentifier": "uri://instructure.com/canvas"}
+        ]
+        assert rows(conn, "SELECT * FROM lmsx.assignment") == []
+
+
+def test_unknown_lms_name_is_a_clear_error(shared_ods_engine):
+    with pytest.raises(ValueError, match="unknown LMS 'moodle'"):
+        harmonize_lms(shared_ods_engine, "moodle")
+
+
+class TestScripts:
+    def test_harmonizer_scripts_are_numbered_after_the_data_stores(self):
+        names = [script.path.name for script in scripts_in(HARMONIZER_FOLDER)]
+        assert names and all(re.fullmatch(r"1\d{3}_[A-Za-z0-9_\-]+\.sql", name) for name in names)
+        assert max(s.name for s in builtin_scripts("postgresql", harmonizer=False)) < min(names)
+
+    def test_every_harmonizer_script_can_be_applied_again(self, ods_engine):
+        with ods_engine.begin() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()
+            for script in scripts_in(HARMONIZER_FOLDER):
+                cursor.execute(script.sql)
+            cursor.close()
+        with ods_engine.begin() as conn:
+            classroom(conn, CANVAS)
+        assert harmonize_lms(ods_engine, CANVAS).assignments_inserted == 1
+
+    def test_no_script_creates_an_extension(self):
+        assert not any("create extension" in script.sql.lower() for script in scripts_in(HARMONIZER_FOLDER))
+
+    def test_harmonizer_scripts_need_an_ods(self, engine):
+        with pytest.raises(MigrationError, match="needs an Ed-Fi ODS.*edfi.student"):
+            apply_migrations(engine, builtin_scripts("postgresql", harmonizer=True))
+
+
+class TestOdsFixture:
+    def test_applying_it_again_changes_nothing(self, shared_ods_engine):
+        def descriptor_count():
+            with shared_ods_engine.connect() as conn:
+                return conn.execute(text("SELECT count(*) FROM edfi.descriptor")).scalar_one()
+
+        before = descriptor_count()
+        apply_ods_fixture(shared_ods_engine)
+        assert descriptor_count() == before == 3 + 8 + 18 + 7
+
+    def test_schoology_placeholder_statuses_are_registered(self, shared_ods_engine):
+        with shared_ods_engine.connect() as conn:
+            registered = rows(conn, (
+                "SELECT d.codevalue FROM edfi.descriptor d "
+                "JOIN lmsx.submissionstatusdescriptor s ON s.submissionstatusdescriptorid = d.descriptorid "
+                "WHERE d.namespace = 'uri://ed-fi.org/edfilms/SubmissionStatusDescriptor/Schoology' "
+                "AND d.codevalue IN ('missing', 'Upcoming') ORDER BY d.codevalue"))
+        assert registered == [{"codevalue": "Upcoming"}, {"codevalue": "missing"}]
+
+    def test_it_refuses_a_database_with_another_edfi_schema(self, db):
+        engine = make_engine(db)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE SCHEMA edfi"))
+        with pytest.raises(RealOdsError, match="never applied to a real Ed-Fi ODS"):
+            apply_ods_fixture(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT to_regclass('edfi.student')")).scalar() is None
+        engine.dispose()

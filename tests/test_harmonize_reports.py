@@ -1,0 +1,156 @@
+"""Exception reports and the summary (contract 6.3, 6.4 and 9.1): the reference's three CSVs with their folders,
+names and headers, the descriptor namespace as matching needs it, the new reports, and counts equal to rows."""
+
+import csv
+import logging
+from datetime import datetime
+
+from harmonize_data import (
+    classroom, descriptor, email, lms_section, lms_submission, lms_user, section, set_column, student,
+)
+from lms_pipeline.tasks.harmonizing import (
+    CANVAS, GOOGLE, SCHOOLOGY, ExceptionCounts, exception_counts, harmonize_all, summary_lines,
+    write_exception_reports,
+)
+
+RUN_TIME = datetime(2021, 9, 1, 6, 5, 4)
+REFERENCE_HEADERS = {
+    "sections": "lmssectionidentifier,sourcesystemidentifier,sourcesystem,sissectionidentifier",
+    "users": "lmsuseridentifier,sourcesystemidentifier,sourcesystem,sisuseridentifier,localuseridentifier,userrole",
+    "descriptors": "missingvalue,descriptor,namespace",
+}
+
+
+def read_csv(path):
+    with path.open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def exceptions_of_every_kind(engine):
+    """One row for each report."""
+    with engine.begin() as conn:
+        lms_section(conn, CANVAS, "lonely-section", sis_id="NO-MATCH")
+        lms_user(conn, CANVAS, "lonely-user", sis_id="NO-MATCH")
+        twins = student(conn, "T1"), student(conn, "T2")
+        for twin in twins:
+            email(conn, twin, "twins@example.org")
+        lms_user(conn, GOOGLE, "twin", email_address="twins@example.org")
+        section(conn, "REPEATED", school_id=1)
+        section(conn, "REPEATED", school_id=2)
+        lms_section(conn, SCHOOLOGY, "repeated", sis_id="REPEATED")
+        room = classroom(conn, CANVAS)
+        set_column(conn, "lms.assignment", "assignmentcategory", "Quiz", "assignmentidentifier", room.lms_assignment_id)
+        lms_submission(conn, CANVAS, "sub1", room.lms_assignment_id, room.lms_user_id, status="bogus")
+    harmonize_all(engine, ["canvas", "google", "schoology"])
+
+
+def test_empty_database_writes_header_only_files_in_the_reference_folders(shared_ods_engine, tmp_path):
+    target = tmp_path / "not-there-yet"
+    reports = write_exception_reports(shared_ods_engine, target, now=RUN_TIME)
+    for folder, header in REFERENCE_HEADERS.items():
+        [path] = (target / folder).iterdir()
+        assert path.name == "2021-09-01-06-05-04.csv"
+        assert path.read_text(encoding="utf-8") == header + "\n"
+        assert reports.files[folder].path == path
+    assert reports.counts == ExceptionCounts()
+    assert sorted(p.name for p in target.iterdir()) == sorted([
+        "sections", "users", "descriptors", "ambiguous-users", "ambiguous-sections", "duplicate-descriptors",
+        "assignments", "submissions",
+    ])
+
+
+def test_files_hold_the_view_rows_and_counts_equal_rows(shared_ods_engine, tmp_path):
+    exceptions_of_every_kind(shared_ods_engine)
+    reports = write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME)
+    written = {folder: read_csv(report.path) for folder, report in reports.files.items()}
+    assert [row["sourcesystemidentifier"] for row in written["sections"]] == ["lonely-section", "repeated"]
+    assert [(row["sourcesystemidentifier"], row["userrole"]) for row in written["users"]] == [
+        ("lonely-user", "student"), ("twin", "student")
+    ]
+    assert written["users"] == [{k: "" if v is None else str(v) for k, v in row.items()}
+                                for row in reports.files["users"].rows]
+    assert [row["studentuniqueid"] for row in written["ambiguous-users"]] == ["T1", "T2"]
+    assert [row["schoolid"] for row in written["ambiguous-sections"]] == ["1", "2"]
+    assert [row["title"] for row in written["assignments"]] == ["An assignment"]
+    assert [row["sourcesystemidentifier"] for row in written["submissions"]] == ["sub1"]
+    assert reports.counts == exception_counts(shared_ods_engine) == ExceptionCounts(
+        sections=2, users=2, assignments=1, submissions=1, category_descriptors=1, status_descriptors=1,
+        ambiguous_users=2, ambiguous_sections=2, duplicate_descriptors=0,
+    )
+
+
+def test_descriptors_report_is_categories_then_statuses_with_namespaces_that_match(shared_ods_engine, tmp_path):
+    exceptions_of_every_kind(shared_ods_engine)
+    reports = write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME)
+    assert read_csv(reports.files["descriptors"].path) == [
+        {"missingvalue": "Quiz", "descriptor": "assignmentcategorydescriptor",
+         "namespace": "uri://ed-fi.org/edfilms/AssignmentCategoryDescriptor/Canvas"},
+        {"missingvalue": "bogus", "descriptor": "submissionstatusdescriptor",
+         "namespace": "uri://ed-fi.org/edfilms/SubmissionStatusDescriptor/Canvas"},
+    ]
+
+
+def test_descriptors_created_from_the_report_let_the_rows_harmonize(shared_ods_engine, tmp_path):
+    """The reference's report spelled the namespace in lower case, which never matched on PostgreSQL."""
+    exceptions_of_every_kind(shared_ods_engine)
+    reports = write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME)
+    with shared_ods_engine.begin() as conn:
+        for row in read_csv(reports.files["descriptors"].path):
+            # The report's descriptor name is also the lmsx table that registers such a descriptor.
+            descriptor(conn, row["namespace"], row["missingvalue"], registered_in=row["descriptor"])
+    harmonize_all(shared_ods_engine, ["canvas"])
+    counts = exception_counts(shared_ods_engine)
+    assert (counts.category_descriptors, counts.status_descriptors, counts.assignments, counts.submissions) == (
+        0, 0, 0, 0
+    )
+
+
+def test_null_and_deleted_values_need_no_descriptor(shared_ods_engine):
+    with shared_ods_engine.begin() as conn:
+        room = classroom(conn, CANVAS)
+        null = lms_submission(conn, CANVAS, "null", room.lms_assignment_id, room.lms_user_id)
+        set_column(conn, "lms.assignmentsubmission", "submissionstatus", None, "assignmentsubmissionidentifier", null)
+        lms_submission(conn, CANVAS, "gone", room.lms_assignment_id, room.lms_user_id, status="bogus", deleted=True)
+    counts = exception_counts(shared_ods_engine)
+    assert (counts.status_descriptors, counts.submissions) == (0, 1)
+
+
+def test_summary_with_nothing_to_report_is_three_debug_lines():
+    lines = summary_lines(ExceptionCounts())
+    assert [line.level for line in lines] == [logging.DEBUG] * 3
+    assert [line.message for line in lines] == [
+        "There are no unmatched sections or users in the database.",
+        "There are no unmatched Assignments or Assignment submissions in the database.",
+        "There are no missing descriptors for Assignment Category or Submission Status in the database.",
+    ]
+
+
+def test_summary_messages_carry_the_counts():
+    assert summary_lines(ExceptionCounts(sections=1))[0].message == (
+        "There are 1 unmatched sections and 0 unmatched users in the database."
+    )
+    assert summary_lines(ExceptionCounts(users=1))[0].message == (
+        "There are 0 unmatched sections and 1 unmatched users in the database."
+    )
+    assert summary_lines(ExceptionCounts(assignments=1))[1].message == (
+        "There are 1 unmatched Assignments and 0 unmatched Submissions"
+    )
+    assert summary_lines(ExceptionCounts(submissions=1))[1].message == (
+        "There are 0 unmatched Assignments and 1 unmatched Submissions"
+    )
+    assert summary_lines(ExceptionCounts(category_descriptors=1))[2].message == (
+        "There are 1 missing descriptors for Assignment Category and 0 missing descriptors for Submission Status"
+    )
+    assert summary_lines(ExceptionCounts(status_descriptors=1))[2].message == (
+        "There are 0 missing descriptors for Assignment Category and 1 missing descriptors for Submission Status"
+    )
+    assert [line.level for line in summary_lines(ExceptionCounts(sections=1, status_descriptors=2))] == [
+        logging.WARNING, logging.DEBUG, logging.WARNING
+    ]
+
+
+def test_summary_adds_a_line_for_ambiguous_matches_and_duplicate_descriptors():
+    lines = summary_lines(ExceptionCounts(ambiguous_users=2, duplicate_descriptors=2))
+    assert len(lines) == 4
+    assert lines[3].level == logging.WARNING
+    assert "2 candidate students" in lines[3].message and "2 duplicate descriptors" in lines[3].message
