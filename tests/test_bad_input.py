@@ -158,3 +158,20 @@ def test_a_submission_for_an_unknown_user_names_the_file_and_line(loaded, load_t
     assert (path, line, column, check, value) == (
         "section=S1/assignment=A1/submissions/2021-09-01-06-00-00.csv", 3, "LMSUserSourceSystemIdentifier",
         "unknown-parent", "GHOST")
+
+
+def test_a_file_changed_after_discovery_is_refused_and_loaded_next_time(tmp_path, engine, load_tree, query):
+    from lms_pipeline.tasks.database import dialect_of
+    from lms_pipeline.tasks.discovery import walk_tree
+    from lms_pipeline.tasks.loading import MassDeletePolicy
+    from lms_pipeline.tasks.staging import stage_all
+
+    path = write(tmp_path, "users", [user("U1")])
+    manifest = walk_tree(tmp_path)
+    write(tmp_path, "users", [user("U1"), user("U2")])  # the extractor rewrites it mid-run
+    summary = stage_all(engine, [manifest], None, MassDeletePolicy())
+    assert summary.rejected_files == [f"{path}: changed after discovery; nothing of it was loaded, the next run "
+                                      "loads it"]
+    assert query("SELECT count(*) FROM lms.lmsuser") == [(0,)]
+    load_tree(tmp_path)
+    assert query("SELECT count(*) FROM lms.lmsuser") == [(2,)]

@@ -6,6 +6,7 @@ A file that cannot be read is rejected whole with the line and column of the pro
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass
 
@@ -28,9 +29,15 @@ class CsvContent:
     lines: list[int]  # the line on which each row starts (the header is line 1)
 
 
-def read_csv(path: str) -> CsvContent:
-    with open(path, "rb") as handle:
-        data = handle.read()
+def read_csv(path: str, sha256: str | None = None) -> CsvContent:
+    """Parse a file; with `sha256`, refuse it if its content is no longer what discovery hashed."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise FileRejected(path, "removed after discovery; nothing of it was loaded") from None
+    if sha256 and hashlib.sha256(data).hexdigest() != sha256:
+        raise FileRejected(path, "changed after discovery; nothing of it was loaded, the next run loads it")
     return parse_csv(path, data)
 
 

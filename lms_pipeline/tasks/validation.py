@@ -84,7 +84,7 @@ def _read_into(columns: dict[str, list], resource: Resource, file_id: int, outco
     """Append a file's rows to the batch's columns; a file that cannot be read is marked rejected instead."""
     path = outcome.file.path
     try:
-        content = read_csv(path)
+        content = read_csv(path, outcome.file.sha256)
         names = _map_header(resource, path, content.header, outcome)
     except FileRejected as error:
         outcome.rejected = str(error)
