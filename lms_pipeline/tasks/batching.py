@@ -2,7 +2,7 @@
 
 A batch holds at most one file per scope (one section's assignments, one assignment's submissions, ...):
 round k takes the k-th file, by timestamp, of every scope. Rounds are then cut to a size one transaction
-handles well.
+handles well; a very large file gets a batch of its own, streamed in chunks.
 """
 
 from __future__ import annotations
@@ -14,6 +14,11 @@ from lms_pipeline.tasks.discovery import ManifestFile
 
 MAX_FILES = 2000
 MAX_BYTES = 64 * 1024 * 1024
+LARGE_FILE_BYTES = 32 * 1024 * 1024  # a file this large is streamed in chunks, in a batch of its own
+
+
+def is_large(batch: list[ManifestFile]) -> bool:
+    return len(batch) == 1 and batch[0].size >= LARGE_FILE_BYTES
 
 
 def plan_batches(files: list[ManifestFile], max_files: int = MAX_FILES, max_bytes: int = MAX_BYTES):
@@ -25,6 +30,9 @@ def plan_batches(files: list[ManifestFile], max_files: int = MAX_FILES, max_byte
         batch: list[ManifestFile] = []
         size = 0
         for f in (f for f in round_files if f is not None):
+            if is_large([f]):
+                batches.append([f])
+                continue
             if batch and (len(batch) >= max_files or size + f.size > max_bytes):
                 batches.append(batch)
                 batch, size = [], 0

@@ -1,16 +1,19 @@
 """Read one extract CSV strictly: UTF-8 (with or without BOM), RFC 4180 quoting, and the line of every record.
 
-A file that cannot be read is rejected whole with the line and column of the problem.
+Files are streamed line by line, so a file of millions of rows can be read in chunks of bounded size, and hashed
+on the way so that a file changed after discovery is noticed. A file that cannot be read is rejected whole with
+the line and column of the problem.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 csv.field_size_limit(16 * 1024 * 1024)  # a huge field is reported by the length checks, not by the reader
+BOM = b"\xef\xbb\xbf"
 
 
 class FileRejected(Exception):
@@ -30,57 +33,62 @@ class CsvContent:
 
 
 def read_csv(path: str, sha256: str | None = None) -> CsvContent:
-    """Parse a file; with `sha256`, refuse it if its content is no longer what discovery hashed."""
+    """The whole file at once."""
+    [content] = iter_csv(path, sha256)
+    return content
+
+
+def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None) -> Iterator[CsvContent]:
+    """The file's rows in chunks of at most chunk_rows (all at once when None); at least one chunk.
+
+    With `sha256`, the file must still be what discovery hashed: checked when the last line is read, so a caller
+    that streams must be ready to undo what it did with the earlier chunks.
+    """
+    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise FileRejected(path, "removed after discovery; nothing of it was loaded") from None
-    if sha256 and hashlib.sha256(data).hexdigest() != sha256:
-        raise FileRejected(path, "changed after discovery; nothing of it was loaded, the next run loads it")
-    return parse_csv(path, data)
-
-
-def parse_csv(path: str, data: bytes) -> CsvContent:
-    text = _decode(path, data)
-    if "\x00" in text:
-        line, column = _position(text, text.index("\x00"))
-        raise FileRejected(path, "binary data (a NUL character) in a CSV file", line, column)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    next_line = 1
-    try:
-        for record in reader:
-            start, next_line = next_line, reader.line_num + 1
-            if not record or record == [""]:
-                continue  # a blank line
-            if header is None:
-                header = record
-            else:
+    with handle:
+        reader = csv.reader(_lines(path, handle, digest), strict=True)
+        header: list[str] | None = None
+        rows: list[list[str]] = []
+        starts: list[int] = []
+        next_line = 1
+        try:
+            for record in reader:
+                start, next_line = next_line, reader.line_num + 1
+                if not record or record == [""]:
+                    continue  # a blank line
+                if header is None:
+                    header = record
+                    continue
                 rows.append(record)
-                lines.append(start)
-    except csv.Error as error:
-        raise FileRejected(path, f"malformed CSV: {error}", reader.line_num) from None
+                starts.append(start)
+                if chunk_rows and len(rows) >= chunk_rows:
+                    yield CsvContent(header, rows, starts)
+                    rows, starts = [], []
+        except csv.Error as error:
+            raise FileRejected(path, f"malformed CSV: {error}", reader.line_num) from None
     if header is None:
         raise FileRejected(path, "no header row", 1)
-    return CsvContent(header, rows, lines)
+    if sha256 and digest.hexdigest() != sha256:
+        raise FileRejected(path, "changed after discovery; nothing of it was loaded, the next run loads it")
+    yield CsvContent(header, rows, starts)
 
 
-def _decode(path: str, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data  # error offsets count after the BOM
-        prefix = body[: error.start].decode("utf-8", errors="replace")
-        line, column = _position(prefix, len(prefix))
-        raise FileRejected(
-            path, f"not UTF-8: byte 0x{body[error.start]:02x} cannot be decoded; save the file as UTF-8", line, column
-        ) from None
-
-
-def _position(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    column = index - (text.rfind("\n", 0, index) + 1) + 1
-    return line, column
+def _lines(path: str, handle, digest) -> Iterator[str]:
+    """Decoded lines, each checked for UTF-8 and NUL characters where its line and column are known."""
+    for number, raw in enumerate(handle, start=1):
+        digest.update(raw)
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM):]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            column = len(raw[: error.start].decode("utf-8", errors="replace")) + 1
+            raise FileRejected(path, f"not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded; "
+                                     "save the file as UTF-8", number, column) from None
+        if "\x00" in line:
+            raise FileRejected(path, "binary data (a NUL character) in a CSV file", number, line.index("\x00") + 1)
+        yield line

@@ -17,7 +17,9 @@ from lms_pipeline.tasks.database import chunked, dialect_of
 from lms_pipeline.tasks.journal import JournalEntry, write_journal
 from lms_pipeline.tasks.merge import ResourceStatements, SubmissionTypeStatements
 from lms_pipeline.tasks.tables import StoreTables
-from lms_pipeline.tasks.validation import FILE_COLUMN, PreparedBatch, Rejection
+from lms_pipeline.tasks.csv_files import FileRejected, iter_csv
+from lms_pipeline.tasks.discovery import ManifestFile
+from lms_pipeline.tasks.validation import FILE_COLUMN, FileOutcome, PreparedBatch, Rejection, prepare_chunk
 
 
 @dataclass(frozen=True)
@@ -51,54 +53,86 @@ class BatchResult:
 
 REPORTED_REJECTIONS = 200
 # Past this many rows a bulk load or insert refreshes the planner's statistics of the table.
-STATISTICS_ROWS = 1000  # kept in memory per batch for the data-quality report; all go to lms.quarantine
+STATISTICS_ROWS = 1000
+CHUNK_ROWS = 100_000  # rows of a large file validated and staged at a time  # kept in memory per batch for the data-quality report; all go to lms.quarantine
 
 
 def load_batch(engine: Engine, batch: PreparedBatch, run_id: int | None, policy: MassDeletePolicy) -> BatchResult:
-    loader = _BatchLoader(engine, batch, run_id, policy)
+    loader = _BatchLoader(engine, batch.resource, batch.files, run_id, policy)
     with engine.begin() as conn:
-        loader.run(conn)
+        loader.begin(conn)
+        loader.stage(conn, batch)
+        loader.finish(conn)
+    return loader.result
+
+
+def load_large_file(engine: Engine, resource: Resource, file: ManifestFile, run_id: int | None,
+                    policy: MassDeletePolicy) -> BatchResult:
+    """A file too large to hold in memory: validated and staged chunk by chunk, merged once, in ONE transaction.
+    If it turns out unreadable half-way, everything staged is undone and the file is journaled as rejected."""
+    outcome = FileOutcome(file)
+    loader = _BatchLoader(engine, resource, [outcome], run_id, policy)
+    try:
+        with engine.begin() as conn:
+            loader.begin(conn)
+            for number, content in enumerate(iter_csv(file.path, file.sha256, CHUNK_ROWS)):
+                loader.stage(conn, prepare_chunk(resource, outcome, content, first=number == 0))
+            loader.finish(conn)
+    except FileRejected as error:
+        outcome.rejected = str(error)
+        loader = _BatchLoader(engine, resource, [outcome], run_id, policy)
+        with engine.begin() as conn:
+            loader.begin(conn)
+            loader.finish(conn)
     return loader.result
 
 
 class _BatchLoader:
-    def __init__(self, engine: Engine, batch: PreparedBatch, run_id: int | None, policy: MassDeletePolicy):
+    """Stage a batch (in one part, or chunk by chunk), then merge, soft-delete and journal it."""
+
+    def __init__(self, engine: Engine, resource: Resource, files: list[FileOutcome], run_id: int | None,
+                 policy: MassDeletePolicy):
         self.dialect = dialect_of(engine)
         self.tables = StoreTables(self.dialect)
-        self.batch = batch
-        self.resource: Resource = batch.resource
-        self.statements = ResourceStatements(self.tables, self.resource)
+        self.resource = resource
+        self.files = files
+        self.statements = ResourceStatements(self.tables, resource)
         self.run_id = run_id
         self.policy = policy
-        self.rejections = list(batch.rejections)
+        self.rejections: list[Rejection] = []
+        self.staged: Counter[int] = Counter()  # batch file id -> rows staged
         self.held: dict[int, int] = {}  # batch file id -> deletions held
-        self.orphans: Counter[int] = Counter()  # batch file id -> rows without a known parent
-        self.result = BatchResult(self.resource.name, files=len(batch.files))
+        self.dropped: Counter[int] = Counter()  # batch file id -> staged rows dropped (duplicates, no parent)
+        self.result = BatchResult(resource.name, files=len(files))
         # By name: a batch that went through the cache is an unpickled copy, not the catalog's object.
-        self.with_types = self.resource.name == ASSIGNMENTS.name
+        self.with_types = resource.name == ASSIGNMENTS.name
 
-    def run(self, conn: Connection) -> None:
-        self._stage(conn)
+    @property
+    def staging_tables(self) -> list:
+        tables = [self.statements.stg, self.tables.load_scope, self.tables.load_keys]
+        return tables + [self.tables.staged_submission_types] if self.with_types else tables
+
+    def begin(self, conn: Connection) -> None:
+        for table in self.staging_tables:
+            conn.exec_driver_sql(f"TRUNCATE TABLE lms.{table.name}")
+
+    def stage(self, conn: Connection, part: PreparedBatch) -> None:
+        self._bulk(conn, self.statements.stg, part.staged)
+        self._bulk(conn, self.tables.load_keys, part.keys)
+        if self.with_types and part.submission_types is not None:
+            self._bulk(conn, self.tables.staged_submission_types, part.submission_types)
+        self.staged.update(part.staged[FILE_COLUMN].value_counts().to_dict())
+        self.rejections += part.rejections
+
+    def finish(self, conn: Connection) -> None:
+        if sum(self.staged.values()) > STATISTICS_ROWS:
+            self.dialect.refresh_statistics(conn, [t.name for t in self.staging_tables])
+        self._quarantine_duplicates(conn)
         self._quarantine_orphans(conn)
         self._merge(conn)
         if self.resource.scope is not Scope.INCREMENTAL:
             self._soft_delete(conn)
-        self._finish(conn)
-
-    # --- staging -----------------------------------------------------------------------------------------------
-
-    def _stage(self, conn: Connection) -> None:
-        staged_tables = [self.statements.stg, self.tables.load_scope, self.tables.load_keys]
-        if self.with_types:
-            staged_tables.append(self.tables.staged_submission_types)
-        for table in staged_tables:
-            conn.exec_driver_sql(f"TRUNCATE TABLE lms.{table.name}")
-        self._bulk(conn, self.statements.stg, self.batch.staged)
-        self._bulk(conn, self.tables.load_keys, self.batch.keys)
-        if self.with_types and self.batch.submission_types is not None:
-            self._bulk(conn, self.tables.staged_submission_types, self.batch.submission_types)
-        if len(self.batch.staged) > STATISTICS_ROWS:
-            self.dialect.refresh_statistics(conn, [t.name for t in staged_tables])
+        self._journal(conn)
 
     def _bulk(self, conn: Connection, table, frame: pd.DataFrame) -> None:
         if len(frame):
@@ -109,6 +143,27 @@ class _BatchLoader:
     def _key(table, db_name: str) -> str:
         return next(c.key for c in table.c if c.name.lower() == db_name.lower())
 
+    def _drop_staged(self, conn: Connection, ids: list[int]) -> None:
+        stg = self.statements.stg
+        for part in chunked(ids):
+            conn.execute(delete(stg).where(stg.c.StagingId.in_(bindparam("ids", expanding=True))), {"ids": part})
+
+    def _relpath(self, file_id: int) -> str:
+        return self.files[file_id].file.relpath
+
+    # --- duplicates --------------------------------------------------------------------------------------------
+
+    def _quarantine_duplicates(self, conn: Connection) -> None:
+        """One row per natural key: the latest LastModifiedDate wins, the last one on a tie."""
+        rows = conn.execute(self.statements.duplicates()).all()
+        self._drop_staged(conn, [r.StagingId for r in rows])
+        for row in rows:
+            self.dropped[row.BatchFileId] += 1
+            kept = f"{self._relpath(row.kept_file)} line {row.kept_line}"
+            self.rejections.append(Rejection(self._relpath(row.BatchFileId), row.SourceLine,
+                                             "SourceSystemIdentifier", "duplicate", row.SourceSystemIdentifier,
+                                             f"duplicate natural key; the row at {kept} was kept"))
+
     # --- parents -----------------------------------------------------------------------------------------------
 
     def _quarantine_orphans(self, conn: Connection) -> None:
@@ -118,15 +173,10 @@ class _BatchLoader:
                            self.statements.without_enrolment()))
         for column, reason, query in checks:
             rows = conn.execute(query).all()
-            if not rows:
-                continue
-            stg = self.statements.stg
-            for ids in chunked([r[0] for r in rows]):
-                conn.execute(delete(stg).where(stg.c.StagingId.in_(bindparam("ids", expanding=True))), {"ids": ids})
+            self._drop_staged(conn, [r[0] for r in rows])
             for _, file_id, line, value in rows:
-                self.orphans[file_id] += 1
-                relpath = self.batch.files[file_id].file.relpath
-                self.rejections.append(Rejection(relpath, line, column, "unknown-parent", value,
+                self.dropped[file_id] += 1
+                self.rejections.append(Rejection(self._relpath(file_id), line, column, "unknown-parent", value,
                                                  f"{reason} '{value}' in this SourceSystem"))
 
     # --- merge -------------------------------------------------------------------------------------------------
@@ -139,6 +189,7 @@ class _BatchLoader:
             self.dialect.refresh_statistics(conn, [self.statements.live.name])
         if self.with_types:
             types = SubmissionTypeStatements(self.tables, ASSIGNMENTS)
+            conn.execute(types.drop_unstaged())
             conn.execute(types.insert_new())
             conn.execute(types.undelete())
             conn.execute(types.soft_delete())
@@ -146,7 +197,8 @@ class _BatchLoader:
     # --- soft deletes ------------------------------------------------------------------------------------------
 
     def _soft_delete(self, conn: Connection) -> None:
-        scopes = [s for s in (self._scope(conn, i) for i in self.batch.loadable_files) if s is not None]
+        loadable = [i for i, f in enumerate(self.files) if f.rejected is None]
+        scopes = [s for s in (self._scope(conn, i) for i in loadable) if s is not None]
         if not scopes:
             return
         conn.execute(self.tables.load_scope.insert(), scopes)
@@ -161,7 +213,7 @@ class _BatchLoader:
         self.result.deleted = conn.execute(self.statements.soft_delete()).rowcount
 
     def _scope(self, conn: Connection, file_id: int) -> dict | None:
-        outcome = self.batch.files[file_id]
+        outcome = self.files[file_id]
         file = outcome.file
         if outcome.rows_read == 0 and self.resource.scope is Scope.SOURCE_SYSTEM:
             self.result.warnings.append(
@@ -191,7 +243,7 @@ class _BatchLoader:
 
     def _report_held(self, held: dict[int, int], live: dict[int, int]) -> None:
         for file_id, missing in held.items():
-            relpath = self.batch.files[file_id].file.relpath
+            relpath = self._relpath(file_id)
             self.held[file_id] = missing
             self.result.deletions_held += missing
             self.result.held_files.append(relpath)
@@ -202,11 +254,10 @@ class _BatchLoader:
 
     # --- journal and quarantine --------------------------------------------------------------------------------
 
-    def _finish(self, conn: Connection) -> None:
-        per_file_rejections = pd.Series([r.relpath for r in self.rejections]).value_counts().to_dict()
-        staged_per_file = self.batch.staged[FILE_COLUMN].value_counts().to_dict()
+    def _journal(self, conn: Connection) -> None:
+        per_file_rejections = Counter(r.relpath for r in self.rejections)
         entries = []
-        for file_id, outcome in enumerate(self.batch.files):
+        for file_id, outcome in enumerate(self.files):
             file = outcome.file
             if outcome.rejected:
                 self.result.rejected_files.append(outcome.rejected)
@@ -214,7 +265,7 @@ class _BatchLoader:
                 self.result.drift[file.relpath] = outcome.drift
             status = "rejected" if outcome.rejected else "held" if file_id in self.held else "loaded"
             quarantined = per_file_rejections.get(file.relpath, 0)
-            loaded = staged_per_file.get(file_id, 0) - self.orphans[file_id]
+            loaded = self.staged[file_id] - self.dropped[file_id]
             entries.append(JournalEntry(file, status, outcome.rows_read, loaded, quarantined,
                                         self.held.get(file_id, 0)))
         write_journal(conn, self.tables, entries, self.run_id)

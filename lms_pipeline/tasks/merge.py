@@ -14,6 +14,8 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    delete,
+    distinct,
     exists,
     func,
     insert,
@@ -38,6 +40,25 @@ class ResourceStatements:
         self.resource = resource
         self.live = tables.live(resource)
         self.stg = tables.staging(resource)
+
+    # --- duplicates --------------------------------------------------------------------------------------------
+
+    def duplicates(self) -> Select:
+        """Staged rows whose natural key comes again in the batch, with the row kept: the latest
+        LastModifiedDate, the last one (by file and line) on a tie."""
+        stg = self.stg
+        window = {
+            "partition_by": [stg.c.SourceSystemIdentifier, stg.c.SourceSystem],
+            "order_by": [stg.c.LastModifiedDate.desc(), stg.c.BatchFileId.desc(), stg.c.SourceLine.desc()],
+        }
+        ranked = select(
+            stg.c.StagingId, stg.c.BatchFileId, stg.c.SourceLine, stg.c.SourceSystemIdentifier,
+            func.first_value(stg.c.BatchFileId).over(**window).label("kept_file"),
+            func.first_value(stg.c.SourceLine).over(**window).label("kept_line"),
+            func.row_number().over(**window).label("rank"),
+        ).subquery("ranked")
+        return select(ranked.c.StagingId, ranked.c.BatchFileId, ranked.c.SourceLine,
+                      ranked.c.SourceSystemIdentifier, ranked.c.kept_file, ranked.c.kept_line).where(ranked.c.rank > 1)
 
     # --- parents -----------------------------------------------------------------------------------------------
 
@@ -167,8 +188,8 @@ class ResourceStatements:
     def scope_sizes(self) -> Select:
         """Per file: the live rows in its scope and how many of them the file would soft-delete.
 
-        Missing rows are counted through an outer join, not EXISTS inside SUM: SQL Server refuses subqueries
-        in aggregates."""
+        Missing rows are counted through an outer join, not EXISTS inside an aggregate (SQL Server refuses
+        subqueries there), and by distinct key, since a streamed file lists its keys chunk by chunk."""
         scope, live, keys = self.tables.load_scope, self.live, self.tables.load_keys
         if self.resource.scope is Scope.SOURCE_SYSTEM:
             joined = scope.join(live, live.c.SourceSystem == scope.c.SourceSystem)
@@ -179,9 +200,11 @@ class ResourceStatements:
                                              parent.c.SourceSystem == scope.c.SourceSystem))
             joined = joined.join(live, and_(live.c[key] == parent.c[key], live.c.SourceSystem == scope.c.SourceSystem))
         joined = joined.outerjoin(keys, same_key(keys, live))
-        listed = func.count(keys.c.SourceSystemIdentifier)
+        row = live.c[self.resource.key]
+        listed = func.count(distinct(case((keys.c.SourceSystemIdentifier.is_not(None), row))))
         return (
-            select(scope.c.BatchFileId, func.count().label("live"), (func.count() - listed).label("missing"))
+            select(scope.c.BatchFileId, func.count(distinct(row)).label("live"),
+                   (func.count(distinct(row)) - listed).label("missing"))
             .select_from(joined)
             .where(live.c.DeletedAt.is_(None))
             .group_by(scope.c.BatchFileId)
@@ -215,6 +238,12 @@ class SubmissionTypeStatements:
             pairs.c.AssignmentIdentifier == self.types.c.AssignmentIdentifier,
             pairs.c.SubmissionType == self.types.c.SubmissionType,
         )
+
+    def drop_unstaged(self):
+        """Types of assignments no longer staged (duplicates, unknown sections) go with them."""
+        staged = exists().where(self.stg_assignment.c.BatchFileId == self.stg_types.c.BatchFileId,
+                                self.stg_assignment.c.SourceLine == self.stg_types.c.SourceLine)
+        return delete(self.stg_types).where(~staged)
 
     def insert_new(self):
         pairs = self._staged_pairs().distinct().subquery("pairs")

@@ -14,9 +14,9 @@ from concurrent.futures import Future
 from sqlalchemy import Engine
 
 from lms_pipeline.resources import LOAD_ORDER, Resource
-from lms_pipeline.tasks.batching import plan_batches
+from lms_pipeline.tasks.batching import is_large, plan_batches
 from lms_pipeline.tasks.discovery import Manifest, ManifestFile
-from lms_pipeline.tasks.loading import MassDeletePolicy
+from lms_pipeline.tasks.loading import MassDeletePolicy, load_large_file
 from lms_pipeline.tasks.prepared import load_prepared
 from lms_pipeline.tasks.summary import StagingSummary
 from lms_pipeline.tasks.validation import prepare_batch
@@ -39,6 +39,24 @@ def _inline(resource: Resource, files: list[ManifestFile]) -> Future:
     return future
 
 
+class _Validations:
+    """Validation one batch ahead of the load; large files are validated as they stream, not here."""
+
+    def __init__(self, submit: Callable, resource: Resource, batches: list[list[ManifestFile]]):
+        self.submit, self.resource, self.batches = submit, resource, batches
+        self.pending: dict[int, object] = {}
+        self.ensure(0)
+
+    def ensure(self, index: int) -> None:
+        if index < len(self.batches) and index not in self.pending and not is_large(self.batches[index]):
+            self.pending[index] = self.submit(self.resource, self.batches[index])
+
+    def result(self, index: int):
+        self.ensure(index)
+        self.ensure(index + 1)
+        return self.pending.pop(index).result()
+
+
 def stage_all(
     engine: Engine,
     manifests: list[Manifest],
@@ -46,6 +64,7 @@ def stage_all(
     policy: MassDeletePolicy,
     submit: Callable = _inline,
     load: Callable = load_prepared,
+    load_large: Callable = load_large_file,
     summary: StagingSummary | None = None,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> StagingSummary:
@@ -54,12 +73,14 @@ def stage_all(
     plan = [(r, plan_batches([f for m in manifests for f in m.by_resource(r.name)])) for r in LOAD_ORDER]
     total, done = sum(len(batches) for _, batches in plan), 0
     for resource, batches in plan:
-        ahead = submit(resource, batches[0]) if batches else None
+        validations = _Validations(submit, resource, batches)
         for index, files in enumerate(batches):
-            current = ahead
-            ahead = submit(resource, batches[index + 1]) if index + 1 < len(batches) else None
             try:
-                summary.add(load(engine, resource, files, current.result(), run_id, policy))
+                if is_large(files):
+                    validations.ensure(index + 1)
+                    summary.add(load_large(engine, resource, files[0], run_id, policy))
+                else:
+                    summary.add(load(engine, resource, files, validations.result(index), run_id, policy))
             except Exception as error:
                 raise StagingFailed(resource, files, error) from error
             done += 1

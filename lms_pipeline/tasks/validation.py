@@ -1,8 +1,9 @@
 """Turn a batch of extract files into typed rows for staging, and quarantine what is wrong with file and line.
 
 One pandera schema per resource checks what the data store would refuse (required values, lengths, whole
-numbers, dates). Rules that span rows (the folder's scope, one SourceSystem per file, duplicate natural keys)
-follow. A file that cannot be read or lacks a required column is rejected whole.
+numbers, dates). Rules that span rows (the folder's scope, one SourceSystem per file) follow; duplicate natural
+keys are found once the batch is staged (loading.py), across every file and chunk of it. A file that cannot be
+read or lacks a required column is rejected whole.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from lms_pipeline.resources import NATURAL_KEY, Column, Kind, Resource
-from lms_pipeline.tasks.csv_files import FileRejected, read_csv
+from lms_pipeline.tasks.csv_files import CsvContent, FileRejected, read_csv
 from lms_pipeline.tasks.datetimes import parse_datetimes, unparseable
 from lms_pipeline.tasks.discovery import ManifestFile
 
@@ -54,17 +55,34 @@ class PreparedBatch:
     rejections: list[Rejection]
     keys: pd.DataFrame  # every natural key the files list, valid or not
 
-    @property
-    def loadable_files(self) -> list[int]:
-        return [i for i, f in enumerate(self.files) if f.rejected is None]
-
 
 def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
+    """Read and validate a batch of whole files."""
     outcomes = [FileOutcome(f) for f in files]
     rejections: list[Rejection] = []
-    columns: dict[str, list] = {name: [] for name in [c.name for c in resource.columns] + [FILE_COLUMN, LINE_COLUMN]}
+    columns = _empty_columns(resource)
     for file_id, outcome in enumerate(outcomes):
-        _read_into(columns, resource, file_id, outcome, rejections)
+        try:
+            content = read_csv(outcome.file.path, outcome.file.sha256)
+            names = _map_header(resource, outcome.file.path, content.header, outcome)
+        except FileRejected as error:
+            outcome.rejected = str(error)
+            continue
+        _append(columns, resource, file_id, outcome, content, names, rejections)
+    return _prepared(resource, columns, outcomes, rejections)
+
+
+def prepare_chunk(resource: Resource, outcome: FileOutcome, content: CsvContent, first: bool) -> PreparedBatch:
+    """Read and validate one chunk of a large file (file id 0); a bad header rejects the file (FileRejected)."""
+    rejections: list[Rejection] = []
+    columns = _empty_columns(resource)
+    names = _map_header(resource, outcome.file.path, content.header, outcome if first else FileOutcome(outcome.file))
+    _append(columns, resource, 0, outcome, content, names, rejections)
+    return _prepared(resource, columns, [outcome], rejections)
+
+
+def _prepared(resource: Resource, columns: dict[str, list], outcomes: list[FileOutcome],
+              rejections: list[Rejection]) -> PreparedBatch:
     raw = pd.DataFrame(columns, dtype="object")
     raw = raw.replace("", None) if len(raw) else raw
     keys = raw[list(NATURAL_KEY)].dropna().drop_duplicates()
@@ -79,16 +97,13 @@ def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatc
 # --- reading -------------------------------------------------------------------------------------------------
 
 
-def _read_into(columns: dict[str, list], resource: Resource, file_id: int, outcome: FileOutcome,
-               rejections: list[Rejection]) -> None:
-    """Append a file's rows to the batch's columns; a file that cannot be read is marked rejected instead."""
-    path = outcome.file.path
-    try:
-        content = read_csv(path, outcome.file.sha256)
-        names = _map_header(resource, path, content.header, outcome)
-    except FileRejected as error:
-        outcome.rejected = str(error)
-        return
+def _empty_columns(resource: Resource) -> dict[str, list]:
+    return {name: [] for name in [c.name for c in resource.columns] + [FILE_COLUMN, LINE_COLUMN]}
+
+
+def _append(columns: dict[str, list], resource: Resource, file_id: int, outcome: FileOutcome, content: CsvContent,
+            names: list[str | None], rejections: list[Rejection]) -> None:
+    """Append a file's rows to the batch's columns; rows of the wrong width are quarantined."""
     width = len(content.header)
     rows, lines = [], []
     for row, line in zip(content.rows, content.lines):
@@ -98,7 +113,7 @@ def _read_into(columns: dict[str, list], resource: Resource, file_id: int, outco
         else:
             rejections.append(Rejection(outcome.file.relpath, line, None, "field-count", None,
                                         f"expected {width} fields as in the header, found {len(row)}"))
-    outcome.rows_read = len(content.rows)
+    outcome.rows_read += len(content.rows)
     values = list(zip(*rows)) if rows else [()] * width
     position = {name: i for i, name in enumerate(names) if name is not None}
     for column in resource.columns:
@@ -198,8 +213,7 @@ def _rejection(outcomes, row, column, check, value, reason) -> Rejection:
 
 def _check_rows(resource: Resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame:
     raw = _check_scope(resource, raw, outcomes, rejections)
-    raw = _check_source_system(raw, outcomes, rejections)
-    return _drop_duplicates(raw, outcomes, rejections)
+    return _check_source_system(raw, outcomes, rejections)
 
 
 def _check_scope(resource, raw, outcomes, rejections) -> pd.DataFrame:
@@ -234,24 +248,6 @@ def _check_source_system(raw, outcomes, rejections) -> pd.DataFrame:
         rejections.append(_rejection(outcomes, row, "SourceSystem", "source-system", row["SourceSystem"],
                                      f"differs from the file's SourceSystem '{first[row.name]}'"))
     return raw[~wrong]
-
-
-def _drop_duplicates(raw, outcomes, rejections) -> pd.DataFrame:
-    """One row per natural key: the latest LastModifiedDate wins, the last one on a tie."""
-    if raw.empty:
-        return raw
-    order = raw.assign(_lmd=parse_datetimes(raw["LastModifiedDate"]))
-    order = order.sort_values(["_lmd", FILE_COLUMN, LINE_COLUMN], kind="stable")
-    duplicated = order.duplicated(list(NATURAL_KEY), keep="last")
-    if duplicated.any():
-        kept = order[~duplicated].set_index(list(NATURAL_KEY))
-        for _, row in order[duplicated].iterrows():
-            winner = kept.loc[(row["SourceSystemIdentifier"], row["SourceSystem"])]
-            where = f"{outcomes[int(winner[FILE_COLUMN])].file.relpath} line {int(winner[LINE_COLUMN])}"
-            rejections.append(_rejection(outcomes, row, "SourceSystemIdentifier", "duplicate",
-                                         row["SourceSystemIdentifier"],
-                                         f"duplicate natural key; the row at {where} was kept"))
-    return raw.loc[order.index[~duplicated.to_numpy()]].sort_index()
 
 
 # --- typed rows for staging ----------------------------------------------------------------------------------
