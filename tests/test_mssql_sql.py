@@ -553,10 +553,16 @@ class Recorder:
 
 
 def canned_rows(statement) -> list[tuple]:
-    """An orphan for every parent check, and a file that would soft-delete 90 of the 100 rows of its scope."""
-    first = next(iter(getattr(statement, "selected_columns", [])), None)
-    canned = {"StagingId": [(1, 0, 2, "no-such-parent")], "BatchFileId": [(0, 100, 90)]}
-    return canned.get(getattr(first, "key", None), [])
+    """A duplicate row, an orphan for every parent check, and a file that would soft-delete 90 of the 100 rows
+    of its scope: told apart by their first column and their width."""
+    columns = list(getattr(statement, "selected_columns", []))
+    first = getattr(columns[0], "key", None) if columns else None
+    canned = {
+        ("StagingId", 6): [(1, 0, 3, "duplicated-key", 0, 2)],
+        ("StagingId", 4): [(1, 0, 2, "no-such-parent")],
+        ("BatchFileId", 3): [(0, 100, 90)],
+    }
+    return canned.get((first, len(columns)), [])
 
 
 @cache

@@ -156,13 +156,12 @@ class _BatchLoader:
     def _quarantine_duplicates(self, conn: Connection) -> None:
         """One row per natural key: the latest LastModifiedDate wins, the last one on a tie."""
         rows = conn.execute(self.statements.duplicates()).all()
-        self._drop_staged(conn, [r.StagingId for r in rows])
-        for row in rows:
-            self.dropped[row.BatchFileId] += 1
-            kept = f"{self._relpath(row.kept_file)} line {row.kept_line}"
-            self.rejections.append(Rejection(self._relpath(row.BatchFileId), row.SourceLine,
-                                             "SourceSystemIdentifier", "duplicate", row.SourceSystemIdentifier,
-                                             f"duplicate natural key; the row at {kept} was kept"))
+        self._drop_staged(conn, [r[0] for r in rows])
+        for _, file_id, line, key, kept_file, kept_line in rows:
+            self.dropped[file_id] += 1
+            kept = f"{self._relpath(kept_file)} line {kept_line}"
+            self.rejections.append(Rejection(self._relpath(file_id), line, "SourceSystemIdentifier", "duplicate",
+                                             key, f"duplicate natural key; the row at {kept} was kept"))
 
     # --- parents -----------------------------------------------------------------------------------------------
 
