@@ -137,3 +137,14 @@ def test_the_database_can_come_from_a_sqlalchemy_connector_block(db, fixture_tre
                          phases=LOAD_PHASES, stale_after_hours=None, return_state=True)
     assert state.is_completed()
     assert query("SELECT count(*) FROM lms.lmsuser") == [(49,)]
+
+
+def test_validation_can_run_on_a_dask_cluster_of_two_workers(db, fixture_tree, query, monkeypatch):
+    import os
+
+    monkeypatch.setenv("DASK_LOGGING__DISTRIBUTED", "warning")
+    state = run(fixture_tree("starter-kit-sample"), db, dask_scheduler="local")
+    assert state.is_completed()
+    workers = state.result().staging.validated_by
+    assert len(workers) == 2 and all(not w.endswith(f":{os.getpid()}") for w in workers)
+    assert query("SELECT count(*) FROM lms.assignmentsubmission") == [(901,)]

@@ -17,7 +17,7 @@ from lms_pipeline.flows.discovery import discovery
 from lms_pipeline.flows.harmonization import harmonize_every_lms
 from lms_pipeline.flows.hooks import RunProgress, notify_warnings, report_failure, track
 from lms_pipeline.flows.migration import migrations
-from lms_pipeline.flows.staging import staging
+from lms_pipeline.flows.staging import staging, task_runner
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import publish_data_quality, publish_summary, publish_warnings
 from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, volume_drift
@@ -89,6 +89,7 @@ def lms_pipeline(
     volume_drift_percent: float | None = 50,
     lock_wait_seconds: float = 0,
     work_dir: str | None = None,
+    dask_scheduler: str | None = None,
 ) -> PipelineResult:
     """Load LMS extract trees into the LMS data store.
 
@@ -112,6 +113,8 @@ def lms_pipeline(
             successful run; empty to disable.
         lock_wait_seconds: How long to wait for another run on the same database before giving up.
         work_dir: Where manifests are written; a temporary folder when empty.
+        dask_scheduler: Validate files on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for
+            a local cluster of two workers. Empty: two threads in the flow process.
     """
     log = get_run_logger()
     settings = resolve_database(database, database_block)
@@ -135,7 +138,7 @@ def lms_pipeline(
             if Phase.STAGING in phases and manifest_paths:
                 result.load_run_id = progress.load_run_id = begin_run(
                     engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths)
-                _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete)
+                _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, dask_scheduler)
                 thresholds = Thresholds(quarantine_alert_rows, stale_after_hours, volume_drift_percent)
                 result.warnings = (staging_warnings(result.staging, thresholds)
                                    + stale_extracts(manifests, stale_after_hours)
@@ -173,10 +176,11 @@ def _phase(progress: RunProgress, phase: Phase, phases: list[Phase], run):
         raise PhaseFailed(phase, error) from error
 
 
-def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete) -> None:
+def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, dask_scheduler) -> None:
+    subflow = staging.with_options(task_runner=task_runner(dask_scheduler))
     try:
         result.staging = _phase(progress, Phase.STAGING, [Phase.STAGING],
-                                lambda: staging(manifest_paths, settings, result.load_run_id, allow_mass_delete))
+                                lambda: subflow(manifest_paths, settings, result.load_run_id, allow_mass_delete))
     except BaseException as error:
         end_run(engine, tables, result.load_run_id, "failed", live_summary(result.load_run_id), result.files_found,
                 str(error))

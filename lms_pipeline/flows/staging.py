@@ -13,7 +13,7 @@ from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import Progress
 from lms_pipeline.tasks.database import dialect_of, make_engine
 from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import MassDeletePolicy
+from lms_pipeline.tasks.loading import MassDeletePolicy, load_large_file
 from lms_pipeline.tasks.manifests import load_manifest
 from lms_pipeline.tasks.prepared import CACHE_POLICY, load_prepared, store_identity, validate_batch, validation_only
 from lms_pipeline.tasks.retries import database_task
@@ -21,6 +21,7 @@ from lms_pipeline.tasks.staging import stage_all
 from lms_pipeline.tasks.summary import StagingSummary, live_summary
 from lms_pipeline.tasks.tables import StoreTables
 
+load_large = database_task(load_large_file, name="load-large-file", task_run_name="load-{resource.name}-streamed")
 validate = task(validate_batch, name="validate-batch", cache_policy=CACHE_POLICY,
                 cache_expiration=timedelta(days=30), task_run_name="validate-{resource.name}")
 load = database_task(load_prepared, name="load-batch", task_run_name="load-{resource.name}")
@@ -52,11 +53,12 @@ def staging(
         summary = stage_all(
             engine, manifests, run_id, MassDeletePolicy(allow=allow_mass_delete),
             submit=lambda resource, files: validate.submit(resource, files, store),
-            load=validation_only if validate_only else load, summary=live_summary(run_id),
+            load=validation_only if validate_only else load, load_large=load_large, summary=live_summary(run_id),
             on_batch=_reporter(progress),
         )
     finally:
         engine.dispose()
+    log.info("Batches validated by %d process(es): %s", len(summary.validated_by), ", ".join(sorted(summary.validated_by)))
     for warning in summary.warnings:
         log.warning(warning)
     for rejected in summary.rejected_files:
@@ -76,3 +78,18 @@ def _reporter(progress: Progress):
                   file=sys.stderr, flush=True)
 
     return report
+
+
+def task_runner(dask_scheduler: str | None):
+    """Threads in the flow process by default; a Dask cluster to spread the validation of files.
+
+    'local' starts a local cluster of two worker processes; any other value is a scheduler address
+    (tcp://host:8786) whose workers see the same extract and result-storage paths.
+    """
+    if not dask_scheduler:
+        return ThreadPoolTaskRunner(max_workers=2)
+    from prefect_dask import DaskTaskRunner
+
+    if dask_scheduler == "local":
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "dashboard_address": None})
+    return DaskTaskRunner(address=dask_scheduler)

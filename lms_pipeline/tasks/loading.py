@@ -49,6 +49,7 @@ class BatchResult:
     warnings: list[str] = field(default_factory=list)
     drift: dict[str, list[str]] = field(default_factory=dict)  # file -> unknown columns
     rejections: list[Rejection] = field(default_factory=list)  # a sample, for reports
+    validated_by: str = ""  # host:pid of the process that validated the batch, when not the loader's
 
 
 REPORTED_REJECTIONS = 200

@@ -8,7 +8,9 @@ file is gone, the batch is simply validated again: the journal, not the cache, d
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,7 @@ class PreparedRef:
     rows: int
     rejections: int
     rejected_files: tuple[str, ...] = ()
+    worker: str = ""  # host:pid of the process that validated the batch (threads, or a Dask worker)
 
 
 def batch_key(resource: Resource, files: list[ManifestFile], store_id: str) -> str:
@@ -67,7 +70,8 @@ def validate_batch(resource: Resource, files: list[ManifestFile], store_id: str)
     path = prepared_folder() / f"{batch_key(resource, files, store_id)}.pkl"
     path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
     rejected = tuple(f.rejected for f in batch.files if f.rejected)
-    return PreparedRef(str(path), len(batch.staged), len(batch.rejections), rejected)
+    return PreparedRef(str(path), len(batch.staged), len(batch.rejections), rejected,
+                       f"{socket.gethostname()}:{os.getpid()}")
 
 
 def open_prepared(ref: PreparedRef, resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
@@ -89,6 +93,7 @@ def load_prepared(engine: Engine, resource: Resource, files: list[ManifestFile],
     result = load_batch(engine, batch, run_id, policy)
     if isinstance(prepared, PreparedRef):
         Path(prepared.path).unlink(missing_ok=True)
+        result.validated_by = prepared.worker
     return result
 
 
@@ -96,4 +101,4 @@ def validation_only(engine: Engine, resource: Resource, files: list[ManifestFile
                     run_id: int | None, policy: MassDeletePolicy) -> BatchResult:
     """In place of a load: what validating the batch found. Its rows stay on disk, for the load that follows."""
     return BatchResult(resource.name, files=len(files), quarantined=prepared.rejections,
-                       rejected_files=list(prepared.rejected_files))
+                       rejected_files=list(prepared.rejected_files), validated_by=prepared.worker)

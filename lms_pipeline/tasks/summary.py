@@ -28,6 +28,7 @@ class StagingSummary:
     warnings: list[str] = field(default_factory=list)
     drift: dict[str, list[str]] = field(default_factory=dict)
     rejections: list = field(default_factory=list)  # a sample of quarantined rows, for the report
+    validated_by: set[str] = field(default_factory=set)  # processes that validated batches (threads, Dask)
 
     def add(self, batch: BatchResult) -> None:
         totals = self.resources.setdefault(batch.resource, ResourceTotals())
@@ -37,6 +38,8 @@ class StagingSummary:
         self.held_files += batch.held_files
         self.warnings += batch.warnings
         self.drift.update(batch.drift)
+        if batch.validated_by:
+            self.validated_by.add(batch.validated_by)
         self.rejections += batch.rejections[: max(0, 200 - len(self.rejections))]
 
     def total(self, name: str) -> int:
