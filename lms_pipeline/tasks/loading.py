@@ -35,8 +35,9 @@ class MassDeletePolicy:
 
 
 @dataclass
-class BatchResult:
-    resource: str
+class Counts:
+    """What loading did to a resource: per batch, and summed per run."""
+
     files: int = 0
     inserted: int = 0
     updated: int = 0
@@ -44,6 +45,11 @@ class BatchResult:
     deleted: int = 0
     quarantined: int = 0
     deletions_held: int = 0
+
+
+@dataclass(kw_only=True)
+class BatchResult(Counts):
+    resource: str
     rejected_files: list[str] = field(default_factory=list)  # messages naming file, line and column
     held_files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -104,7 +110,7 @@ class _BatchLoader:
         self.staged: Counter[int] = Counter()  # batch file id -> rows staged
         self.held: dict[int, int] = {}  # batch file id -> deletions held
         self.dropped: Counter[int] = Counter()  # batch file id -> staged rows dropped (duplicates, no parent)
-        self.result = BatchResult(resource.name, files=len(files))
+        self.result = BatchResult(resource=resource.name, files=len(files))
         # By name: a batch that went through the cache is an unpickled copy, not the catalog's object.
         self.with_types = resource.name == ASSIGNMENTS.name
 

@@ -100,5 +100,5 @@ def load_prepared(engine: Engine, resource: Resource, files: list[ManifestFile],
 def validation_only(engine: Engine, resource: Resource, files: list[ManifestFile], prepared: PreparedRef,
                     run_id: int | None, policy: MassDeletePolicy) -> BatchResult:
     """In place of a load: what validating the batch found. Its rows stay on disk, for the load that follows."""
-    return BatchResult(resource.name, files=len(files), quarantined=prepared.rejections,
+    return BatchResult(resource=resource.name, files=len(files), quarantined=prepared.rejections,
                        rejected_files=list(prepared.rejected_files), validated_by=prepared.worker)

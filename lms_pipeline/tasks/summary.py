@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
-from lms_pipeline.tasks.loading import BatchResult
+from lms_pipeline.tasks.loading import BatchResult, Counts
 
-COUNTS = ("files", "inserted", "updated", "undeleted", "deleted", "quarantined", "deletions_held")
-
-
-@dataclass
-class ResourceTotals:
-    files: int = 0
-    inserted: int = 0
-    updated: int = 0
-    undeleted: int = 0
-    deleted: int = 0
-    quarantined: int = 0
-    deletions_held: int = 0
+COUNTS = tuple(f.name for f in fields(Counts))
 
 
 @dataclass
 class StagingSummary:
-    resources: dict[str, ResourceTotals] = field(default_factory=dict)
+    resources: dict[str, Counts] = field(default_factory=dict)  # per resource, the run's totals
     rejected_files: list[str] = field(default_factory=list)
     held_files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -31,7 +20,7 @@ class StagingSummary:
     validated_by: set[str] = field(default_factory=set)  # processes that validated batches (threads, Dask)
 
     def add(self, batch: BatchResult) -> None:
-        totals = self.resources.setdefault(batch.resource, ResourceTotals())
+        totals = self.resources.setdefault(batch.resource, Counts())
         for name in COUNTS:
             setattr(totals, name, getattr(totals, name) + getattr(batch, name))
         self.rejected_files += batch.rejected_files
