@@ -68,8 +68,8 @@ def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None
                 if chunk_rows and len(rows) >= chunk_rows:
                     yield CsvContent(header, rows, starts)
                     rows, starts = [], []
-        except csv.Error as error:
-            raise FileRejected(path, f"malformed CSV: {error}", reader.line_num) from None
+        except csv.Error as error:  # named by the line where the broken record starts, e.g. an unclosed quote
+            raise FileRejected(path, f"malformed CSV: {error}", next_line) from None
     if header is None:
         raise FileRejected(path, "no header row", 1)
     if sha256 and digest.hexdigest() != sha256:

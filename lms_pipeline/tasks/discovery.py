@@ -41,7 +41,8 @@ class ManifestFile:
 @dataclass(frozen=True)
 class Notice:
     relpath: str
-    kind: str  # empty-file, not-loaded, unexpected-file, unexpected-folder, outside-root, unnamed
+    kind: str  # empty-file, not-loaded, unexpected-file, unexpected-folder, outside-root, broken-link, unnamed,
+    # unreadable-name
     message: str
 
 
@@ -63,6 +64,15 @@ def sha256_of(path: str | Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _utf8(name: str) -> bool:
+    """File names that are not UTF-8 reach Python with surrogate escapes, which no database column can hold."""
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def walk_tree(root: str | Path) -> Manifest:
@@ -152,18 +162,33 @@ class _Walker:
         entries = []
         with os.scandir(folder) as scan:
             for entry in scan:
-                if entry.is_symlink() and not self._inside_root(entry):
-                    self._notice(entry, "outside-root", "symbolic link leaves the extract root; not followed")
+                if not _utf8(entry.name):
+                    self._notice(entry, "unreadable-name", "the name is not valid UTF-8; ignored")
+                elif entry.is_symlink() and not self._followable(entry):
                     continue
-                entries.append(entry)
+                else:
+                    entries.append(entry)
         return sorted(entries, key=lambda e: e.name)
+
+    def _followable(self, entry: os.DirEntry) -> bool:
+        """A symbolic link is followed only to an existing target inside the root."""
+        try:
+            os.stat(entry.path)
+        except OSError:
+            self._notice(entry, "broken-link", "symbolic link that is broken or loops; not followed")
+            return False
+        if not self._inside_root(entry):
+            self._notice(entry, "outside-root", "symbolic link leaves the extract root; not followed")
+            return False
+        return True
 
     def _inside_root(self, entry: os.DirEntry) -> bool:
         target = Path(os.path.realpath(entry.path))
         return target == self.root or self.root in target.parents
 
     def _rel(self, entry: os.DirEntry) -> str:
-        return Path(entry.path).relative_to(self.root).as_posix()
+        relpath = Path(entry.path).relative_to(self.root).as_posix()
+        return relpath if _utf8(relpath) else os.fsencode(relpath).decode("utf-8", errors="replace")
 
     def _notice(self, entry: os.DirEntry, kind: str, message: str) -> None:
         self.notices.append(Notice(self._rel(entry), kind, message))

@@ -61,6 +61,7 @@ def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatc
     outcomes = [FileOutcome(f) for f in files]
     rejections: list[Rejection] = []
     columns = _empty_columns(resource)
+    listed: list[tuple] = []
     for file_id, outcome in enumerate(outcomes):
         try:
             content = read_csv(outcome.file.path, outcome.file.sha256)
@@ -68,24 +69,26 @@ def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatc
         except FileRejected as error:
             outcome.rejected = str(error)
             continue
-        _append(columns, resource, file_id, outcome, content, names, rejections)
-    return _prepared(resource, columns, outcomes, rejections)
+        _append(columns, listed, resource, file_id, outcome, content, names, rejections)
+    return _prepared(resource, columns, listed, outcomes, rejections)
 
 
 def prepare_chunk(resource: Resource, outcome: FileOutcome, content: CsvContent, first: bool) -> PreparedBatch:
     """Read and validate one chunk of a large file (file id 0); a bad header rejects the file (FileRejected)."""
     rejections: list[Rejection] = []
     columns = _empty_columns(resource)
+    listed: list[tuple] = []
     names = _map_header(resource, outcome.file.path, content.header, outcome if first else FileOutcome(outcome.file))
-    _append(columns, resource, 0, outcome, content, names, rejections)
-    return _prepared(resource, columns, [outcome], rejections)
+    _append(columns, listed, resource, 0, outcome, content, names, rejections)
+    return _prepared(resource, columns, listed, [outcome], rejections)
 
 
-def _prepared(resource: Resource, columns: dict[str, list], outcomes: list[FileOutcome],
+def _prepared(resource: Resource, columns: dict[str, list], listed: list[tuple], outcomes: list[FileOutcome],
               rejections: list[Rejection]) -> PreparedBatch:
     raw = pd.DataFrame(columns, dtype="object")
     raw = raw.replace("", None) if len(raw) else raw
-    keys = raw[list(NATURAL_KEY)].dropna().drop_duplicates()
+    keys = pd.concat([raw[list(NATURAL_KEY)], pd.DataFrame(listed, columns=list(NATURAL_KEY), dtype="object")])
+    keys = keys.replace("", None).dropna().drop_duplicates()
     keys.columns = [c.lower() for c in NATURAL_KEY]
     raw = _validate(resource, raw, outcomes, rejections)
     raw = _check_rows(resource, raw, outcomes, rejections)
@@ -101,18 +104,22 @@ def _empty_columns(resource: Resource) -> dict[str, list]:
     return {name: [] for name in [c.name for c in resource.columns] + [FILE_COLUMN, LINE_COLUMN]}
 
 
-def _append(columns: dict[str, list], resource: Resource, file_id: int, outcome: FileOutcome, content: CsvContent,
-            names: list[str | None], rejections: list[Rejection]) -> None:
-    """Append a file's rows to the batch's columns; rows of the wrong width are quarantined."""
+def _append(columns: dict[str, list], listed: list[tuple], resource: Resource, file_id: int, outcome: FileOutcome,
+            content: CsvContent, names: list[str | None], rejections: list[Rejection]) -> None:
+    """Append a file's rows to the batch's columns. Rows of the wrong width are quarantined; their natural keys,
+    where they can be read, still count as listed, so a cut row never soft-deletes its live row."""
     width = len(content.header)
+    key_positions = [names.index(k) for k in NATURAL_KEY]
     rows, lines = [], []
     for row, line in zip(content.rows, content.lines):
         if len(row) == width:
             rows.append(row)
             lines.append(line)
-        else:
-            rejections.append(Rejection(outcome.file.relpath, line, None, "field-count", None,
-                                        f"expected {width} fields as in the header, found {len(row)}"))
+            continue
+        rejections.append(Rejection(outcome.file.relpath, line, None, "field-count", None,
+                                    f"expected {width} fields as in the header, found {len(row)}"))
+        if max(key_positions) < len(row):
+            listed.append(tuple(row[p] for p in key_positions))
     outcome.rows_read += len(content.rows)
     values = list(zip(*rows)) if rows else [()] * width
     position = {name: i for i, name in enumerate(names) if name is not None}
