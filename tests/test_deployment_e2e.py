@@ -1,0 +1,297 @@
+"""The deployment path end to end, as an operator runs it: a real `prefect server start`, `lms-pipeline setup`,
+`prefect deploy --all`, a process worker, and `prefect deployment run ... --watch` over a fixture tree into a
+real PostgreSQL database.
+
+Everything runs in subprocesses pointed at this test's own server and PREFECT_HOME, whatever PREFECT_API_URL the
+surrounding session uses (.ci/run exports one for the flow tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sinks import WebhookSink
+
+REPO = Path(__file__).resolve().parents[1]
+RUN_TIMEOUT = 240  # seconds for one `prefect deployment run --watch`; a run takes 15-40 s
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Prefect:
+    """This test's Prefect installation: its server, its environment, and the CLI against it."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.port = _free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.env = {key: value for key, value in os.environ.items()
+                    if not key.startswith(("PREFECT_", "LMS_", "DB_"))}  # the session's server, settings, flags
+        self.env.update({
+            "PREFECT_HOME": str(home / "prefect-home"),
+            "PREFECT_API_URL": self.api_url,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "false",  # the server starts faster without copying its UI files
+            "DO_NOT_TRACK": "1",
+            "PREFECT_LOGGING_LEVEL": "INFO",
+            # The worker passes this on to its flow runs: the task cache of this test, and no other.
+            "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "results"),
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+        })
+        self.processes: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        """A long-running command in its own process group, its output in <name>.log."""
+        log = self.home / f"{name}.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(args, cwd=REPO, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        self.processes.append((process, log))
+        return process
+
+    def stop(self, process: subprocess.Popen) -> None:
+        """SIGINT to the group, once more if it lingers (a worker may ignore the first one), then kill."""
+        for sig, wait in ((signal.SIGINT, 15), (signal.SIGINT, 10), (signal.SIGKILL, 5)):
+            if process.poll() is not None:
+                break
+            os.killpg(process.pid, sig)
+            try:
+                process.wait(wait)
+            except subprocess.TimeoutExpired:
+                continue
+
+    def wait_healthy(self, server: subprocess.Popen, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert server.poll() is None, f"the Prefect server exited:\n{self.logs()}"
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        pytest.fail(f"the Prefect server was not healthy within {timeout} s:\n{self.logs()}")
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(args, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {log.name} (last lines)\n{log.read_text(errors='replace')[-3000:]}"
+                         for _, log in self.processes)
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", *args]
+
+
+def deployment_run(deployment: str, name: str, **params) -> list[str]:
+    """`prefect deployment run` as an operator types it: each parameter as -p name=<JSON>."""
+    flags = [flag for key, value in params.items() for flag in ("-p", f"{key}={json.dumps(value)}")]
+    return cli("prefect", "deployment", "run", f"lms-pipeline/{deployment}", *flags, "--flow-run-name", name,
+               "--watch", "--watch-timeout", str(RUN_TIMEOUT))
+
+
+def database_flags(settings, password: str) -> list[str]:
+    flags = ["-e", "postgresql", "-s", settings.server, "-d", settings.dbname, "-u", settings.username or "postgres",
+             "-p", password]
+    return flags + (["--port", str(settings.port)] if settings.port else [])
+
+
+@pytest.fixture
+def prefect(tmp_path):
+    stack = Prefect(tmp_path)
+    yield stack
+    for process, _ in reversed(stack.processes):  # the worker before the server: it hangs once the server is gone
+        stack.stop(process)
+
+
+def test_an_operator_sets_up_deploys_and_runs_the_pipeline(prefect, databases, fixture_tree):
+    server = prefect.start("server", *cli("prefect", "server", "start", "--host", "127.0.0.1",
+                                          "--port", str(prefect.port)))
+    store = databases.create()
+    # Trust authentication ignores a password, so a unique one can prove where the password does not go.
+    password = store.password.get_secret_value() if store.password else f"e2e-{uuid.uuid4().hex}"
+    root = fixture_tree("starter-kit-sample")
+    sink = WebhookSink()
+    try:
+        prefect.wait_healthy(server)
+
+        setup = prefect.run(*cli("lms_pipeline.cli", "setup", *database_flags(store, password),
+                                 "--webhook-url", sink.url))
+        assert setup.returncode == 0, setup.stdout + setup.stderr
+        assert "automation lms-pipeline-failed-or-crashed: created" in setup.stdout
+        again = prefect.run(*cli("lms_pipeline.cli", "setup", *database_flags(store, password),
+                                 "--webhook-url", sink.url))
+        assert "Nothing changed" in again.stdout, again.stdout + again.stderr
+
+        deploy = prefect.run(*cli("prefect", "deploy", "--all", "--no-prompt"))
+        assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+        prefect.start("worker", *cli("prefect", "worker", "start", "--pool", "lms-process-pool", "--name", "e2e"))
+
+        # A check of the extracts, and meanwhile a run of the canvas deployment whose root does not exist.
+        failing = prefect.start("failing-run", *deployment_run(
+            "canvas", "e2e-missing-root", csv_paths=[str(root.parent / "no-such-root")]))
+        checked = prefect.run(*deployment_run("adhoc", "e2e-validate", csv_paths=[str(root)],
+                                              phases=["discovery", "migrations", "validation"]),
+                              timeout=RUN_TIMEOUT + 60)
+        assert checked.returncode == 0, checked.stdout + checked.stderr + prefect.logs()
+        assert failing.wait(RUN_TIMEOUT + 60) == 1, prefect.logs()  # --watch exits 1 on a Failed run
+
+        loaded = prefect.run(*deployment_run("adhoc", "e2e-load", csv_paths=[str(root)]), timeout=RUN_TIMEOUT + 60)
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr + prefect.logs()
+
+        assert count_rows(store, "lms.lmsuser") == 49
+        assert count_rows(store, "lms.assignmentsubmission") == 901
+
+        server_view = asyncio.run(read_server(prefect.api_url))
+        check_runs_and_artifacts(server_view)
+        check_no_password_in_parameters(server_view, password)
+        check_nightly_schedule(prefect.api_url)
+        check_failure_messages(sink, server_view["e2e-missing-root"])
+    finally:
+        sink.close()
+
+
+def count_rows(settings, table: str) -> int:
+    from sqlalchemy import text
+
+    from lms_pipeline.tasks.database import make_engine
+
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+    finally:
+        engine.dispose()
+
+
+async def read_server(api_url: str) -> dict:
+    """Every flow run by name, with its subflow runs, task runs and artifacts, read through the Prefect client."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        TaskRunFilter,
+        TaskRunFilterFlowRunId,
+    )
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        async with get_client() as client:
+            runs = {}
+            for run in await client.read_flow_runs(limit=200):
+                if run.parent_task_run_id is not None:
+                    continue
+                children = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                    parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
+                ids = [run.id] + [child.id for child in children]
+                runs[run.name] = {
+                    "run": run,
+                    "children": children,
+                    "tasks": await client.read_task_runs(task_run_filter=TaskRunFilter(
+                        flow_run_id=TaskRunFilterFlowRunId(any_=ids))),
+                    "artifacts": await client.read_artifacts(artifact_filter=ArtifactFilter(
+                        flow_run_id=ArtifactFilterFlowRunId(any_=ids))),
+                }
+            return runs
+
+
+def check_runs_and_artifacts(runs: dict) -> None:
+    validated, loaded = runs["e2e-validate"], runs["e2e-load"]
+    assert validated["run"].state.name == loaded["run"].state.name == "Completed"
+    assert runs["e2e-missing-root"]["run"].state.name == "Failed"
+    assert "discovery failed: FileNotFoundError" in runs["e2e-missing-root"]["run"].state.message
+
+    artifacts = {a.key: a for a in loaded["artifacts"]}
+    assert '"resource": "submissions"' in artifacts["lms-load-summary"].data
+    assert '"inserted": 901' in artifacts["lms-load-summary"].data
+    assert artifacts["lms-data-quality"].data.startswith("# Data quality")
+    assert artifacts["lms-staging-progress"].data == 100.0
+    assert "lms-load-summary" in {a.key for a in validated["artifacts"]}
+
+    # The load reuses the validation the check run cached: no batch is validated twice.
+    validations = [t.state.name for t in loaded["tasks"] if t.name.startswith("validate-")]
+    assert validations and set(validations) == {"Cached"}, validations
+
+
+def check_no_password_in_parameters(runs: dict, password: str) -> None:
+    """The deployments name the connector block; no run, nor subflow run, carries the password itself."""
+    for name, view in runs.items():
+        for run in [view["run"], *view["children"]]:
+            assert password not in json.dumps(run.parameters, default=str), f"{name}/{run.name} leaks it"
+    assert runs["e2e-load"]["run"].parameters["database_block"] == "lms-data-store"
+
+
+def check_nightly_schedule(api_url: str, timeout: float = 150) -> None:
+    """The scheduler service creates the nightly runs some seconds after the deployment appears: at 02:00 in the
+    default time zone, as Prefect's own cron schedule counts it (on a daylight-saving change day too)."""
+    from prefect.server.schemas.schedules import CronSchedule
+
+    deadline = time.monotonic() + timeout
+    while not (starts := asyncio.run(scheduled_starts(api_url, "nightly"))) and time.monotonic() < deadline:
+        time.sleep(2)
+    assert starts, f"no scheduled nightly run within {timeout} s"
+    starts.sort()
+    expected = asyncio.run(CronSchedule(cron="0 2 * * *", timezone="America/Chicago").get_dates(
+        n=len(starts), start=starts[0]))
+    assert starts == expected
+
+
+async def scheduled_starts(api_url: str, deployment: str) -> list[datetime]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateName,
+    )
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        async with get_client() as client:
+            runs = await client.read_flow_runs(
+                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment])),
+                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                    name=FlowRunFilterStateName(any_=["Scheduled"]))))
+            return [run.expected_start_time for run in runs]
+
+
+def check_failure_messages(sink: WebhookSink, failed: dict, timeout: float = 120) -> None:
+    """The flow's failure hook reports the run; the server's automation reports it too, a little later."""
+    run = failed["run"]
+    hook = [m for m in sink.messages if m["subject"] == f"lms-pipeline {run.name} Failed"]
+    assert len(hook) == 1, sink.messages
+    body = hook[0]["body"]
+    assert "Deployment: canvas" in body and "Phase: discovery" in body and "extract folder not found" in body
+    assert f"/runs/flow-run/{run.id}" in body
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not _automation_messages(sink, run.name):
+        time.sleep(1)
+    automation = _automation_messages(sink, run.name)
+    assert automation, f"the automation's message did not arrive within {timeout} s: {sink.messages}"
+    assert "Deployment: canvas" in automation[0]["body"] and "extract folder not found" in automation[0]["body"]
+
+
+def _automation_messages(sink: WebhookSink, run_name: str) -> list[dict]:
+    return [m for m in sink.messages if m["subject"] == f"lms-pipeline {run_name} Failed (automation)"]
