@@ -1,0 +1,103 @@
+"""Harmonization of a district-sized load, against the floor of one INSERT ... SELECT of the same submissions.
+
+    python benchmarks/bench_harmonize.py [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+Builds, in a fresh database of its own, the fixture ODS and a Canvas data store of 50,000 users, 2,000 sections,
+20,000 assignments and 600,000 submissions (set-based, in SQL), matching SIS records for them, then times in the
+same run: harmonizing Canvas (one transaction: users, sections, assignments, submissions), a second harmonization
+with nothing changed, and the floor: INSERT INTO a scratch table SELECT * FROM lms.assignmentsubmission.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+import uuid
+
+from sqlalchemy import create_engine, text
+
+from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.tasks.database import make_engine
+from lms_pipeline.tasks.harmonizing import harmonize_lms
+from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
+from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
+
+SIZES = {"users": 50_000, "sections": 2_000, "assignments_per_section": 10, "submissions_per_assignment": 30}
+
+POPULATE = """
+INSERT INTO edfi.student (studentuniqueid, firstname, lastsurname, birthdate)
+SELECT 'S' || i, 'First' || i, 'Last' || i, DATE '2008-01-01' FROM generate_series(1, %(users)s) i;
+INSERT INTO edfi.section (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname)
+SELECT 'C' || i, 1, 2022, 'SEC' || i, 'Fall' FROM generate_series(1, %(sections)s) i;
+INSERT INTO lms.lmsuser (sourcesystemidentifier, sourcesystem, userrole, sisuseridentifier, name, emailaddress,
+                         createdate, lastmodifieddate)
+SELECT 'U' || i, 'Canvas', 'student', 'S' || i, 'User ' || i, 'u' || i || '@x.org', now(), now()
+FROM generate_series(1, %(users)s) i;
+INSERT INTO lms.lmssection (sourcesystemidentifier, sourcesystem, sissectionidentifier, title, createdate,
+                            lastmodifieddate)
+SELECT 'L' || i, 'Canvas', 'SEC' || i, 'Section ' || i, now(), now() FROM generate_series(1, %(sections)s) i;
+INSERT INTO lms.assignment (sourcesystemidentifier, sourcesystem, lmssectionidentifier, title, assignmentcategory,
+                            duedatetime, maxpoints, createdate, lastmodifieddate)
+SELECT 'A' || s.lmssectionidentifier || '-' || a, 'Canvas', s.lmssectionidentifier, 'Assignment ' || a,
+       'Assignment', now() + interval '7 days', 100, now(), now()
+FROM lms.lmssection s, generate_series(1, %(assignments_per_section)s) a;
+INSERT INTO lms.assignmentsubmission (sourcesystemidentifier, sourcesystem, assignmentidentifier, lmsuseridentifier,
+                                      submissionstatus, earnedpoints, grade, createdate, lastmodifieddate)
+SELECT 'B' || a.assignmentidentifier || '-' || k, 'Canvas', a.assignmentidentifier,
+       1 + ((a.lmssectionidentifier * 30 + k) %% %(users)s), 'graded', 90, 'A', now(), now()
+FROM lms.assignment a, generate_series(1, %(submissions_per_assignment)s) k;
+ANALYZE;
+"""
+
+
+def timed(label: str, action) -> float:
+    start = time.perf_counter()
+    action()
+    seconds = time.perf_counter() - start
+    print(f"{label:<40} {seconds:8.2f} s")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    server = DatabaseSettings.from_url(args.database_url)
+    name = f"bench_harmonize_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine = make_engine(server.with_database(name))
+    try:
+        apply_ods_fixture(engine)
+        apply_migrations(engine, builtin_scripts("postgresql", harmonizer=True))
+        with engine.begin() as conn:
+            conn.connection.dbapi_connection.cursor().execute(POPULATE, SIZES)
+        with engine.connect() as conn:
+            submissions = conn.execute(text("SELECT count(*) FROM lms.assignmentsubmission")).scalar()
+        print(f"{submissions} submissions; {platform.node()}, PostgreSQL on {server.server}")
+        first = timed("harmonize Canvas (first run)", lambda: harmonize_lms(engine, "canvas"))
+        again = timed("harmonize Canvas again (nothing changed)", lambda: harmonize_lms(engine, "canvas"))
+
+        def floor() -> None:
+            with engine.begin() as conn:
+                conn.execute(text("CREATE TABLE scratch AS SELECT * FROM lms.assignmentsubmission WITH NO DATA"))
+                conn.execute(text("INSERT INTO scratch SELECT * FROM lms.assignmentsubmission"))
+
+        base = timed("floor: INSERT ... SELECT of the submissions", floor)
+        with engine.connect() as conn:
+            written = conn.execute(text("SELECT count(*) FROM lmsx.assignmentsubmission")).scalar()
+        print(json.dumps({"submissions": submissions, "lmsx_submissions": written, "harmonize_seconds": round(first, 2),
+                          "rerun_seconds": round(again, 2), "floor_seconds": round(base, 2),
+                          "ratio": round(first / base, 2), "target": "<= 3"}))
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
