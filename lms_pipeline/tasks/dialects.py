@@ -53,6 +53,10 @@ class Dialect:
     def run_script_batch(self, cursor, batch: str) -> None:
         cursor.execute(batch)
 
+    def truncate(self, conn: Connection, tables: list[str]) -> None:
+        for table in tables:
+            conn.exec_driver_sql(f"TRUNCATE TABLE lms.{table}")
+
     def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
         raise NotImplementedError
 
@@ -100,8 +104,10 @@ class PostgreSQL(Dialect):
             cursor.close()
 
     def refresh_statistics(self, conn: Connection, tables: list[str]) -> None:
-        for table in tables:
-            conn.exec_driver_sql(f"ANALYZE lms.{table}")
+        conn.exec_driver_sql("ANALYZE " + ", ".join(f"lms.{table}" for table in tables))
+
+    def truncate(self, conn: Connection, tables: list[str]) -> None:
+        conn.exec_driver_sql("TRUNCATE TABLE " + ", ".join(f"lms.{table}" for table in tables))
 
 
 class SqlServer(Dialect):

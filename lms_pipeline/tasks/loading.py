@@ -120,8 +120,7 @@ class _BatchLoader:
         return tables + [self.tables.staged_submission_types] if self.with_types else tables
 
     def begin(self, conn: Connection) -> None:
-        for table in self.staging_tables:
-            conn.exec_driver_sql(f"TRUNCATE TABLE lms.{table.name}")
+        self.dialect.truncate(conn, [t.name for t in self.staging_tables])
 
     def stage(self, conn: Connection, part: PreparedBatch) -> None:
         self._bulk(conn, self.statements.stg, part.staged)
