@@ -4,12 +4,21 @@ detection by value, deletes from soft-deleted or vanished assignments and sectio
 from datetime import datetime
 
 import pytest
-from sqlalchemy import text
-
 from harmonize_data import (
-    ALL_LMS, classroom, descriptor, descriptor_id, lms_assignment, lms_section, lms_submission, rows, section,
+    ALL_LMS,
+    classroom,
+    descriptor,
+    descriptor_id,
+    lms_assignment,
+    lms_section,
+    lms_submission,
+    rows,
+    section,
     set_column,
 )
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
 from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
 
 LMSX_ASSIGNMENTS = "SELECT * FROM lmsx.assignment ORDER BY namespace, assignmentidentifier"
@@ -124,7 +133,8 @@ def test_soft_deleted_section_deletes_its_assignments(shared_ods_engine):
         room = classroom(conn, CANVAS)
     harmonize_lms(shared_ods_engine, CANVAS)
     with shared_ods_engine.begin() as conn:
-        set_column(conn, "lms.lmssection", "deletedat", datetime(2021, 9, 2), "lmssectionidentifier", room.lms_section_id)
+        set_column(conn, "lms.lmssection", "deletedat", datetime(2021, 9, 2),
+                   "lmssectionidentifier", room.lms_section_id)
     result = harmonize_lms(shared_ods_engine, CANVAS)
     assert lmsx_assignments(shared_ods_engine) == []
     assert result.assignments_deleted == 1
@@ -135,7 +145,8 @@ def test_assignment_gone_from_the_lms_tables_is_deleted(shared_ods_engine):
         room = classroom(conn, SCHOOLOGY)
     harmonize_lms(shared_ods_engine, SCHOOLOGY)
     with shared_ods_engine.begin() as conn:
-        conn.execute(text("DELETE FROM lms.assignment WHERE assignmentidentifier = :id"), {"id": room.lms_assignment_id})
+        conn.execute(text("DELETE FROM lms.assignment WHERE assignmentidentifier = :id"),
+                     {"id": room.lms_assignment_id})
     harmonize_lms(shared_ods_engine, SCHOOLOGY)
     assert lmsx_assignments(shared_ods_engine) == []
 
@@ -146,7 +157,8 @@ def test_live_assignment_that_stops_qualifying_keeps_its_row(shared_ods_engine):
         room = classroom(conn, CANVAS)
     harmonize_lms(shared_ods_engine, CANVAS)
     with shared_ods_engine.begin() as conn:
-        set_column(conn, "lms.lmssection", "sissectionidentifier", "NO-MATCH", "lmssectionidentifier", room.lms_section_id)
+        set_column(conn, "lms.lmssection", "sissectionidentifier", "NO-MATCH",
+                   "lmssectionidentifier", room.lms_section_id)
         set_column(conn, "lms.lmssection", "edfisectionid", None, "lmssectionidentifier", room.lms_section_id)
     harmonize_lms(shared_ods_engine, CANVAS)
     assert [row["assignmentidentifier"] for row in lmsx_assignments(shared_ods_engine)] == ["asg1"]
@@ -199,8 +211,8 @@ def test_duplicate_source_system_descriptor_uses_the_lowest_id_and_is_reported(s
         ("uri://instructure.com/canvas", True),
     ]
     with shared_ods_engine.connect() as conn:
-        reported = rows(conn, "SELECT kind, codevalue, descriptorid, chosendescriptorid FROM lmsx.duplicate_descriptors "
-                              "ORDER BY descriptorid")
+        reported = rows(conn, "SELECT kind, codevalue, descriptorid, chosendescriptorid "
+                              "FROM lmsx.duplicate_descriptors ORDER BY descriptorid")
     assert reported == [
         {"kind": "LMSSourceSystem", "codevalue": "Canvas", "descriptorid": lowest, "chosendescriptorid": lowest},
         {"kind": "LMSSourceSystem", "codevalue": "Canvas", "descriptorid": extra, "chosendescriptorid": lowest},
@@ -218,3 +230,14 @@ def test_unregistered_category_descriptor_is_not_used_and_is_reported_missing(sh
         missing = rows(conn, "SELECT sourcesystemidentifier FROM lmsx.missing_assignment_category_descriptors")
     assert missing == [{"sourcesystemidentifier": "asg1"}]
     assert result.assignments_unmatched == 1
+
+
+def test_mismatched_source_system_and_namespace_stop_before_touching_another_lms(shared_ods_engine):
+    with shared_ods_engine.begin() as conn:
+        classroom(conn, CANVAS)
+    harmonize_lms(shared_ods_engine, CANVAS)
+    refusal = "holds Canvas assignments, so it cannot be harmonized as Google"
+    with pytest.raises(DBAPIError, match=refusal), shared_ods_engine.begin() as conn:
+        conn.execute(text("CALL lms.harmonize_assignment(:sourcesystem, :namespace)"),
+                     {"sourcesystem": "Google", "namespace": CANVAS.namespace})
+    assert [row["namespace"] for row in lmsx_assignments(shared_ods_engine)] == [CANVAS.namespace]

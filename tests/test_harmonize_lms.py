@@ -3,12 +3,17 @@
 import re
 
 import pytest
+from harmonize_data import classroom, lms_submission, lms_user, rows, student
 from sqlalchemy import text
 
-from harmonize_data import classroom, lms_submission, lms_user, rows, student
 from lms_pipeline.tasks.database import make_engine
 from lms_pipeline.tasks.harmonizing import (
-    CANVAS, GOOGLE, SCHOOLOGY, LmsHarmonization, harmonize_all, harmonize_lms,
+    CANVAS,
+    GOOGLE,
+    SCHOOLOGY,
+    LmsHarmonization,
+    harmonize_all,
+    harmonize_lms,
 )
 from lms_pipeline.tasks.migrations import MigrationError, apply_migrations, builtin_scripts, scripts_in
 from lms_pipeline.tasks.ods_fixture import RealOdsError, apply_ods_fixture

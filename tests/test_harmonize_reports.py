@@ -6,10 +6,25 @@ import logging
 from datetime import datetime
 
 from harmonize_data import (
-    classroom, descriptor, email, lms_section, lms_submission, lms_user, section, set_column, student,
+    classroom,
+    descriptor,
+    email,
+    lms_section,
+    lms_submission,
+    lms_user,
+    section,
+    set_column,
+    student,
 )
+
 from lms_pipeline.tasks.harmonizing import (
-    CANVAS, GOOGLE, SCHOOLOGY, ExceptionCounts, exception_counts, harmonize_all, summary_lines,
+    CANVAS,
+    GOOGLE,
+    SCHOOLOGY,
+    ExceptionCounts,
+    exception_counts,
+    harmonize_all,
+    summary_lines,
     write_exception_reports,
 )
 
@@ -149,8 +164,12 @@ def test_summary_messages_carry_the_counts():
     ]
 
 
-def test_summary_adds_a_line_for_ambiguous_matches_and_duplicate_descriptors():
-    lines = summary_lines(ExceptionCounts(ambiguous_users=2, duplicate_descriptors=2))
-    assert len(lines) == 4
-    assert lines[3].level == logging.WARNING
-    assert "2 candidate students" in lines[3].message and "2 duplicate descriptors" in lines[3].message
+def test_summary_adds_lines_for_ambiguous_matches_and_duplicate_descriptors():
+    ambiguous = ("There are 2 candidate students of ambiguous users and 0 candidate sections of ambiguous sections; "
+                 "those were left unlinked.")
+    assert [(line.level, line.message) for line in summary_lines(ExceptionCounts(ambiguous_users=2))[3:]] == [
+        (logging.WARNING, ambiguous)
+    ]
+    assert [line.message for line in summary_lines(ExceptionCounts(duplicate_descriptors=2))[3:]] == [
+        "There are 2 duplicate descriptors; the lowest DescriptorId of each is used.",
+    ]

@@ -2,9 +2,9 @@
 re-matched."""
 
 import pytest
+from harmonize_data import ALL_LMS, lms_section, rows, section
 from sqlalchemy import text
 
-from harmonize_data import ALL_LMS, lms_section, rows, section
 from lms_pipeline.tasks.harmonizing import CANVAS, harmonize_lms
 
 
@@ -79,8 +79,9 @@ def test_identifier_repeated_across_schools_links_nothing_and_is_reported_with_c
         )
         unmatched = rows(conn, "SELECT lmssectionidentifier FROM lmsx.exceptions_lmssection")
     assert candidates == [
-        {"sourcesystemidentifier": "s1", "candidates": 2, "schoolid": 149, "schoolyear": 2021, "sectionidentifier": "SEC-1"},
-        {"sourcesystemidentifier": "s1", "candidates": 2, "schoolid": 150, "schoolyear": 2022, "sectionidentifier": "SEC-1"},
+        {"sourcesystemidentifier": "s1", "candidates": 2, "schoolid": school, "schoolyear": year,
+         "sectionidentifier": "SEC-1"}
+        for school, year in ((149, 2021), (150, 2022))
     ]
     assert unmatched == [{"lmssectionidentifier": lms_id}]
     assert (result.sections_matched, result.sections_unmatched, result.sections_ambiguous) == (0, 1, 1)

@@ -5,11 +5,20 @@ only, change only with their status and go when the student no longer qualifies.
 from datetime import date, datetime, timedelta
 
 import pytest
+from harmonize_data import (
+    ALL_LMS,
+    classroom,
+    enrol,
+    lms_section,
+    lms_submission,
+    lms_user,
+    rows,
+    section,
+    set_column,
+    student,
+)
 from sqlalchemy import text
 
-from harmonize_data import (
-    ALL_LMS, classroom, enrol, lms_section, lms_submission, lms_user, rows, section, set_column, student,
-)
 from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
 
 LMSX_SUBMISSIONS = (
@@ -27,12 +36,21 @@ def lmsx_submissions(engine) -> list[dict]:
         return rows(conn, LMSX_SUBMISSIONS)
 
 
+def identifiers_and(column: str, engine) -> list[tuple]:
+    return [(row["assignmentsubmissionidentifier"], row[column]) for row in lmsx_submissions(engine)]
+
+
+def identifiers(engine) -> list[str]:
+    return [row["assignmentsubmissionidentifier"] for row in lmsx_submissions(engine)]
+
+
 def test_empty_tables_run_with_the_reference_call_syntax(shared_ods_engine):
     with shared_ods_engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         for lms in ALL_LMS:
             conn.execute(
-                text("call lms.harmonize_assignment_submissions(_namespace => :namespace, _sourcesystem => :sourcesystem)"),
+                text("call lms.harmonize_assignment_submissions("
+                     "_namespace => :namespace, _sourcesystem => :sourcesystem)"),
                 {"namespace": lms.namespace, "sourcesystem": lms.source_system},
             )
     assert lmsx_submissions(shared_ods_engine) == []
@@ -108,7 +126,9 @@ class TestPerLms:
         with shared_ods_engine.connect() as conn:
             assert rows(conn, "SELECT * FROM lmsx.assignment_submissions_exceptions") == []
 
-    @pytest.mark.parametrize("due, status", [(PAST_DUE, "missing"), (None, "Upcoming")], ids=["past-due", "no-due-date"])
+    @pytest.mark.parametrize(
+        "due, status", [(PAST_DUE, "missing"), (None, "Upcoming")], ids=["past-due", "no-due-date"]
+    )
     def test_enrolled_student_without_a_submission_gets_a_placeholder_in_schoology_only(
         self, shared_ods_engine, lms, due, status
     ):
@@ -117,7 +137,7 @@ class TestPerLms:
             enrol(conn, room.student, room.section)
         harmonize_lms(shared_ods_engine, lms)
         expected = [("sec1#asg1#user1", status)] if lms is SCHOOLOGY else []
-        assert [(row["assignmentsubmissionidentifier"], row["status"]) for row in lmsx_submissions(shared_ods_engine)] == expected
+        assert identifiers_and("status", shared_ods_engine) == expected
 
 
 def test_submission_of_unknown_source_system_is_never_copied(shared_ods_engine):
@@ -173,7 +193,7 @@ def test_same_identifier_in_two_lms_never_collides(shared_ods_engine):
             room = classroom(conn, lms)
             lms_submission(conn, lms, "sub1", room.lms_assignment_id, room.lms_user_id)
     harmonize_all(shared_ods_engine, ["canvas", "google"])
-    assert [(row["assignmentsubmissionidentifier"], row["namespace"]) for row in lmsx_submissions(shared_ods_engine)] == [
+    assert identifiers_and("namespace", shared_ods_engine) == [
         ("sub1", "uri://google.com/classroom"),
         ("sub1", "uri://instructure.com/canvas"),
     ]
@@ -188,7 +208,7 @@ class TestSchoologyPlaceholders:
             lms_user(conn, CANVAS, "c1", edfi_student_id=room.student.id)
             lms_section(conn, CANVAS, "csec1", edfi_section_id=room.section.id)
         harmonize_all(shared_ods_engine, ["canvas", "google", "schoology"])
-        assert [row["assignmentsubmissionidentifier"] for row in lmsx_submissions(shared_ods_engine)] == ["sec1#asg1#user1"]
+        assert identifiers(shared_ods_engine) == ["sec1#asg1#user1"]
 
     def test_placeholder_is_rewritten_only_when_its_status_changes(self, shared_ods_engine):
         with shared_ods_engine.begin() as conn:
@@ -202,7 +222,7 @@ class TestSchoologyPlaceholders:
         with shared_ods_engine.begin() as conn:
             set_column(conn, "lms.assignment", "duedatetime", PAST_DUE, "assignmentidentifier", room.lms_assignment_id)
         overdue = harmonize_lms(shared_ods_engine, SCHOOLOGY)
-        assert [(row["assignmentsubmissionidentifier"], row["status"]) for row in lmsx_submissions(shared_ods_engine)] == [
+        assert identifiers_and("status", shared_ods_engine) == [
             ("sec1#asg1#user1", "missing")
         ]
         assert overdue.submissions_updated == 1
@@ -222,7 +242,8 @@ class TestSchoologyPlaceholders:
                 set_column(conn, "edfi.studentsectionassociation", "enddate", (PAST_DUE - timedelta(days=1)).date(),
                            "studentusi", room.student.usi)
             elif change == "user-deleted":
-                set_column(conn, "lms.lmsuser", "deletedat", datetime(2021, 9, 2), "lmsuseridentifier", room.lms_user_id)
+                set_column(conn, "lms.lmsuser", "deletedat", datetime(2021, 9, 2),
+                           "lmsuseridentifier", room.lms_user_id)
             else:
                 set_column(conn, "lms.lmsuser", "edfistudentid", None, "lmsuseridentifier", room.lms_user_id)
                 set_column(conn, "lms.lmsuser", "sisuseridentifier", "NO-MATCH", "lmsuseridentifier", room.lms_user_id)
@@ -266,3 +287,14 @@ class TestSchoologyPlaceholders:
             enrol(conn, room.student, elsewhere)
         harmonize_lms(shared_ods_engine, SCHOOLOGY)
         assert lmsx_submissions(shared_ods_engine) == []
+
+
+def test_placeholder_never_takes_an_identifier_a_submission_already_has(shared_ods_engine):
+    """Odd extract data: another user's real submission carries the identifier a placeholder would get."""
+    with shared_ods_engine.begin() as conn:
+        room = classroom(conn, SCHOOLOGY, due=PAST_DUE)
+        enrol(conn, room.student, room.section)
+        other = lms_user(conn, SCHOOLOGY, "user2", edfi_student_id=student(conn, "OTHER").id)
+        lms_submission(conn, SCHOOLOGY, "sec1#asg1#user1", room.lms_assignment_id, other, status="late")
+    harmonize_lms(shared_ods_engine, SCHOOLOGY)
+    assert identifiers_and("status", shared_ods_engine) == [("sec1#asg1#user1", "late")]

@@ -2,9 +2,9 @@
 e-mail case ignored, student roles only, ambiguity reported, stale links re-matched."""
 
 import pytest
+from harmonize_data import email, lms_user, rows, student
 from sqlalchemy import text
 
-from harmonize_data import email, lms_user, rows, student
 from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
 
 SIS_LMS = (CANVAS, SCHOOLOGY)

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
+from harmonize_data import classroom, lms_section, lms_submission, lms_user, rows, section, set_column, student
 from sqlalchemy import text
 
-from harmonize_data import classroom, lms_section, lms_submission, lms_user, rows, section, set_column, student
 from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, harmonize_lms
 
 REFERENCE_COLUMNS = {

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Lms:
+    """One LMS as harmonization knows it."""
+
     name: str  # as the command line and the flows name it
     label: str  # for log messages, as the reference writes them
     source_system: str  # SourceSystem in the lms tables
@@ -104,18 +106,22 @@ CHANGE_COUNTS = text(
 ).bindparams(bindparam("counters", type_=ARRAY(Text)))
 
 
-def lms_named(name: str) -> Lms:
+def as_lms(lms: Lms | str) -> Lms:
+    """The LMS itself, or the one of that name (canvas, google, schoology)."""
+    if isinstance(lms, Lms):
+        return lms
     try:
-        return LMS_BY_NAME[name]
+        return LMS_BY_NAME[lms]
     except KeyError:
-        raise ValueError(f"unknown LMS {name!r}; expected one of {', '.join(LMS_BY_NAME)}") from None
+        raise ValueError(f"unknown LMS {lms!r}; expected one of {', '.join(LMS_BY_NAME)}") from None
 
 
 def harmonize_lms(engine: Engine, lms: Lms | str) -> LmsHarmonization:
     """Run one LMS's user, section, assignment and submission procedures in one transaction."""
-    lms = lms_named(lms) if isinstance(lms, str) else lms
+    lms = as_lms(lms)
     with engine.begin() as conn:
         _call_procedures(conn, lms)
+        _without_jit(conn)
         state = conn.execute(STATE_COUNTS, {"sourcesystem": lms.source_system}).mappings().one()
         changes = _change_counts(conn)
     return LmsHarmonization(**state, **changes)
@@ -125,11 +131,10 @@ def harmonize_all(engine: Engine, lms_list: Iterable[Lms | str]) -> dict[str, Lm
     """Harmonize each LMS in its own transaction. One that fails is rolled back, logged and returned as its
     exception, and the others still run: the caller decides what the run's outcome is."""
     results: dict[str, LmsHarmonization | Exception] = {}
-    for lms in lms_list:
-        lms = lms_named(lms) if isinstance(lms, str) else lms
+    for lms in map(as_lms, lms_list):
         try:
             results[lms.name] = harmonize_lms(engine, lms)
-        except Exception as error:  # any failure of one LMS is reported, never allowed to stop the others
+        except Exception as error:  # noqa: BLE001 - whatever fails in one LMS is reported, never stops the others
             log.error("Harmonizing %s failed: %s", lms.label, error)
             results[lms.name] = error
     return results
@@ -150,6 +155,12 @@ def _call_procedures(conn: Connection, lms: Lms) -> None:
         text("CALL lms.harmonize_assignment_submissions(_sourcesystem => :sourcesystem, _namespace => :namespace)"),
         lms_values,
     )
+
+
+def _without_jit(conn: Connection) -> None:
+    """For the rest of the transaction. The matching views join on expressions, which inflates the estimates past
+    the JIT thresholds: compiling the count and report queries then takes seconds, longer than running them."""
+    conn.execute(text("SET LOCAL jit = off"))
 
 
 def _change_counts(conn: Connection) -> dict[str, int | None]:
@@ -293,24 +304,35 @@ def write_exception_reports(engine: Engine, directory: Path | str, now: datetime
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
+            _without_jit(conn)
             for report in REPORTS:
                 log.info(report.log_message)
-                columns, rows = [], []
-                for part in report.parts:
-                    result = conn.execute(text(part.sql))
-                    columns = list(result.keys())
-                    part_rows = [dict(row) for row in result.mappings()]
-                    counts[part.count] = len(part_rows)
-                    rows += part_rows
+                columns, rows, part_counts = _read_report(conn, report)
                 path = Path(directory) / report.folder / f"{stamp}.csv"
                 _write_csv(path, columns, rows)
                 files[report.folder] = ReportFile(path, columns, rows)
+                counts.update(part_counts)
     return ExceptionReports(files, ExceptionCounts(**counts))
+
+
+def _read_report(conn: Connection, report: Report) -> tuple[list[str], list[dict], dict[str, int]]:
+    """The report's columns, its rows (part after part) and how many rows each part gave."""
+    columns: list[str] = []
+    rows: list[dict] = []
+    counts: dict[str, int] = {}
+    for part in report.parts:
+        result = conn.execute(text(part.sql))
+        columns = list(result.keys())
+        part_rows = [dict(row) for row in result.mappings()]
+        counts[part.count] = len(part_rows)
+        rows += part_rows
+    return columns, rows, counts
 
 
 def exception_counts(engine: Engine) -> ExceptionCounts:
     """The rows each report would have, without writing them: for the summary of a run without a report folder."""
     with engine.connect() as conn:
+        _without_jit(conn)
         return ExceptionCounts(
             **{
                 part.count: conn.execute(text(f"SELECT count(*) FROM ({part.sql}) AS report")).scalar_one()
@@ -335,8 +357,8 @@ class SummaryLine:
 
 
 def summary_lines(counts: ExceptionCounts) -> list[SummaryLine]:
-    """The reference's three summary messages, then one for ambiguous matches and duplicate descriptors when
-    there are any. Every count is a number of rows of a report."""
+    """The reference's three summary messages, then one for ambiguous matches and one for duplicate descriptors
+    when there are any. Every count is a number of rows of a report."""
     lines = [
         _line(
             counts.sections or counts.users,
@@ -355,16 +377,17 @@ def summary_lines(counts: ExceptionCounts) -> list[SummaryLine]:
             "There are no missing descriptors for Assignment Category or Submission Status in the database.",
         ),
     ]
-    if counts.ambiguous_users or counts.ambiguous_sections or counts.duplicate_descriptors:
-        lines.append(
-            SummaryLine(
-                logging.WARNING,
-                f"There are {counts.ambiguous_users} candidate students of ambiguous LMS users and "
-                f"{counts.ambiguous_sections} candidate sections of ambiguous LMS sections, which were left "
-                f"unlinked, and {counts.duplicate_descriptors} duplicate descriptors, of which the lowest "
-                "DescriptorId was used",
-            )
-        )
+    if counts.ambiguous_users or counts.ambiguous_sections:
+        lines.append(SummaryLine(
+            logging.WARNING,
+            f"There are {counts.ambiguous_users} candidate students of ambiguous users and "
+            f"{counts.ambiguous_sections} candidate sections of ambiguous sections; those were left unlinked.",
+        ))
+    if counts.duplicate_descriptors:
+        lines.append(SummaryLine(
+            logging.WARNING,
+            f"There are {counts.duplicate_descriptors} duplicate descriptors; the lowest DescriptorId of each is used.",
+        ))
     return lines
 
 

@@ -13,7 +13,8 @@ BEGIN
     ]) AS required
     WHERE to_regclass(required) IS NULL;
     IF _missing IS NOT NULL THEN
-        RAISE EXCEPTION 'harmonization needs an Ed-Fi ODS with the LMSX extension in this database; missing: %', _missing;
+        RAISE EXCEPTION 'harmonization needs an Ed-Fi ODS with the LMSX extension in this database; missing: %',
+            _missing;
     END IF;
 END
 $$;

@@ -22,3 +22,24 @@ AS $$
         true
     )
 $$;
+
+-- The lmsx rows of a namespace belong to one LMS, the one whose LMSSourceSystem descriptor they carry. The
+-- assignment and submission procedures check it first, so that a mismatched (SourceSystem, namespace) pair
+-- stops with an error instead of updating or deleting another LMS's rows.
+CREATE OR REPLACE FUNCTION lms.check_lmsx_namespace(_sourcesystem TEXT, _namespace TEXT) RETURNS VOID
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    _other TEXT;
+BEGIN
+    SELECT sourcesystem.codevalue INTO _other
+    FROM lmsx.assignment x
+    JOIN edfi.descriptor sourcesystem ON sourcesystem.descriptorid = x.lmssourcesystemdescriptorid
+    WHERE x.namespace = _namespace AND sourcesystem.codevalue <> _sourcesystem
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'lmsx namespace % holds % assignments, so it cannot be harmonized as %',
+            _namespace, _other, _sourcesystem;
+    END IF;
+END
+$$;

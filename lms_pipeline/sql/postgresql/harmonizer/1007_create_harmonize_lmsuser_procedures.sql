@@ -4,6 +4,9 @@
 -- several candidates stays unlinked and is listed in lmsx.ambiguous_lmsuser_matches.
 CREATE OR REPLACE PROCEDURE lms.harmonize_lmsusers(_sourcesystem VARCHAR(255))
 LANGUAGE sql
+-- No JIT: the expression joins inflate the estimates past its thresholds, and compiling then takes longer than
+-- the work.
+SET jit = off
 AS $$
     UPDATE lms.lmsuser u
     SET edfistudentid = NULL
@@ -20,8 +23,7 @@ AS $$
         GROUP BY lmsuseridentifier
         HAVING count(*) = 1
     ) only_candidate
-    WHERE u.lmsuseridentifier = only_candidate.lmsuseridentifier
-      AND u.edfistudentid IS NULL;
+    WHERE u.lmsuseridentifier = only_candidate.lmsuseridentifier;
 $$;
 
 -- The reference's entry points, one per LMS.

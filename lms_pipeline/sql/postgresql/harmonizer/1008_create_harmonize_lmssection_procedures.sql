@@ -4,6 +4,9 @@
 -- section with several candidates stays unlinked and is listed in lmsx.ambiguous_lmssection_matches.
 CREATE OR REPLACE PROCEDURE lms.harmonize_lmssections(_sourcesystem VARCHAR(255))
 LANGUAGE sql
+-- No JIT: the expression joins inflate the estimates past its thresholds, and compiling then takes longer than
+-- the work.
+SET jit = off
 AS $$
     UPDATE lms.lmssection ls
     SET edfisectionid = NULL
@@ -20,8 +23,7 @@ AS $$
         GROUP BY lmssectionidentifier
         HAVING count(*) = 1
     ) only_candidate
-    WHERE ls.lmssectionidentifier = only_candidate.lmssectionidentifier
-      AND ls.edfisectionid IS NULL;
+    WHERE ls.lmssectionidentifier = only_candidate.lmssectionidentifier;
 $$;
 
 -- The reference's entry points, one per LMS.

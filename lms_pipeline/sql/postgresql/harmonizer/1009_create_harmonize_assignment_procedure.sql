@@ -5,16 +5,23 @@
 -- namespace), so an equal identifier in two LMSs never collides. A row is rewritten only when a copied value
 -- differs: the LMS LastModifiedDate (the extract's clock) is never compared with the database clock.
 --
--- This LMS's lmsx rows (its namespace and source-system descriptor) are removed, with their submissions first,
+-- This LMS's lmsx rows (its namespace: lms.check_lmsx_namespace) are removed, with their submissions first,
 -- when their LMS assignment or its section is soft-deleted or gone. A live assignment that merely stops
 -- qualifying (its section unlinked, a descriptor removed) keeps its row, as in the reference.
 CREATE OR REPLACE PROCEDURE lms.harmonize_assignment(_sourcesystem VARCHAR(255), _namespace VARCHAR(255))
 LANGUAGE plpgsql
+-- Set-based work over tables whose statistics are stale mid-run (this transaction has just written them): a
+-- nested loop chosen on such an estimate can rescan a large table once per row, so only hash and merge joins.
+-- No JIT either: the estimates pass its thresholds, and compiling then takes longer than the work.
+SET enable_nestloop = off
+SET jit = off
 AS $$
 DECLARE
     _sourcesystemdescriptorid INT;
     _rows BIGINT;
 BEGIN
+    PERFORM lms.check_lmsx_namespace(_sourcesystem, _namespace);
+
     SELECT chosendescriptorid INTO _sourcesystemdescriptorid
     FROM lms.lmsx_descriptor
     WHERE kind = 'LMSSourceSystem' AND codevalue = _sourcesystem
@@ -39,8 +46,7 @@ BEGIN
     WHERE a.sourcesystem = _sourcesystem
       AND a.deletedat IS NULL
       AND _sourcesystemdescriptorid IS NOT NULL;
-    -- Unique, as the LMS's identifiers are. The key makes the joins below index lookups whatever the planner
-    -- guesses, and the statistics make it guess well.
+    -- Unique, as the LMS's identifiers are; the statistics size the joins below.
     ALTER TABLE wanted_assignment ADD PRIMARY KEY (assignmentidentifier);
     ANALYZE wanted_assignment;
 
@@ -48,8 +54,6 @@ BEGIN
     CREATE TEMP TABLE removed_assignment ON COMMIT DROP AS
     SELECT x.assignmentidentifier
     FROM lmsx.assignment x
-    JOIN edfi.descriptor sourcesystem
-        ON sourcesystem.descriptorid = x.lmssourcesystemdescriptorid AND sourcesystem.codevalue = _sourcesystem
     WHERE x.namespace = _namespace
       AND NOT EXISTS (
           SELECT 1
@@ -102,6 +106,7 @@ BEGIN
     GET DIAGNOSTICS _rows = ROW_COUNT;
     PERFORM lms.harmonizer_tally('assignments_updated', _rows);
 
+    -- Rows already there were updated above.
     INSERT INTO lmsx.assignment (
         assignmentidentifier, namespace, lmssourcesystemdescriptorid, title, assignmentcategorydescriptorid,
         assignmentdescription, startdatetime, enddatetime, duedatetime, maxpoints,
@@ -111,11 +116,12 @@ BEGIN
            w.assignmentdescription, w.startdatetime, w.enddatetime, w.duedatetime, w.maxpoints,
            w.sectionidentifier, w.localcoursecode, w.sessionname, w.schoolyear, w.schoolid, gen_random_uuid()
     FROM wanted_assignment w
-    WHERE NOT EXISTS (
-        SELECT 1 FROM lmsx.assignment x
-        WHERE x.assignmentidentifier = w.assignmentidentifier AND x.namespace = _namespace
-    );
+    ON CONFLICT (assignmentidentifier, namespace) DO NOTHING;
     GET DIAGNOSTICS _rows = ROW_COUNT;
     PERFORM lms.harmonizer_tally('assignments_inserted', _rows);
+
+    -- Fresh statistics for what reads the table next in this run (the next procedure, the exception views). A
+    -- database user that does not own the table gets a warning instead.
+    ANALYZE lmsx.assignment;
 END
 $$;

@@ -6,16 +6,23 @@
 -- lms.schoology_placeholder_submission are wanted too. A row is rewritten only when a copied value differs, so
 -- a placeholder changes only when its status does.
 --
--- This LMS's rows that are not wanted are removed: submissions soft-deleted or gone from the LMS, submissions now
--- linked to another student (the student is part of the key), and placeholders whose student no longer
--- qualifies. A live LMS submission that merely cannot be harmonized right now (no status descriptor, user
--- unlinked) keeps its row, as in the reference.
+-- This LMS's rows (its namespace: lms.check_lmsx_namespace) that are not wanted are removed: submissions
+-- soft-deleted or gone from the LMS, submissions now linked to another student (the student is part of the key),
+-- and placeholders whose student no longer qualifies. A live LMS submission that merely cannot be harmonized
+-- right now (no status descriptor, user unlinked) keeps its row, as in the reference.
 CREATE OR REPLACE PROCEDURE lms.harmonize_assignment_submissions(_sourcesystem VARCHAR(255), _namespace VARCHAR(255))
 LANGUAGE plpgsql
+-- Set-based work over tables whose statistics are stale mid-run (this transaction has just written them): a
+-- nested loop chosen on such an estimate can rescan a large table once per row, so only hash and merge joins.
+-- No JIT either: the estimates pass its thresholds, and compiling then takes longer than the work.
+SET enable_nestloop = off
+SET jit = off
 AS $$
 DECLARE
     _rows BIGINT;
 BEGIN
+    PERFORM lms.check_lmsx_namespace(_sourcesystem, _namespace);
+
     DROP TABLE IF EXISTS pg_temp.wanted_submission;
     CREATE TEMP TABLE wanted_submission ON COMMIT DROP AS
     SELECT sub.sourcesystemidentifier AS assignmentsubmissionidentifier,
@@ -41,8 +48,8 @@ BEGIN
     FROM lms.schoology_placeholder_submission p
     WHERE _sourcesystem = 'Schoology'
       AND p.namespace = _namespace;
-    -- Identifiers are unique: an LMS's own are, and placeholders never take one of theirs. The key also makes the
-    -- joins below index lookups whatever the planner guesses, and the statistics make it guess well.
+    -- Identifiers are unique (an LMS's own are, and placeholders never take one of theirs), which the removal below
+    -- relies on; the statistics size the joins below.
     ALTER TABLE wanted_submission ADD PRIMARY KEY (assignmentsubmissionidentifier);
     ANALYZE wanted_submission;
 
@@ -52,9 +59,6 @@ BEGIN
     USING (
         SELECT s.assignmentsubmissionidentifier, s.studentusi
         FROM lmsx.assignmentsubmission s
-        JOIN lmsx.assignment x ON x.assignmentidentifier = s.assignmentidentifier AND x.namespace = s.namespace
-        JOIN edfi.descriptor sourcesystem
-            ON sourcesystem.descriptorid = x.lmssourcesystemdescriptorid AND sourcesystem.codevalue = _sourcesystem
         LEFT JOIN wanted_submission w ON w.assignmentsubmissionidentifier = s.assignmentsubmissionidentifier
         LEFT JOIN lms.assignmentsubmission live
             ON live.sourcesystem = _sourcesystem
@@ -88,6 +92,7 @@ BEGIN
     GET DIAGNOSTICS _rows = ROW_COUNT;
     PERFORM lms.harmonizer_tally('submissions_updated', _rows);
 
+    -- Rows already there were updated above.
     INSERT INTO lmsx.assignmentsubmission (
         assignmentsubmissionidentifier, namespace, studentusi, assignmentidentifier, submissionstatusdescriptorid,
         submissiondatetime, earnedpoints, grade, id
@@ -95,13 +100,12 @@ BEGIN
     SELECT w.assignmentsubmissionidentifier, _namespace, w.studentusi, w.assignmentidentifier,
            w.submissionstatusdescriptorid, w.submissiondatetime, w.earnedpoints, w.grade, gen_random_uuid()
     FROM wanted_submission w
-    WHERE NOT EXISTS (
-        SELECT 1 FROM lmsx.assignmentsubmission s
-        WHERE s.assignmentsubmissionidentifier = w.assignmentsubmissionidentifier
-          AND s.namespace = _namespace
-          AND s.studentusi = w.studentusi
-    );
+    ON CONFLICT (assignmentsubmissionidentifier, namespace, studentusi) DO NOTHING;
     GET DIAGNOSTICS _rows = ROW_COUNT;
     PERFORM lms.harmonizer_tally('submissions_inserted', _rows);
+
+    -- Fresh statistics for what reads the table next in this run (the next procedure, the exception views). A
+    -- database user that does not own the table gets a warning instead.
+    ANALYZE lmsx.assignmentsubmission;
 END
 $$;

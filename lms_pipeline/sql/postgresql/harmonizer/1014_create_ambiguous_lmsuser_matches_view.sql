@@ -9,5 +9,4 @@ FROM (
     FROM lms.lmsuser_student_candidate candidate
 ) c
 JOIN lms.lmsuser u ON u.lmsuseridentifier = c.lmsuseridentifier
-WHERE c.candidates > 1
-  AND NOT EXISTS (SELECT 1 FROM edfi.student s WHERE s.id = u.edfistudentid);
+WHERE c.candidates > 1;

@@ -9,5 +9,4 @@ FROM (
     FROM lms.lmssection_section_candidate candidate
 ) c
 JOIN lms.lmssection ls ON ls.lmssectionidentifier = c.lmssectionidentifier
-WHERE c.candidates > 1
-  AND NOT EXISTS (SELECT 1 FROM edfi.section es WHERE es.id = ls.edfisectionid);
+WHERE c.candidates > 1;

@@ -5,7 +5,8 @@
 INSERT INTO edfi.descriptor (namespace, codevalue, shortdescription)
 SELECT d.namespace, d.codevalue, d.codevalue
 FROM (
-    SELECT 'uri://ed-fi.org/edfilms/LMSSourceSystem' AS namespace, unnest(ARRAY['Canvas', 'Google', 'Schoology']) AS codevalue
+    SELECT 'uri://ed-fi.org/edfilms/LMSSourceSystem' AS namespace,
+        unnest(ARRAY['Canvas', 'Google', 'Schoology']) AS codevalue
     UNION ALL
     SELECT 'uri://ed-fi.org/edfilms/AssignmentCategoryDescriptor/Canvas', 'Assignment'
     UNION ALL

@@ -1,0 +1,73 @@
+"""The whole pipeline on the reference's starter kit: load, then harmonize into lmsx."""
+
+import csv
+import glob
+
+from sqlalchemy import text
+
+from lms_pipeline.tasks.database import dialect_of, make_engine
+from lms_pipeline.tasks.discovery import walk_tree
+from lms_pipeline.tasks.harmonizing import harmonize_lms
+from lms_pipeline.tasks.journal import pending_files
+from lms_pipeline.tasks.loading import MassDeletePolicy
+from lms_pipeline.tasks.staging import stage_all
+from lms_pipeline.tasks.tables import StoreTables
+
+STATUS_NAMESPACE = "uri://ed-fi.org/edfilms/SubmissionStatusDescriptor/Canvas"
+
+
+def rows(root, pattern):
+    return [r for f in sorted(glob.glob(str(root / pattern))) for r in csv.DictReader(open(f, encoding="utf-8-sig"))]
+
+
+def seed_sis(conn, root) -> None:
+    """The SIS side of the starter kit: its students and sections, and its extractor's status spellings."""
+    for user in rows(root, "users/*.csv"):
+        if user["UserRole"] == "student":
+            conn.execute(text("INSERT INTO edfi.student (studentuniqueid, firstname, lastsurname, birthdate) "
+                              "VALUES (:id, 'F', 'L', DATE '2008-01-01')"), {"id": user["SISUserIdentifier"]})
+    for number, section in enumerate(rows(root, "sections/*.csv")):
+        conn.execute(text("INSERT INTO edfi.section (localcoursecode, schoolid, schoolyear, sectionidentifier, "
+                          "sessionname) VALUES (:course, 255901001, 2022, :id, 'Fall')"),
+                     {"course": f"C{number}", "id": section["SISSectionIdentifier"]})
+    for status in ("Graded", "Late", "Missing"):
+        conn.execute(text("INSERT INTO edfi.descriptor (namespace, codevalue, shortdescription) VALUES (:n, :c, :c)"),
+                     {"n": STATUS_NAMESPACE, "c": status})
+        conn.execute(text("INSERT INTO lmsx.submissionstatusdescriptor SELECT descriptorid FROM edfi.descriptor "
+                          "WHERE namespace = :n AND codevalue = :c"), {"n": STATUS_NAMESPACE, "c": status})
+
+
+def test_the_starter_kit_loads_and_harmonizes_into_lmsx(ods_db, fixture_tree):
+    root = fixture_tree("starter-kit-sample")
+    engine = make_engine(ods_db)
+    with engine.begin() as conn:
+        seed_sis(conn, root)
+    manifest = pending_files(engine, StoreTables(dialect_of(engine)), walk_tree(root), False)
+    stage_all(engine, [manifest], None, MassDeletePolicy())
+    result = harmonize_lms(engine, "canvas")
+    with engine.connect() as conn:
+        assignments = conn.execute(text(
+            "SELECT assignmentidentifier, namespace, sectionidentifier, localcoursecode, schoolid, schoolyear, "
+            "sessionname FROM lmsx.assignment ORDER BY 1")).all()
+        submissions = conn.execute(text("SELECT count(*), count(DISTINCT studentusi) FROM lmsx.assignmentsubmission "
+                                        "WHERE namespace = 'uri://instructure.com/canvas'")).one()
+        first_submission = rows(root, "section=*/assignment=*/submissions/*.csv")[0]
+        sample = conn.execute(text(
+            "SELECT s.assignmentsubmissionidentifier, s.assignmentidentifier, st.studentuniqueid, d.codevalue "
+            "FROM lmsx.assignmentsubmission s JOIN edfi.student st USING (studentusi) "
+            "JOIN edfi.descriptor d ON d.descriptorid = s.submissionstatusdescriptorid "
+            "WHERE s.assignmentsubmissionidentifier = :id"), {"id": first_submission["SourceSystemIdentifier"]}).one()
+    engine.dispose()
+    lms_assignments = rows(root, "section=*/assignments/*.csv")
+    assert len(assignments) == len(lms_assignments) == 24
+    first = next(a for a in lms_assignments if a["SourceSystemIdentifier"] == assignments[0][0])
+    section_sis = {s["SourceSystemIdentifier"]: s["SISSectionIdentifier"] for s in rows(root, "sections/*.csv")}
+    assert assignments[0][1:3] == ("uri://instructure.com/canvas",
+                                   section_sis[first["LMSSectionSourceSystemIdentifier"]])
+    assert assignments[0][4:] == (255901001, 2022, "Fall")
+    assert submissions[0] == 901
+    user_sis = {u["SourceSystemIdentifier"]: u["SISUserIdentifier"] for u in rows(root, "users/*.csv")}
+    assert sample == (first_submission["SourceSystemIdentifier"], first_submission["AssignmentSourceSystemIdentifier"],
+                      user_sis[first_submission["LMSUserSourceSystemIdentifier"]], first_submission["SubmissionStatus"])
+    assert result.users_matched == 49 and result.sections_matched == 6
+    assert result.assignments_inserted == 24 and result.submissions_inserted == 901
