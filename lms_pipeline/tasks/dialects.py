@@ -89,7 +89,13 @@ class PostgreSQL(Dialect):
         conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
 
     def ensure_journal_columns(self, conn: Connection) -> None:
-        conn.execute(text("ALTER TABLE lms.migrationjournal ADD COLUMN IF NOT EXISTS checksum CHAR(64) NULL"))
+        # Checked first: ALTER TABLE needs the table's owner even when it would change nothing, and a runtime
+        # role that runs the migrations phase with nothing left to apply does not own it.
+        present = conn.execute(text(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'lms' "
+            "AND table_name = 'migrationjournal' AND column_name = 'checksum'")).first()
+        if present is None:
+            conn.execute(text("ALTER TABLE lms.migrationjournal ADD COLUMN checksum CHAR(64) NULL"))
 
     def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
         """COPY the frame into lms.<table> inside the caller's transaction."""
