@@ -180,7 +180,7 @@ def database_settings(args: argparse.Namespace):
 def configure_logging(level: str) -> None:
     """Prefect reads its settings at import, so this runs before anything imports prefect."""
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")  # pgserver, on headless servers
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+    os.environ["PREFECT_LOGGING_LEVEL"] = level  # the flag (or LOG_LEVEL) wins over an inherited setting
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 

@@ -54,7 +54,8 @@ def quiet_task_chatter(level: str) -> None:
 def finish(state) -> int:
     """Exit code 0 when the flow completed, 1 with its failure message otherwise."""
     if not state.is_completed():
-        print(f"lms-pipeline: {state.name}: {state.message}", file=sys.stderr)
+        cause = (state.message or "").removeprefix("Flow run encountered an exception: ").removeprefix("PhaseFailed: ")
+        print(f"lms-pipeline: {state.name}: {cause}", file=sys.stderr)
         return 1
     result = state.result()
     if result.files_found or result.staging.resources or result.harmonization:

@@ -182,8 +182,11 @@ def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mas
         result.staging = _phase(progress, Phase.STAGING, [Phase.STAGING],
                                 lambda: subflow(manifest_paths, settings, result.load_run_id, allow_mass_delete))
     except BaseException as error:
-        end_run(engine, tables, result.load_run_id, "failed", live_summary(result.load_run_id), result.files_found,
-                str(error))
+        try:
+            end_run(engine, tables, result.load_run_id, "failed", live_summary(result.load_run_id),
+                    result.files_found, str(error))
+        except Exception:  # the database may be what failed: the staging error is the one to report
+            get_run_logger().exception("could not record the failed load run")
         raise
     forget_summary(result.load_run_id)
     result.outcome = "warned" if result.staging.rejected_files or result.staging.held_files else "succeeded"

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 csv.field_size_limit(16 * 1024 * 1024)  # a huge field is reported by the length checks, not by the reader
 BOM = b"\xef\xbb\xbf"
+# A lone carriage return inside a value (old Mac text pasted into an LMS) is data; the csv module would take it for
+# a line break, so it travels as this private-use character through the parser and is put back after.
+LONE_CR = "\ue000"
 
 
 class FileRejected(Exception):
@@ -50,7 +53,8 @@ def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None
     except FileNotFoundError:
         raise FileRejected(path, "removed after discovery; nothing of it was loaded") from None
     with handle:
-        reader = csv.reader(_lines(path, handle, digest), strict=True)
+        carried = [False]
+        reader = csv.reader(_lines(path, handle, digest, carried), strict=True)
         header: list[str] | None = None
         rows: list[list[str]] = []
         starts: list[int] = []
@@ -60,6 +64,8 @@ def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None
                 start, next_line = next_line, reader.line_num + 1
                 if not record or record == [""]:
                     continue  # a blank line
+                if carried[0]:
+                    record = [value.replace(LONE_CR, "\r") for value in record]
                 if header is None:
                     header = record
                     continue
@@ -77,7 +83,7 @@ def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None
     yield CsvContent(header, rows, starts)
 
 
-def _lines(path: str, handle, digest) -> Iterator[str]:
+def _lines(path: str, handle, digest, carried: list[bool]) -> Iterator[str]:
     """Decoded lines, each checked for UTF-8 and NUL characters where its line and column are known."""
     for number, raw in enumerate(handle, start=1):
         digest.update(raw)
@@ -91,4 +97,8 @@ def _lines(path: str, handle, digest) -> Iterator[str]:
                                      "save the file as UTF-8", number, column) from None
         if "\x00" in line:
             raise FileRejected(path, "binary data (a NUL character) in a CSV file", number, line.index("\x00") + 1)
+        body = line.rstrip("\r\n")
+        if "\r" in body:
+            carried[0] = True
+            line = body.replace("\r", LONE_CR) + line[len(body):]
         yield line

@@ -100,7 +100,8 @@ class PostgreSQL(Dialect):
     def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
         """COPY the frame into lms.<table> inside the caller's transaction."""
         buffer = io.StringIO()
-        frame.to_csv(buffer, header=False, index=False, lineterminator="\n")
+        # With CRLF as the record end, the csv writer quotes a value holding a lone CR or LF, which COPY then keeps.
+        frame.to_csv(buffer, header=False, index=False, lineterminator="\r\n")
         buffer.seek(0)
         cursor = conn.connection.dbapi_connection.cursor()
         try:

@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from email.message import EmailMessage
 
 from prefect.blocks.core import Block
 
 log = logging.getLogger(__name__)
+# httpx logs every request's full URL at INFO, and a webhook's URL may carry its secret.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 EMAIL_BLOCK = "email-server-credentials"
 
@@ -50,5 +53,14 @@ def send_quietly(target: str | None, subject: str, body: str, email_to: list[str
         send(target, subject, body, email_to)
         return True
     except Exception as error:  # noqa: BLE001 - any delivery problem is reported the same way
-        log.error("could not send the notification through %s: %s: %s", target, type(error).__name__, error)
+        log.error("could not send the notification through %s: %s: %s", target, type(error).__name__,
+                  without_secrets(str(error)))
         return False
+
+
+URL = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)([^/\s@]*@)?([^/\s?#]*)([^\s?#]*)(\?[^\s#]*)?(#\S*)?")
+
+
+def without_secrets(message: str) -> str:
+    """Error texts quote the URL they failed on; its user, password and query may hold a webhook's secret."""
+    return URL.sub(lambda m: f"{m.group(1)}{m.group(3)}{m.group(4)}", message)

@@ -25,6 +25,7 @@ from lms_pipeline.tasks.discovery import ManifestFile
 INT_PATTERN = r"\s*[+-]?\d+(\.0*)?\s*"
 INT_RANGE = (-(2**31), 2**31 - 1)
 FILE_COLUMN, LINE_COLUMN = "batchfileid", "sourceline"
+KEY_LENGTH = 255  # SourceSystemIdentifier and SourceSystem
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def _prepared(resource: Resource, columns: dict[str, list], listed: list[tuple],
     raw = raw.replace("", None) if len(raw) else raw
     keys = pd.concat([raw[list(NATURAL_KEY)], pd.DataFrame(listed, columns=list(NATURAL_KEY), dtype="object")])
     keys = keys.replace("", None).dropna().drop_duplicates()
+    keys = keys[keys.apply(lambda column: column.str.len() <= KEY_LENGTH).all(axis=1)]  # longer keys exist nowhere
     keys.columns = [c.lower() for c in NATURAL_KEY]
     raw = _validate(resource, raw, outcomes, rejections)
     raw = _check_rows(resource, raw, outcomes, rejections)
