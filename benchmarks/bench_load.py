@@ -1,0 +1,443 @@
+"""Time loading one generated extract tree three ways, each into a fresh PostgreSQL database of its own.
+
+1. The floor: PostgreSQL COPY of every file into all-text tables, one connection, in load order (best of 3).
+2. `lms-pipeline load`, the whole command as a subprocess (Prefect start-up included).
+3. The reference loader, edfi-lms-ds-loader 1.2.2, in its own Python 3.9 virtual environment.
+
+After each load the row counts are checked against what the generator wrote, so that the three figures time the
+same work. Results are printed as a table and written as JSON to benchmarks/out/.
+
+    python benchmarks/bench_load.py --scale 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import platformdirs
+import psycopg2
+
+from lms_pipeline.demo.generator import District, WrittenFile, generate_district, header
+from lms_pipeline.resources import BY_NAME, LOAD_ORDER
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+REFERENCE_PACKAGES = ("edfi-lms-ds-loader==1.2.2", "pandas<1.4")  # pandas 1.4+ breaks it (loader contract 11)
+REFERENCE_PYTHON = "/root/.pyenv/versions/3.9.18/bin/python3.9"
+# The benchmark tree holds what the issue's sizes count: no attendance, activities or grades.
+LOADED = ("users", "sections", "section-associations", "assignments", "submissions")
+LMS = "canvas"
+
+# Hook for the staging subflow's time, read from Prefect's own log lines around the subflow run:
+#   20:41:22.406 | INFO    | Flow run 'crazy-moth' - Beginning subflow run 'crazy-moth' for flow 'staging'
+#   20:43:28.990 | INFO    | Flow run 'crazy-moth' - Finished in state Completed()
+# Change it here if `lms-pipeline load` comes to print the figure itself; while nothing matches, it is pending.
+STAGING_FLOW = "staging"
+_LOG_LINE = r"(?m)^(\d\d):(\d\d):(\d\d(?:\.\d+)?) \| \w+ *\| Flow run '{run}' - {event}"
+_BEGUN = _LOG_LINE.format(run="([^']+)", event=f"Beginning subflow run .* for flow '{STAGING_FLOW}'")
+
+
+def staging_seconds(output: str) -> float | None:
+    begun = re.search(_BEGUN, output)
+    ended = begun and re.search(_LOG_LINE.format(run=re.escape(begun[4]), event="Finished in state"), output)
+    if not ended:
+        return None
+    return round((_clock(ended) - _clock(begun)) % 86_400, 3)  # modulo: a run across midnight
+
+
+def _clock(match: re.Match) -> float:
+    hours, minutes, seconds = match.group(1, 2, 3)
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class Count:
+    resource: str
+    expected_live: int
+    expected_total: int  # distinct natural keys written: live plus soft-deleted rows
+    live: int | None = None
+    total: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (self.live, self.total) == (self.expected_live, self.expected_total)
+
+
+@dataclass
+class Result:
+    name: str
+    command: str
+    seconds: float | None = None  # None: did not run to the end
+    outcome: str = "not run"
+    counts: list[Count] = field(default_factory=list)
+    staging_seconds: float | None = None
+    log: str | None = None
+    # The 1-minute load average when the timing began and ended: the machine may be shared.
+    load_average: tuple[float, float] | None = None
+    samples: list[float] = field(default_factory=list)  # every timing, where the best of several is kept
+
+    @property
+    def counts_ok(self) -> bool:
+        return bool(self.counts) and all(c.ok for c in self.counts)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The server and its databases
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+
+    @contextmanager
+    def connection(self, dbname: str | None = None, autocommit: bool = False):
+        conn = psycopg2.connect(self.url, **({"dbname": dbname} if dbname else {}))
+        conn.autocommit = autocommit
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def loader_flags(self, dbname: str) -> list[str]:
+        """The connection flags both loaders take, with the same names and meaning."""
+        parts = urlsplit(self.url)
+        return [
+            "--engine", "postgresql",
+            "--server", parts.hostname or "127.0.0.1",
+            "--port", str(parts.port or 5432),
+            "--dbname", dbname,
+            "--username", parts.username or "postgres",
+            "--password", parts.password or "",
+        ]  # fmt: skip
+
+    def version(self) -> str:
+        with self.connection() as conn, conn.cursor() as cur:
+            cur.execute("SELECT version()")
+            return cur.fetchone()[0]
+
+
+@contextmanager
+def fresh_database(server: Server, label: str):
+    """A new empty database for one load, dropped afterwards."""
+    name = f"lmsbench_{label}_{os.getpid()}"
+    with server.connection(autocommit=True) as admin, admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {name}")
+        try:
+            yield name
+        finally:
+            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def loaded_counts(server: Server, dbname: str, district: District) -> list[Count]:
+    """Live and total rows of each loaded resource's live table, beside what the generator expects."""
+    counts = []
+    with server.connection(dbname) as conn, conn.cursor() as cur:
+        for resource in LOADED:
+            expected = district.expected[LMS][resource]
+            table = BY_NAME[resource].table
+            cur.execute(f"SELECT count(*) FILTER (WHERE deletedat IS NULL), count(*) FROM lms.{table}")
+            live, total = cur.fetchone()
+            counts.append(Count(resource, expected.live, expected.distinct, live, total))
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The three loads
+
+
+@contextmanager
+def timing(result: Result):
+    load, started = os.getloadavg()[0], time.perf_counter()
+    yield
+    result.seconds = time.perf_counter() - started
+    result.load_average = (round(load, 2), round(os.getloadavg()[0], 2))
+
+
+def load_order(district: District) -> list[WrittenFile]:
+    """The files a loader reads, resource by resource in foreign-key order, each resource's in path order."""
+    rank = {r.name: i for i, r in enumerate(LOAD_ORDER)}
+    files = [f for f in district.files if f.lms == LMS and f.resource in LOADED]
+    return sorted(files, key=lambda f: (rank[f.resource], str(f.path)))
+
+
+def copy_floor(server: Server, district: District, runs: int) -> Result:
+    """Every file COPYed as text: what reading the tree into PostgreSQL costs at the least.
+
+    A floor is a lower bound, so the best of several runs, each on a fresh database, is kept.
+    """
+    results = [_copy_once(server, district) for _ in range(runs)]
+    best = min(results, key=lambda r: r.seconds)
+    best.samples = [round(r.seconds, 3) for r in results]
+    return best
+
+
+def _copy_once(server: Server, district: District) -> Result:
+    result = Result("COPY floor", "COPY ... FROM STDIN (FORMAT csv, HEADER) per file, psycopg2 copy_expert")
+    files = load_order(district)
+    with fresh_database(server, "floor") as dbname, server.connection(dbname) as conn, conn.cursor() as cur:
+        for resource in LOADED:
+            columns = ", ".join(f'"{c.lower()}" text' for c in header(resource))
+            cur.execute(f"CREATE TABLE {_floor_table(resource)} ({columns})")
+        conn.commit()
+        with timing(result):
+            for file in files:
+                with open(file.path, "rb") as handle:
+                    cur.copy_expert(f"COPY {_floor_table(file.resource)} FROM STDIN (FORMAT csv, HEADER)", handle)
+            conn.commit()
+        result.counts = [_floor_count(cur, district, resource) for resource in LOADED]
+    result.outcome = "ok"
+    return result
+
+
+def _floor_table(resource: str) -> str:
+    return "floor_" + resource.replace("-", "_")
+
+
+def _floor_count(cur, district: District, resource: str) -> Count:
+    """For the floor, 'live' is every row written and 'total' the distinct keys among them."""
+    expected = district.expected[LMS][resource]
+    cur.execute(f"SELECT count(*), count(DISTINCT sourcesystemidentifier) FROM {_floor_table(resource)}")
+    rows, distinct = cur.fetchone()
+    return Count(resource, sum(expected.per_day), expected.distinct, rows, distinct)
+
+
+def run_loader(name: str, label: str, argv: list[str], server: Server, district: District, out: Path) -> Result:
+    """Run a loader command on a fresh database, time it, keep its output, and count what it loaded."""
+    with fresh_database(server, label) as dbname:
+        command = argv + ["--csvpath", str(district.roots[LMS])] + server.loader_flags(dbname)
+        result = Result(name, _shown(command))
+        log = out / f"{label}.log"
+        result.log = str(log)
+        # Run in the out folder: both loaders read a .env file from their working folder.
+        with timing(result), open(log, "w") as handle:
+            completed = subprocess.run(command, check=False, cwd=out, stdout=handle, stderr=subprocess.STDOUT)
+        output = log.read_text()
+        if completed.returncode != 0:
+            result.seconds = None
+            result.outcome = f"exit {completed.returncode}: " + _last_line(output)
+            return result
+        result.outcome = "ok"
+        result.staging_seconds = staging_seconds(output)
+        result.counts = loaded_counts(server, dbname, district)
+    return result
+
+
+def _shown(command: list[str]) -> str:
+    """The command as a person would type it, with any password masked."""
+    words = [w if i == 0 or command[i - 1] != "--password" or not w else "***" for i, w in enumerate(command)]
+    return " ".join(w if w else "''" for w in words)
+
+
+def _last_line(output: str) -> str:
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no output"
+
+
+def pipeline_command() -> list[str] | None:
+    found = shutil.which("lms-pipeline")
+    return [found, "load"] if found else None
+
+
+def reference_python(venv: Path, python: str) -> Path:
+    """The reference loader's interpreter, made on first use: its own venv, from the package index."""
+    interpreter = venv / "bin" / "python"
+    if not _imports(interpreter, "edfi_lms_ds_loader"):
+        print(f"installing {' '.join(REFERENCE_PACKAGES)} into {venv} ...", flush=True)
+        subprocess.run([python, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(interpreter), "-m", "pip", "install", "-q", *REFERENCE_PACKAGES], check=True)
+    return interpreter
+
+
+def _imports(interpreter: Path, module: str) -> bool:
+    probe = [str(interpreter), "-c", f"import {module}"]
+    return interpreter.exists() and subprocess.run(probe, check=False, capture_output=True).returncode == 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Machine, report
+
+
+def machine(server: Server) -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo") if line.startswith("model name")), "")
+    memory_kb = next((int(line.split()[1]) for line in _read("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(memory_kb / 2**20, 1),
+        "cpu": cpu or platform.processor(),
+        "postgresql": server.version(),
+        "python": platform.python_version(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def _read(path: str) -> list[str]:
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:
+        return []
+
+
+def targets(scale: int, floor: Result, pipeline: Result, reference: Result) -> dict:
+    """The issue's targets as ratios; None where a figure is missing."""
+    wanted = 20 if scale >= 10 else 5
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 2) if a and b else None
+
+    staging = ratio(pipeline.staging_seconds, floor.seconds)
+    speedup = ratio(reference.seconds, pipeline.seconds)
+    return {
+        "staging_over_floor": staging,
+        "staging_target": "<= 5",
+        "staging_met": None if staging is None else staging <= 5,
+        "reference_over_pipeline": speedup,
+        "speedup_target": f">= {wanted}",
+        "speedup_met": None if speedup is None else speedup >= wanted,
+        "reference_over_floor": ratio(reference.seconds, floor.seconds),
+        "pipeline_over_floor": ratio(pipeline.seconds, floor.seconds),
+    }
+
+
+def print_report(summary: dict, results: list[Result]) -> None:
+    print(f"\n{summary['title']}")
+    print(f"tree: {summary['files']:,} files, {summary['rows']:,} rows, generated in {summary['generate_seconds']} s")
+    floor = results[0].seconds
+    print(f"{'':28}{'seconds':>10}{'x floor':>10}  counts  load avg    outcome")
+    for r in results:
+        seconds = f"{r.seconds:.2f}" if r.seconds is not None else "-"
+        times = f"{r.seconds / floor:.1f}" if r.seconds and floor else "-"
+        counts = "ok" if r.counts_ok else ("-" if not r.counts else "WRONG")
+        load = "{:.1f}-{:.1f}".format(*r.load_average) if r.load_average else "-"
+        print(f"{r.name:28}{seconds:>10}{times:>10}  {counts:6}  {load:10}  {r.outcome}")
+        if r.name.startswith("lms-pipeline"):
+            staging = f"{r.staging_seconds:.2f}" if r.staging_seconds is not None else "pending"
+            print(f"{'  staging subflow':28}{staging:>10}")
+    print("rows, live/total (the floor: written/distinct keys):")
+    print(f"  {'':22}" + "".join(f"{r.name.split()[0]:>16}" for r in results) + f"{'expected live/total':>22}")
+    for i, resource in enumerate(LOADED):
+        cells = [f"{r.counts[i].live}/{r.counts[i].total}" if r.counts else "-" for r in results]
+        expected = summary["expected"][resource]
+        want = f"{expected['live']}/{expected['distinct']}"
+        print(f"  {resource:22}" + "".join(f"{cell:>16}" for cell in cells) + f"{want:>22}")
+    print("targets:", json.dumps(summary["targets"]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=1, help="1: 2,000 users, 100 sections of 25, 5 assignments each")
+    parser.add_argument("--days", type=int, default=2, help="extract days (default 2)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default=DEFAULT_URL, help=f"server to create databases on ({DEFAULT_URL})")
+    parser.add_argument(
+        "--only", action="append", choices=("floor", "pipeline", "reference"), help="run only these (repeatable)"
+    )
+    parser.add_argument(
+        "--reference-venv", type=Path, default=platformdirs.user_cache_path("lms-pipeline") / "reference-venv"
+    )
+    parser.add_argument(
+        "--reference-python", default=REFERENCE_PYTHON if Path(REFERENCE_PYTHON).exists() else "python3.9"
+    )
+    parser.add_argument("--floor-runs", type=int, default=3, help="COPY floor runs; the best is kept (default 3)")
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="results folder (git-ignored)")
+    parser.add_argument("--keep-tree", type=Path, help="generate the tree here and keep it")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    only = set(args.only or ("floor", "pipeline", "reference"))
+    server = Server(args.database_url)
+    facts = machine(server)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out / f"scale{args.scale}-{stamp}"
+    out.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="lms-bench-") as scratch:
+        started = time.perf_counter()
+        district = generate_tree(args.keep_tree or Path(scratch) / "tree", args.scale, args.days, args.seed)
+        generate_seconds = round(time.perf_counter() - started, 2)
+        results = run_all(only, server, district, args, out)
+    summary = summarize(args, facts, district, generate_seconds, results)
+    print_report(summary, results)
+    (out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
+    print(f"results: {out / 'results.json'}")
+    return 0 if all(r.outcome in ("ok", "not run") and (r.counts_ok or not r.counts) for r in results) else 1
+
+
+def generate_tree(root: Path, scale: int, days: int, seed: int) -> District:
+    """Clean data, one Canvas root, and only the resources the issue's sizes count."""
+    return generate_district(
+        root,
+        users=2_000 * scale,
+        sections=100 * scale,
+        students_per_section=25,
+        assignments_per_section=5,
+        attendance_per_section=0,
+        section_activities_per_section=0,
+        system_activities_per_day=0,
+        grades=False,
+        days=days,
+        lms=(LMS,),
+        seed=seed,
+        messy=False,
+    )
+
+
+def run_all(only: set[str], server: Server, district: District, args: argparse.Namespace, out: Path) -> list[Result]:
+    floor = copy_floor(server, district, args.floor_runs) if "floor" in only else Result("COPY floor", "")
+    pipeline = Result("lms-pipeline load", "")
+    if "pipeline" in only:
+        command = pipeline_command()
+        if command:
+            pipeline = run_loader("lms-pipeline load", "pipeline", command, server, district, out)
+        else:
+            pipeline.outcome = "not installed: no lms-pipeline on PATH"
+    reference = Result("reference 1.2.2", "")
+    if "reference" in only:
+        python = reference_python(args.reference_venv, args.reference_python)
+        command = [str(python), "-m", "edfi_lms_ds_loader"]
+        reference = run_loader("reference 1.2.2", "reference", command, server, district, out)
+    return [floor, pipeline, reference]
+
+
+def summarize(args, facts: dict, district: District, generate_seconds: float, results: list[Result]) -> dict:
+    expected = {r: asdict(district.expected[LMS][r]) for r in LOADED}
+    return {
+        "title": f"Loader benchmark, scale {args.scale}: {2_000 * args.scale:,} users, {100 * args.scale:,} sections "
+        f"of 25 students, 5 assignments each, {args.days} extract days",
+        "when": datetime.now().isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": {**facts, "load_average_at_end": os.getloadavg()},
+        "files": len(load_order(district)),
+        "rows": sum(sum(e["per_day"]) for e in expected.values()),
+        "generate_seconds": generate_seconds,
+        "expected": expected,
+        "results": [{**asdict(r), "counts_ok": r.counts_ok} for r in results],
+        "targets": targets(args.scale, *results),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
