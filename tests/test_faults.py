@@ -86,3 +86,63 @@ def test_killed_loads_leave_whole_batches_and_a_rerun_ends_like_a_clean_run(tmp_
         assert conn.execute(query).all() == clean_conn.execute(query).all()
     engine.dispose()
     clean_engine.dispose()
+
+
+def test_killed_harmonizations_leave_lmsx_all_or_nothing(ods_db):
+    """Each LMS harmonizes in one transaction: a kill at any point leaves lmsx as it was, and a re-run completes."""
+    import importlib.util
+
+    from lms_pipeline.tasks.database import make_engine
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_harmonize", os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bench_harmonize.py"))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    sizes = {"users": 20_000, "sections": 800, "assignments_per_section": 10, "submissions_per_assignment": 25}
+    engine = make_engine(ods_db)
+    with engine.begin() as conn:
+        conn.connection.dbapi_connection.cursor().execute(bench.POPULATE, sizes)
+    worker = os.path.join(os.path.dirname(__file__), "harmonize_worker.py")
+    counts = set()
+    rng = random.Random(3)
+    kills = 0
+    for _ in range(4):
+        process = subprocess.Popen([sys.executable, worker, url(ods_db)], stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 4.0))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait(timeout=60)
+        with engine.connect() as conn:
+            counts.add(conn.execute(text("SELECT count(*) FROM lmsx.assignmentsubmission")).scalar())
+    assert kills >= 2
+    assert counts <= {0, 200_000}, counts  # never a part of the run
+    assert subprocess.run([sys.executable, worker, url(ods_db)], timeout=600).returncode == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM lmsx.assignmentsubmission")).scalar() == 200_000
+        assert conn.execute(text("SELECT count(*) FROM lmsx.assignment")).scalar() == 8_000
+    engine.dispose()
+
+
+def test_two_runs_started_at_once_load_everything_once(db, fixture_tree, prefect_api):
+    """Two `lms-pipeline load` started together: the second waits for the first's lock, then finds nothing new."""
+    root = fixture_tree("starter-kit-sample")
+    command = [sys.executable, "-m", "lms_pipeline.cli", "load", "-c", str(root), "-e", "postgresql", "-s", db.server,
+               "--port", str(db.effective_port), "-d", db.dbname, "-u", db.username or "postgres", "-p", "",
+               "--lock-wait", "300"]
+    env = {**os.environ, "PREFECT_API_URL": prefect_api} if prefect_api else None
+    first, second = (subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                     for _ in range(2))
+    outputs = [p.communicate(timeout=600) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    assert sum("Nothing new to load" in out for out, _ in outputs) == 1
+    from lms_pipeline.tasks.database import make_engine
+
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM lms.processedfiles")).scalar() == 34  # every file, once
+        assert conn.execute(text("SELECT count(*) FROM lms.assignmentsubmission")).scalar() == 901
+        # both runs are on record; the second, which waited for the lock, inserted nothing
+        assert conn.execute(text("SELECT rowsinserted FROM lms.loadrun ORDER BY loadrunid")).scalars().all() == [
+            1176, 0]
+    engine.dispose()
