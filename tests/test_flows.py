@@ -139,6 +139,27 @@ def test_the_database_can_come_from_a_sqlalchemy_connector_block(db, fixture_tre
     assert query("SELECT count(*) FROM lms.lmsuser") == [(49,)]
 
 
+def test_a_large_load_validates_in_a_process_of_its_own(db, fixture_tree, query, monkeypatch):
+    import os
+
+    from lms_pipeline.flows import staging
+
+    monkeypatch.setattr(staging, "PROCESS_VALIDATION_BYTES", 0)  # the sample tree counts as large
+    state = run(fixture_tree("starter-kit-sample"), db)
+    assert state.is_completed()
+    [worker] = state.result().staging.validated_by
+    assert not worker.endswith(f":{os.getpid()}")
+    assert query("SELECT count(*) FROM lms.assignmentsubmission") == [(901,)]
+
+
+def test_a_small_load_validates_on_threads_of_the_flow_process(db, fixture_tree):
+    import os
+    import socket
+
+    state = run(fixture_tree("starter-kit-sample"), db)
+    assert state.result().staging.validated_by == {f"{socket.gethostname()}:{os.getpid()}"}
+
+
 def test_validation_can_run_on_a_dask_cluster_of_two_workers(db, fixture_tree, query, monkeypatch):
     import os
 
@@ -148,3 +169,55 @@ def test_validation_can_run_on_a_dask_cluster_of_two_workers(db, fixture_tree, q
     workers = state.result().staging.validated_by
     assert len(workers) == 2 and all(not w.endswith(f":{os.getpid()}") for w in workers)
     assert query("SELECT count(*) FROM lms.assignmentsubmission") == [(901,)]
+
+
+class ConnectionWatch:
+    """Samples pg_stat_activity while a run goes on: the most connections lms-pipeline held at once."""
+
+    def __init__(self, engine, dbname: str):
+        import threading
+
+        self.engine, self.dbname, self.peak = engine, dbname, 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+    def _watch(self):
+        from sqlalchemy import text
+
+        sql = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND application_name = 'lms-pipeline' "
+                   "AND pid <> pg_backend_pid()")
+        # Autocommit: within a transaction, pg_stat_activity would answer from the snapshot of its first read.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            while not self.done.wait(0.02):
+                self.peak = max(self.peak, conn.execute(sql, {"db": self.dbname}).scalar())
+
+
+def test_several_roots_share_batches_over_a_bounded_number_of_connections(db, engine, tmp_path, query):
+    from lms_pipeline.demo.generator import LMS_NAMES, generate_district
+
+    district = generate_district(tmp_path, users=40, sections=3, students_per_section=8, assignments_per_section=2,
+                                 attendance_per_section=0, section_activities_per_section=0,
+                                 system_activities_per_day=0, grades=False, days=2, messy=False)
+    roots = [str(district.roots[lms]) for lms in LMS_NAMES]
+    with ConnectionWatch(engine, db.dbname) as watch:
+        state = lms_pipeline(csv_paths=roots, database=db, stale_after_hours=None, return_state=True)
+    assert state.is_completed()
+    for lms in LMS_NAMES:
+        system = district.source_systems[lms]
+        expected = district.expected[lms]["submissions"].live
+        assert query("SELECT count(*) FROM lms.assignmentsubmission WHERE sourcesystem = :s AND deletedat IS NULL",
+                     s=system) == [(expected,)]
+    # Users and sections files speak for their whole SourceSystem, known only once read: each root's load in rounds
+    # of their own (3 roots x 2 days). Files scoped to a section or an assignment share the rounds of every root:
+    # 2 days each for section associations, assignments and submissions, where root after root would take 6 each.
+    assert state.result().staging.batches == 6 + 6 + 2 + 2 + 2
+    # The run lock's connection, the flow's, and the staging subflow's one loading connection.
+    assert 2 <= watch.peak <= 3

@@ -18,8 +18,10 @@ class StagingSummary:
     drift: dict[str, list[str]] = field(default_factory=dict)
     rejections: list = field(default_factory=list)  # a sample of quarantined rows, for the report
     validated_by: set[str] = field(default_factory=set)  # processes that validated batches (threads, Dask)
+    batches: int = 0
 
     def add(self, batch: BatchResult) -> None:
+        self.batches += 1
         totals = self.resources.setdefault(batch.resource, Counts())
         for name in COUNTS:
             setattr(totals, name, getattr(totals, name) + getattr(batch, name))
