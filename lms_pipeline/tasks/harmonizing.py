@@ -1,8 +1,11 @@
 """Harmonization with the Ed-Fi ODS, one LMS at a time, and the exception reports.
 
-The matching and copying is done by the SQL procedures of sql/postgresql/harmonizer, which keep the reference's
+The matching and copying is done by the SQL procedures of sql/<engine>/harmonizer, which keep the reference's
 names and parameters so that a district's replacement of one still fits. These functions call them, one
 transaction per LMS, and read back what they did; the reports are the lmsx exception views written as CSV.
+The queries name objects as SQL Server spells them, which PostgreSQL folds to its lower-case names, so that they
+also resolve in a SQL Server database with a case-sensitive collation; how the procedures are called and how their
+tallies are read is each engine's own (EngineSql).
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import Connection, Engine, TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
+
+from lms_pipeline.tasks.database import dialect_of
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +78,7 @@ class LmsHarmonization:
     submissions_unmatched: int
 
 
-# What the procedures tally (lms.harmonizer_tally), read back from the transaction's settings.
+# What the procedures tally (lms.harmonizer_tally).
 CHANGE_COUNTERS = (
     "assignments_inserted", "assignments_updated", "assignments_deleted",
     "submissions_inserted", "submissions_updated", "submissions_deleted",
@@ -82,28 +87,96 @@ CHANGE_COUNTERS = (
 STATE_COUNTS = text(
     """
     SELECT
-        (SELECT count(*) FROM lms.lmsuser u
-         JOIN lms.harmonizer_student_role r ON r.userrole = u.userrole
-         JOIN edfi.student s ON s.id = u.edfistudentid
-         WHERE u.sourcesystem = :sourcesystem AND u.deletedat IS NULL) AS users_matched,
-        (SELECT count(*) FROM lmsx.exceptions_lmsuser WHERE sourcesystem = :sourcesystem) AS users_unmatched,
-        (SELECT count(DISTINCT lmsuseridentifier) FROM lmsx.ambiguous_lmsuser_matches
-         WHERE sourcesystem = :sourcesystem) AS users_ambiguous,
-        (SELECT count(*) FROM lms.lmssection ls
-         JOIN edfi.section es ON es.id = ls.edfisectionid
-         WHERE ls.sourcesystem = :sourcesystem AND ls.deletedat IS NULL) AS sections_matched,
-        (SELECT count(*) FROM lmsx.exceptions_lmssection WHERE sourcesystem = :sourcesystem) AS sections_unmatched,
-        (SELECT count(DISTINCT lmssectionidentifier) FROM lmsx.ambiguous_lmssection_matches
-         WHERE sourcesystem = :sourcesystem) AS sections_ambiguous,
-        (SELECT count(*) FROM lmsx.assignments_exceptions WHERE sourcesystem = :sourcesystem) AS assignments_unmatched,
+        (SELECT count(*) FROM lms.LMSUser u
+         JOIN lms.harmonizer_student_role r ON r.UserRole = u.UserRole
+         JOIN edfi.Student s ON s.Id = u.EdFiStudentId
+         WHERE u.SourceSystem = :sourcesystem AND u.DeletedAt IS NULL) AS users_matched,
+        (SELECT count(*) FROM lmsx.exceptions_LMSUser WHERE SourceSystem = :sourcesystem) AS users_unmatched,
+        (SELECT count(DISTINCT LMSUserIdentifier) FROM lmsx.ambiguous_lmsuser_matches
+         WHERE SourceSystem = :sourcesystem) AS users_ambiguous,
+        (SELECT count(*) FROM lms.LMSSection ls
+         JOIN edfi.Section es ON es.Id = ls.EdFiSectionId
+         WHERE ls.SourceSystem = :sourcesystem AND ls.DeletedAt IS NULL) AS sections_matched,
+        (SELECT count(*) FROM lmsx.exceptions_LMSSection WHERE SourceSystem = :sourcesystem) AS sections_unmatched,
+        (SELECT count(DISTINCT LMSSectionIdentifier) FROM lmsx.ambiguous_lmssection_matches
+         WHERE SourceSystem = :sourcesystem) AS sections_ambiguous,
+        (SELECT count(*) FROM lmsx.assignments_exceptions WHERE SourceSystem = :sourcesystem) AS assignments_unmatched,
         (SELECT count(*) FROM lmsx.assignment_submissions_exceptions
-         WHERE sourcesystem = :sourcesystem) AS submissions_unmatched
+         WHERE SourceSystem = :sourcesystem) AS submissions_unmatched
     """
 )
 
-CHANGE_COUNTS = text(
-    "SELECT counter, current_setting('lms_harmonizer.' || counter, true) FROM unnest(:counters) AS counter"
-).bindparams(bindparam("counters", type_=ARRAY(Text)))
+# The parameters of the assignment and submission procedures, as the reference names them on SQL Server.
+LMS_PARAMETERS = ("SourceSystem", "Namespace")
+
+
+class EngineSql:
+    """How one engine calls the harmonizer's procedures and reads back what they tallied."""
+
+    def call(self, procedure: str, parameters: tuple[str, ...]) -> TextClause:
+        """The procedure called with its parameters by name, each bound as :<its name in lower case>."""
+        raise NotImplementedError
+
+    def clear_tallies(self, conn: Connection) -> None:
+        """Before the procedures: each counter starts unset, so that a procedure that tallies nothing (a district's
+        replacement) leaves it unknown."""
+
+    def before_reads(self, conn: Connection) -> None:
+        """Before the count and report queries of a transaction."""
+
+    def change_counts(self, conn: Connection) -> dict[str, int | None]:
+        raise NotImplementedError
+
+
+class PostgresSql(EngineSql):
+    # The tallies are transaction-local settings (lms_harmonizer.<counter>): each transaction starts without them.
+    CHANGE_COUNTS = text(
+        "SELECT counter, current_setting('lms_harmonizer.' || counter, true) FROM unnest(:counters) AS counter"
+    ).bindparams(bindparam("counters", type_=ARRAY(Text)))
+
+    def call(self, procedure: str, parameters: tuple[str, ...]) -> TextClause:
+        arguments = ", ".join(f"_{p.lower()} => :{p.lower()}" for p in parameters)
+        return text(f"CALL {procedure}({arguments})")
+
+    def before_reads(self, conn: Connection) -> None:
+        """For the rest of the transaction. The matching views join on expressions, which inflates the estimates
+        past the JIT thresholds: compiling the count and report queries then takes seconds, longer than running
+        them."""
+        conn.execute(text("SET LOCAL jit = off"))
+
+    def change_counts(self, conn: Connection) -> dict[str, int | None]:
+        values = dict(conn.execute(self.CHANGE_COUNTS, {"counters": list(CHANGE_COUNTERS)}).all())
+        return {counter: int(values[counter]) if values.get(counter) else None for counter in CHANGE_COUNTERS}
+
+
+class SqlServerSql(EngineSql):
+    # The tallies are session context values (lms_harmonizer.<counter>), which outlive a transaction and come back
+    # with a pooled connection: they are cleared before the procedures run.
+    CLEAR_TALLIES = text("; ".join(
+        f"EXEC sys.sp_set_session_context @key = N'lms_harmonizer.{counter}', @value = NULL"
+        for counter in CHANGE_COUNTERS
+    ))
+    CHANGE_COUNTS = text("SELECT " + ", ".join(
+        f"CAST(SESSION_CONTEXT(N'lms_harmonizer.{counter}') AS BIGINT) AS {counter}" for counter in CHANGE_COUNTERS
+    ))
+
+    def call(self, procedure: str, parameters: tuple[str, ...]) -> TextClause:
+        arguments = ", ".join(f"@{p} = :{p.lower()}" for p in parameters)
+        return text(f"EXEC {procedure} {arguments}".rstrip())
+
+    def clear_tallies(self, conn: Connection) -> None:
+        conn.execute(self.CLEAR_TALLIES)
+
+    def change_counts(self, conn: Connection) -> dict[str, int | None]:
+        counts = conn.execute(self.CHANGE_COUNTS).mappings().one()
+        return {counter: None if counts[counter] is None else int(counts[counter]) for counter in CHANGE_COUNTERS}
+
+
+ENGINE_SQL = {"postgresql": PostgresSql(), "mssql": SqlServerSql()}
+
+
+def engine_sql(engine: Engine) -> EngineSql:
+    return ENGINE_SQL[dialect_of(engine).name]
 
 
 def as_lms(lms: Lms | str) -> Lms:
@@ -119,11 +192,13 @@ def as_lms(lms: Lms | str) -> Lms:
 def harmonize_lms(engine: Engine, lms: Lms | str) -> LmsHarmonization:
     """Run one LMS's user, section, assignment and submission procedures in one transaction."""
     lms = as_lms(lms)
+    sql = engine_sql(engine)
     with engine.begin() as conn:
-        _call_procedures(conn, lms)
-        _without_jit(conn)
+        sql.clear_tallies(conn)
+        _call_procedures(conn, sql, lms)
+        sql.before_reads(conn)
         state = conn.execute(STATE_COUNTS, {"sourcesystem": lms.source_system}).mappings().one()
-        changes = _change_counts(conn)
+        changes = sql.change_counts(conn)
     return LmsHarmonization(**state, **changes)
 
 
@@ -140,32 +215,16 @@ def harmonize_all(engine: Engine, lms_list: Iterable[Lms | str]) -> dict[str, Lm
     return results
 
 
-def _call_procedures(conn: Connection, lms: Lms) -> None:
-    log.info("Harmonizing %s LMS Users.", lms.label)
-    conn.execute(text(f"CALL {lms.user_procedure}()"))
-    log.info("Harmonizing %s LMS Sections.", lms.label)
-    conn.execute(text(f"CALL {lms.section_procedure}()"))
+def _call_procedures(conn: Connection, sql: EngineSql, lms: Lms) -> None:
     lms_values = {"sourcesystem": lms.source_system, "namespace": lms.namespace}
-    log.info("Harmonizing %s LMS Assignments.", lms.label)
-    conn.execute(
-        text("CALL lms.harmonize_assignment(_sourcesystem => :sourcesystem, _namespace => :namespace)"), lms_values
-    )
-    log.info("Harmonizing %s LMS Assignment Submissions.", lms.label)
-    conn.execute(
-        text("CALL lms.harmonize_assignment_submissions(_sourcesystem => :sourcesystem, _namespace => :namespace)"),
-        lms_values,
-    )
-
-
-def _without_jit(conn: Connection) -> None:
-    """For the rest of the transaction. The matching views join on expressions, which inflates the estimates past
-    the JIT thresholds: compiling the count and report queries then takes seconds, longer than running them."""
-    conn.execute(text("SET LOCAL jit = off"))
-
-
-def _change_counts(conn: Connection) -> dict[str, int | None]:
-    rows = conn.execute(CHANGE_COUNTS, {"counters": list(CHANGE_COUNTERS)}).all()
-    return {counter: int(value) if value else None for counter, value in rows}
+    for what, procedure, parameters in (
+        ("Users", lms.user_procedure, ()),
+        ("Sections", lms.section_procedure, ()),
+        ("Assignments", "lms.harmonize_assignment", LMS_PARAMETERS),
+        ("Assignment Submissions", "lms.harmonize_assignment_submissions", LMS_PARAMETERS),
+    ):
+        log.info("Harmonizing %s LMS %s.", lms.label, what)
+        conn.execute(sql.call(procedure, parameters), lms_values if parameters else None)
 
 
 # Exception reports ---------------------------------------------------------------------------------------------
@@ -175,6 +234,11 @@ def _change_counts(conn: Connection) -> dict[str, int | None]:
 class ReportPart:
     count: str  # the ExceptionCounts field its rows are counted in
     sql: str
+    order_by: str  # apart: SQL Server allows no ORDER BY in the subquery that counts the rows
+
+    @property
+    def ordered_sql(self) -> str:
+        return f"{self.sql} ORDER BY {self.order_by}"
 
 
 @dataclass(frozen=True)
@@ -189,12 +253,12 @@ REPORTS = (
     Report(
         "sections",
         "Writing the Sections exception report",
-        (ReportPart("sections", "SELECT * FROM lmsx.exceptions_lmssection ORDER BY lmssectionidentifier"),),
+        (ReportPart("sections", "SELECT * FROM lmsx.exceptions_LMSSection", "LMSSectionIdentifier"),),
     ),
     Report(
         "users",
         "Writing the Users exception report",
-        (ReportPart("users", "SELECT * FROM lmsx.exceptions_lmsuser ORDER BY lmsuseridentifier"),),
+        (ReportPart("users", "SELECT * FROM lmsx.exceptions_LMSUser", "LMSUserIdentifier"),),
     ),
     Report(
         "descriptors",
@@ -203,18 +267,18 @@ REPORTS = (
             # Live rows only, and no NULL status: each row is a descriptor whose creation lets rows harmonize.
             ReportPart(
                 "category_descriptors",
-                "SELECT DISTINCT assignmentcategory AS missingvalue, 'assignmentcategorydescriptor' AS descriptor, "
-                "lms.lmsx_descriptor_namespace('AssignmentCategory', sourcesystem) AS namespace "
-                "FROM lmsx.missing_assignment_category_descriptors WHERE deletedat IS NULL "
-                "ORDER BY namespace, missingvalue",
+                "SELECT DISTINCT AssignmentCategory AS missingvalue, 'assignmentcategorydescriptor' AS descriptor, "
+                "lms.lmsx_descriptor_namespace('AssignmentCategory', SourceSystem) AS namespace "
+                "FROM lmsx.missing_assignment_category_descriptors WHERE DeletedAt IS NULL",
+                "namespace, missingvalue",
             ),
             ReportPart(
                 "status_descriptors",
-                "SELECT DISTINCT submissionstatus AS missingvalue, 'submissionstatusdescriptor' AS descriptor, "
-                "lms.lmsx_descriptor_namespace('SubmissionStatus', sourcesystem) AS namespace "
+                "SELECT DISTINCT SubmissionStatus AS missingvalue, 'submissionstatusdescriptor' AS descriptor, "
+                "lms.lmsx_descriptor_namespace('SubmissionStatus', SourceSystem) AS namespace "
                 "FROM lmsx.missing_assignment_submission_status_descriptors "
-                "WHERE deletedat IS NULL AND submissionstatus IS NOT NULL "
-                "ORDER BY namespace, missingvalue",
+                "WHERE DeletedAt IS NULL AND SubmissionStatus IS NOT NULL",
+                "namespace, missingvalue",
             ),
         ),
     ),
@@ -223,8 +287,7 @@ REPORTS = (
         "Writing the ambiguous user matches report",
         (
             ReportPart(
-                "ambiguous_users",
-                "SELECT * FROM lmsx.ambiguous_lmsuser_matches ORDER BY lmsuseridentifier, studentuniqueid",
+                "ambiguous_users", "SELECT * FROM lmsx.ambiguous_lmsuser_matches", "LMSUserIdentifier, StudentUniqueId"
             ),
         ),
     ),
@@ -234,8 +297,8 @@ REPORTS = (
         (
             ReportPart(
                 "ambiguous_sections",
-                "SELECT * FROM lmsx.ambiguous_lmssection_matches "
-                "ORDER BY lmssectionidentifier, schoolid, schoolyear, sessionname, localcoursecode",
+                "SELECT * FROM lmsx.ambiguous_lmssection_matches",
+                "LMSSectionIdentifier, SchoolId, SchoolYear, SessionName, LocalCourseCode",
             ),
         ),
     ),
@@ -244,15 +307,14 @@ REPORTS = (
         "Writing the duplicate descriptors report",
         (
             ReportPart(
-                "duplicate_descriptors",
-                "SELECT * FROM lmsx.duplicate_descriptors ORDER BY kind, codevalue, descriptorid",
+                "duplicate_descriptors", "SELECT * FROM lmsx.duplicate_descriptors", "Kind, CodeValue, DescriptorId"
             ),
         ),
     ),
     Report(
         "assignments",
         "Writing the Assignments exception report",
-        (ReportPart("assignments", "SELECT * FROM lmsx.assignments_exceptions ORDER BY assignmentidentifier"),),
+        (ReportPart("assignments", "SELECT * FROM lmsx.assignments_exceptions", "AssignmentIdentifier"),),
     ),
     Report(
         "submissions",
@@ -260,7 +322,8 @@ REPORTS = (
         (
             ReportPart(
                 "submissions",
-                "SELECT * FROM lmsx.assignment_submissions_exceptions ORDER BY assignmentsubmissionidentifier",
+                "SELECT * FROM lmsx.assignment_submissions_exceptions",
+                "AssignmentSubmissionIdentifier",
             ),
         ),
     ),
@@ -301,10 +364,11 @@ def write_exception_reports(engine: Engine, directory: Path | str, now: datetime
     stamp = (now or datetime.now()).strftime("%Y-%m-%d-%H-%M-%S")
     files: dict[str, ReportFile] = {}
     counts: dict[str, int] = {}
+    sql = engine_sql(engine)
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
-            _without_jit(conn)
+            sql.before_reads(conn)
             for report in REPORTS:
                 log.info(report.log_message)
                 columns, rows, part_counts = _read_report(conn, report)
@@ -316,14 +380,15 @@ def write_exception_reports(engine: Engine, directory: Path | str, now: datetime
 
 
 def _read_report(conn: Connection, report: Report) -> tuple[list[str], list[dict], dict[str, int]]:
-    """The report's columns, its rows (part after part) and how many rows each part gave."""
+    """The report's columns, its rows (part after part) and how many rows each part gave. Column names are in lower
+    case, as PostgreSQL gives them, so that a report has the same header on either engine."""
     columns: list[str] = []
     rows: list[dict] = []
     counts: dict[str, int] = {}
     for part in report.parts:
-        result = conn.execute(text(part.sql))
-        columns = list(result.keys())
-        part_rows = [dict(row) for row in result.mappings()]
+        result = conn.execute(text(part.ordered_sql))
+        columns = list(map(str.lower, result.keys()))
+        part_rows = [dict(zip(columns, row)) for row in result]
         counts[part.count] = len(part_rows)
         rows += part_rows
     return columns, rows, counts
@@ -332,7 +397,7 @@ def _read_report(conn: Connection, report: Report) -> tuple[list[str], list[dict
 def exception_counts(engine: Engine) -> ExceptionCounts:
     """The rows each report would have, without writing them: for the summary of a run without a report folder."""
     with engine.connect() as conn:
-        _without_jit(conn)
+        engine_sql(engine).before_reads(conn)
         return ExceptionCounts(
             **{
                 part.count: conn.execute(text(f"SELECT count(*) FROM ({part.sql}) AS report")).scalar_one()

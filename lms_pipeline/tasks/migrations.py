@@ -63,7 +63,7 @@ def apply_migrations(engine: Engine, scripts: list[Script]) -> MigrationReport:
     report = MigrationReport()
     with engine.begin() as conn:
         if not _journal_exists(conn):
-            _run(conn, dialect, scripts[0])  # 0001 creates the schema and the journal
+            run_script(conn, dialect, scripts[0])  # 0001 creates the schema and the journal
             dialect.ensure_journal_columns(conn)
             _record(conn, scripts[0])
             report.applied.append(scripts[0].name)
@@ -77,7 +77,7 @@ def apply_migrations(engine: Engine, scripts: list[Script]) -> MigrationReport:
             continue
         log.info("Applying %s", script.path.name)
         with engine.begin() as conn:
-            _run(conn, dialect, script)
+            run_script(conn, dialect, script)
             _record(conn, script)
         report.applied.append(script.name)
     return report
@@ -112,7 +112,8 @@ def _check_unchanged(script: Script, recorded: str | None, report: MigrationRepo
         report.already.append(script.name)
 
 
-def _run(conn: Connection, dialect, script: Script) -> None:
+def run_script(conn: Connection, dialect, script: Script) -> None:
+    """Send a script batch by batch, as its engine needs it split, in the caller's transaction."""
     # A raw cursor: the scripts are SQL text with no parameters, and may contain '%' (format() calls).
     cursor = conn.connection.dbapi_connection.cursor()
     try:
