@@ -120,8 +120,8 @@ class Result:
     # The 1-minute load average when the timing began and ended: the machine may be shared.
     load_average: tuple[float, float] | None = None
     samples: list[float] = field(default_factory=list)  # every timing, where the best of several is kept
-    peak_memory_mb: float | None = None  # the largest process's peak resident set (ru_maxrss)
-    peak_tree_memory_mb: float | None = None  # the most its processes held together, sampled every 50 ms
+    peak_memory_mb: float | None = None  # the largest process's peak resident set, sampled every 50 ms
+    peak_tree_memory_mb: float | None = None  # the most its processes held together, sampled likewise
 
     @property
     def counts_ok(self) -> bool:
@@ -285,32 +285,31 @@ def run_measured(command: list[str], cwd: Path, stdout) -> tuple[int, float, flo
     """Run a command; return its exit code, the peak resident set in MB of the largest of its processes, and the
     most that all its processes held at once.
 
-    wait4 reports the child's ru_maxrss, which Linux takes over the child and the descendants it waited for; the
-    sum over the process tree is sampled, so a peak shorter than the interval can be missed."""
+    Both are sampled every 50 ms (a shorter peak can be missed): the ru_maxrss that wait4 reports would not do,
+    since Linux keeps it across exec, so a child forked from this large process inherits this process's peak."""
     process = subprocess.Popen(command, cwd=cwd, stdout=stdout, stderr=subprocess.STDOUT)
-    tree = TreeMemory(process.pid)
-    tree.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    tree.stop()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, round(usage.ru_maxrss / 1024, 1), round(tree.peak / 2**20, 1)
+    memory = TreeMemory(process.pid)
+    memory.start()
+    returncode = process.wait()
+    memory.stop()
+    return returncode, round(memory.largest / 2**20, 1), round(memory.together / 2**20, 1)
 
 
 class TreeMemory(threading.Thread):
-    """The largest sum of resident sets over a process and its descendants, sampled."""
+    """Sampled resident sets of a process and its descendants: the largest one's, and the largest sum."""
 
     def __init__(self, pid: int, interval: float = 0.05):
         super().__init__(daemon=True)
-        self.root, self.interval, self.peak = psutil.Process(pid), interval, 0
+        self.root, self.interval, self.largest, self.together = psutil.Process(pid), interval, 0, 0
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(self.interval):
             try:
-                processes = [self.root, *self.root.children(recursive=True)]
+                sizes = [_rss(p) for p in [self.root, *self.root.children(recursive=True)]]
             except psutil.NoSuchProcess:
                 return
-            self.peak = max(self.peak, sum(_rss(p) for p in processes))
+            self.largest, self.together = max(self.largest, *sizes), max(self.together, sum(sizes))
 
     def stop(self) -> None:
         self.done.set()

@@ -114,8 +114,8 @@ def lms_pipeline(
         lock_wait_seconds: How long to wait for another run on the same database before giving up.
         work_dir: Where manifests are written; a temporary folder when empty.
         dask_scheduler: Validate files on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for
-            a local cluster of two workers. Empty: a validation process of its own for a load of more than one
-            batch, two threads in the flow process for a smaller one.
+            a local cluster of two workers. Empty: two threads of the flow process, which hand large batches to
+            a validation process of their own.
     """
     log = get_run_logger()
     settings = resolve_database(database, database_block)
@@ -139,8 +139,7 @@ def lms_pipeline(
             if Phase.STAGING in phases and manifest_paths:
                 result.load_run_id = progress.load_run_id = begin_run(
                     engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths)
-                runner = task_runner(dask_scheduler, sum(f.size for m in manifests for f in m.files))
-                _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, runner)
+                _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, dask_scheduler)
                 thresholds = Thresholds(quarantine_alert_rows, stale_after_hours, volume_drift_percent)
                 result.warnings = (staging_warnings(result.staging, thresholds)
                                    + stale_extracts(manifests, stale_after_hours)
@@ -178,8 +177,8 @@ def _phase(progress: RunProgress, phase: Phase, phases: list[Phase], run):
         raise PhaseFailed(phase, error) from error
 
 
-def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, runner) -> None:
-    subflow = staging.with_options(task_runner=runner)
+def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, dask_scheduler) -> None:
+    subflow = staging.with_options(task_runner=task_runner(dask_scheduler))
     try:
         result.staging = _phase(progress, Phase.STAGING, [Phase.STAGING],
                                 lambda: subflow(manifest_paths, settings, result.load_run_id, allow_mass_delete))

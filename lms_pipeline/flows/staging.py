@@ -8,12 +8,11 @@ from datetime import timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.context import FlowRunContext
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import Progress
-from lms_pipeline.tasks.batching import MAX_BYTES
 from lms_pipeline.tasks.database import dialect_of, make_engine
 from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.loading import MassDeletePolicy, load_large_file
@@ -29,7 +28,6 @@ validate = task(validate_batch, name="validate-batch", cache_policy=CACHE_POLICY
                 cache_expiration=timedelta(days=30), task_run_name="validate-{resource.name}")
 load = database_task(load_prepared, name="load-batch", task_run_name="load-{resource.name}")
 find_pending = database_task(pending_files, name="compare-with-journal")
-PROCESS_VALIDATION_BYTES = MAX_BYTES  # more than one batch's worth of files: validate in a process of its own
 
 
 @flow(name="staging", task_runner=ThreadPoolTaskRunner(max_workers=2))
@@ -81,7 +79,7 @@ def _files_quoted(load_task):
 def _unwalked(files):
     """quote() for a submitted task too, except on Dask, which rebuilds the tuples it is handed, quote among them."""
     runner = FlowRunContext.get().task_runner
-    return quote(files) if isinstance(runner, (ThreadPoolTaskRunner, ProcessPoolTaskRunner)) else files
+    return quote(files) if isinstance(runner, ThreadPoolTaskRunner) else files
 
 
 def _reporter(progress: Progress):
@@ -98,25 +96,17 @@ def _reporter(progress: Progress):
     return report
 
 
-def task_runner(dask_scheduler: str | None, pending_bytes: int = 0):
-    """Where files are validated while the batch before them loads.
+def task_runner(dask_scheduler: str | None):
+    """Threads in the flow process by default (large batches go on to a validation process: prepared.py); a Dask
+    cluster to spread the validation of files.
 
-    Validation is Python work and holds the GIL, loading mostly waits on the database: in a process of its own,
-    validation no longer competes with the loader's Python (district tree: 62 s instead of 70 s, and 376 MB
-    instead of 507 MB in the largest process, benchmarks/README.md). Its start-up, a few seconds of imports,
-    pays off once there is more than a batch to validate; smaller loads validate on two threads.
-
-    'local' starts a local Dask cluster of two worker processes; any other value is a scheduler address
+    'local' starts a local cluster of two worker processes; any other value is a scheduler address
     (tcp://host:8786) whose workers see the same extract and result-storage paths.
     """
+    if not dask_scheduler:
+        return ThreadPoolTaskRunner(max_workers=2)
+    from prefect_dask import DaskTaskRunner
+
     if dask_scheduler == "local":
-        from prefect_dask import DaskTaskRunner
-
         return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "dashboard_address": None})
-    if dask_scheduler:
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(address=dask_scheduler)
-    if pending_bytes > PROCESS_VALIDATION_BYTES:
-        return ProcessPoolTaskRunner(max_workers=1)
-    return ThreadPoolTaskRunner(max_workers=2)
+    return DaskTaskRunner(address=dask_scheduler)

@@ -8,8 +8,7 @@ read or lacks a required column is rejected whole.
 
 from __future__ import annotations
 
-import ast
-import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -26,6 +25,7 @@ INT_PATTERN = r"\s*[+-]?\d+(\.0*)?\s*"
 INT_RANGE = (-(2**31), 2**31 - 1)
 FILE_COLUMN, LINE_COLUMN = "batchfileid", "sourceline"
 KEY_LENGTH = 255  # SourceSystemIdentifier and SourceSystem
+QUOTED_ITEM = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 
 @dataclass(frozen=True)
@@ -281,16 +281,17 @@ def _typed(resource: Resource, raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def split_submission_types(value) -> list[str]:
-    """Canvas writes "['online_text_entry', 'online_upload']", Google one plain value, Schoology nothing."""
+    """Canvas writes "['online_text_entry', 'online_upload']", Google one plain value, Schoology nothing.
+
+    Read with a pattern, not ast.literal_eval: CPython 3.11's AST constructor fails at random ("recursion depth
+    mismatch") when two threads parse at once, and batches are validated on two threads."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return []
     text = str(value).strip()
     if text.startswith("["):
-        try:
-            parsed = ast.literal_eval(text) if "'" in text else json.loads(text)
-        except (ValueError, SyntaxError):
-            parsed = [part.strip(" '\"") for part in text.strip("[]").split(",")]
-        return [str(v).strip() for v in parsed if str(v).strip()]
+        quoted = QUOTED_ITEM.findall(text)
+        parsed = [a or b for a, b in quoted] if quoted else text.strip("[]").split(",")
+        return [v.strip() for v in parsed if v.strip()]
     return [text] if text else []
 
 
