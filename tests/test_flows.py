@@ -149,9 +149,9 @@ def test_the_database_can_come_from_a_sqlalchemy_connector_block(db, fixture_tre
 def test_a_large_load_validates_in_a_process_of_its_own(db, fixture_tree, query, monkeypatch):
     import os
 
-    from lms_pipeline.tasks import prepared
+    from lms_pipeline.tasks import validated
 
-    monkeypatch.setattr(prepared, "VALIDATION_PROCESS_BYTES", 0)  # every batch of the sample tree counts as large
+    monkeypatch.setattr(validated, "VALIDATION_PROCESS_BYTES", 0)  # every batch of the sample tree counts as large
     state = run(fixture_tree("starter-kit-sample"), db)
     assert state.is_completed()
     [worker] = state.result().staging.validated_by

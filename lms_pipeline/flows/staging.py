@@ -97,7 +97,7 @@ def _reporter(progress: Progress):
 
 
 def task_runner(dask_scheduler: str | None):
-    """Threads in the flow process by default (large batches go on to a validation process: prepared.py); a Dask
+    """Threads in the flow process by default (large batches go on to a validation process: validated.py); a Dask
     cluster to spread the validation of files.
 
     'local' starts a local cluster of two worker processes; any other value is a scheduler address
