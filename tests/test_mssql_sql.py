@@ -594,8 +594,10 @@ class RecordingCursor:
     def executemany(self, sql: str, rows):
         self.recorder.bulk.append(BulkCall(sql, list(rows), self.fast_executemany))
 
-    def copy_expert(self, sql: str, buffer):
-        self.recorder.bulk.append(BulkCall(sql, buffer.getvalue().splitlines(), False))
+    def copy_expert(self, sql: str, file, size: int = 8192):
+        """Read as psycopg2 reads: size characters at a time until the file gives back nothing."""
+        text = "".join(iter(lambda: file.read(size), ""))
+        self.recorder.bulk.append(BulkCall(sql, text.splitlines(), False))
 
     def nextset(self):
         return False  # one result per batch, as pyodbc reports when none is left

@@ -124,8 +124,8 @@ def lms_pipeline(
     log.info("Running %s on %s", ", ".join(p.value for p in phases), settings.describe())
     folder = Path(work_dir or tempfile.mkdtemp(prefix="lms-pipeline-")) / (flow_run.get_id() or "local")
     manifest_paths = _phase(progress, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder))) or []
-    manifests = [load_manifest(p) for p in manifest_paths]
-    result = PipelineResult("succeeded", sum(len(m.files) for m in manifests))
+    files_found, stale = _survey(manifest_paths, stale_after_hours)
+    result = PipelineResult("succeeded", files_found)
     engine = make_engine(settings)
     tables = StoreTables(dialect_of(engine))
     try:
@@ -143,7 +143,7 @@ def lms_pipeline(
                 _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, dask_scheduler)
                 thresholds = Thresholds(quarantine_alert_rows, stale_after_hours, volume_drift_percent)
                 result.warnings = (staging_warnings(result.staging, thresholds)
-                                   + stale_extracts(manifests, stale_after_hours)
+                                   + stale
                                    + volume_drift(engine, tables, result.load_run_id, volume_drift_percent))
                 _publish(engine, tables, result)
             result.harmonization = _phase(progress, Phase.HARMONIZATION, phases, lambda: harmonize_every_lms(
@@ -155,6 +155,13 @@ def lms_pipeline(
     if notify_on is NotifyOn.WARNING:
         notify_warnings(notification_block, notify_email_to, result.warnings, result.staging)
     return result
+
+
+def _survey(manifest_paths: list[str], stale_after_hours: float | None) -> tuple[int, list[str]]:
+    """The files found and the stale-extract warnings, read now: the manifests then need not stay in memory
+    while the staging subflow reads its own copy (40 MB each for a district's 48,000 files)."""
+    manifests = [load_manifest(p) for p in manifest_paths]
+    return sum(len(m.files) for m in manifests), stale_extracts(manifests, stale_after_hours)
 
 
 def resolve_database(database: DatabaseSettings | None, database_block: str | None) -> DatabaseSettings:

@@ -43,11 +43,12 @@ def stale_extracts(manifests: list[Manifest], hours: float | None, now: datetime
     now = now or datetime.now()
     warnings = []
     for manifest in manifests:
-        stamps = [datetime.strptime(f.timestamp, STAMP) for f in manifest.files]
-        if not stamps:
+        if not manifest.files:
             warnings.append(f"{manifest.root}: no extract files at all")
-        elif now - max(stamps) > timedelta(hours=hours):
-            warnings.append(f"{manifest.root}: newest extract is from {max(stamps):%Y-%m-%d %H:%M}, "
+            continue
+        newest = datetime.strptime(max(f.timestamp for f in manifest.files), STAMP)  # the stamps sort as text
+        if now - newest > timedelta(hours=hours):
+            warnings.append(f"{manifest.root}: newest extract is from {newest:%Y-%m-%d %H:%M}, "
                             f"older than {hours:g} hours")
     return warnings
 

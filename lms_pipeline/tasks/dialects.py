@@ -5,7 +5,6 @@ Everything else builds SQLAlchemy Core statements, which compile for either engi
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ LOCK_NAME = "lms-pipeline"
 PG_LOCK_KEY = 0x4C4D53_5049_50  # "LMSPIP": a fixed bigint for pg_advisory_lock
 # pyodbc binds a whole executemany call at once, each row as wide as its declared columns: chunks bound memory.
 MSSQL_BULK_ROWS = 5000
+COPY_SLICE_ROWS = 10_000  # rows rendered as CSV at a time for PostgreSQL's COPY
+COPY_READ_CHARS = 1 << 20
 
 
 class RunLockTimeout(RuntimeError):
@@ -99,14 +100,11 @@ class PostgreSQL(Dialect):
 
     def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
         """COPY the frame into lms.<table> inside the caller's transaction."""
-        buffer = io.StringIO()
-        # With CRLF as the record end, the csv writer quotes a value holding a lone CR or LF, which COPY then keeps.
-        frame.to_csv(buffer, header=False, index=False, lineterminator="\r\n")
-        buffer.seek(0)
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             column_list = ", ".join(columns)
-            cursor.copy_expert(f"COPY lms.{table} ({column_list}) FROM STDIN WITH (FORMAT csv)", buffer)
+            cursor.copy_expert(f"COPY lms.{table} ({column_list}) FROM STDIN WITH (FORMAT csv)", _CsvReader(frame, COPY_SLICE_ROWS),
+                               size=COPY_READ_CHARS)
         finally:
             cursor.close()
 
@@ -164,6 +162,28 @@ class SqlServer(Dialect):
                 cursor.executemany(sql, _bindable_rows(frame.iloc[start:start + MSSQL_BULK_ROWS]))
         finally:
             cursor.close()
+
+
+class _CsvReader:
+    """A frame as CSV text for COPY, rendered a slice of rows at a time as COPY reads it: a whole batch rendered at
+    once is a string of several times its size in memory.
+
+    With CRLF as the record end, the csv writer quotes a value holding a lone CR or LF, which COPY then keeps."""
+
+    def __init__(self, frame: pd.DataFrame, rows: int):
+        self.slices = (frame.iloc[start:start + rows] for start in range(0, len(frame), rows))
+        self.text, self.position = "", 0
+
+    def read(self, size: int = -1) -> str:
+        if self.position >= len(self.text):
+            part = next(self.slices, None)
+            if part is None:
+                return ""
+            self.text, self.position = part.to_csv(header=False, index=False, lineterminator="\r\n"), 0
+        end = len(self.text) if size < 0 else self.position + size
+        chunk = self.text[self.position:end]
+        self.position += len(chunk)
+        return chunk
 
 
 def _bindable_rows(frame: pd.DataFrame) -> list[tuple]:
