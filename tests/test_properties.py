@@ -315,4 +315,3 @@ def test_generated_files_load_or_quarantine_every_row(prop_engine, extract: Extr
     assert rows_read == len(extract.rows)
     assert rows_loaded == len(loaded)
     assert rows_read == rows_loaded + len(quarantined_lines)
-

@@ -102,9 +102,8 @@ class PostgreSQL(Dialect):
         """COPY the frame into lms.<table> inside the caller's transaction."""
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            column_list = ", ".join(columns)
-            cursor.copy_expert(f"COPY lms.{table} ({column_list}) FROM STDIN WITH (FORMAT csv)", _CsvReader(frame, COPY_SLICE_ROWS),
-                               size=COPY_READ_CHARS)
+            copy = f"COPY lms.{table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+            cursor.copy_expert(copy, _CsvReader(frame, COPY_SLICE_ROWS), size=COPY_READ_CHARS)
         finally:
             cursor.close()
 

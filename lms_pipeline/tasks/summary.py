@@ -17,7 +17,8 @@ class StagingSummary:
     warnings: list[str] = field(default_factory=list)
     drift: dict[str, list[str]] = field(default_factory=dict)
     rejections: list = field(default_factory=list)  # a sample of quarantined rows, for the report
-    validated_by: set[str] = field(default_factory=set)  # processes that validated batches (threads, Dask)
+    # The processes that validated batches: the flow's own, its validation process, Dask workers.
+    validated_by: set[str] = field(default_factory=set)
     batches: int = 0
 
     def add(self, batch: BatchResult) -> None:
