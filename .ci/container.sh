@@ -5,7 +5,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-FIXTURE=$(realpath "${LMS_CONTAINER_FIXTURE:-../shared/fixtures/lms-toolkit/starter-kit-sample}")
+FIXTURE=$(realpath "${LMS_CONTAINER_FIXTURE:-tests/fixtures/lms-toolkit/starter-kit-sample}")
 CACHE=/var/cache/lms-pipeline-ci
 IMAGE=localhost/lms-pipeline:ci
 DB=lms_container_ci

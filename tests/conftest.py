@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from lms_pipeline.settings import DatabaseSettings  # noqa: E402
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "lms-toolkit")
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "lms-toolkit")  # Apache-2.0 sample data: see NOTICE
 
 
 def pytest_configure(config):

@@ -48,7 +48,7 @@ from lms_pipeline.tasks.validation import prepare_batch
 SQLGLOT = {"mssql": "tsql", "postgresql": "postgres"}
 SQLALCHEMY = {"mssql": mssql.dialect(), "postgresql": postgresql.psycopg2.dialect()}
 ENGINES = list(SQLGLOT)
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "lms-toolkit" / "sample-out"
+SAMPLE = Path(__file__).resolve().parent / "fixtures" / "lms-toolkit" / "sample-out"
 
 # Loader contract 5.5: a database the reference loader made on SQL Server has these names in its journal.
 REFERENCE_MSSQL_SCRIPTS = (
