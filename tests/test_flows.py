@@ -2,6 +2,7 @@
 
 import asyncio
 import shutil
+import tempfile
 
 import pytest
 from prefect.artifacts import Artifact
@@ -17,6 +18,8 @@ from prefect_email import EmailServerCredentials
 
 from extracts import user, write
 from lms_pipeline.flows.pipeline import LOAD_PHASES, Phase, lms_pipeline
+from lms_pipeline.flows.staging import _batches_line
+from lms_pipeline.tasks.summary import StagingSummary
 from sinks import SmtpSink, WebhookSink
 
 pytestmark = pytest.mark.prefect
@@ -99,6 +102,53 @@ def test_a_staging_failure_names_the_file_and_reports_counts_so_far(db, tmp_path
     assert "staging failed: staging sections: sections/2021-09-01-06-00-00.csv" in state.message
     body = webhook.messages[0]["body"]
     assert "Phase: staging" in body and "users" in body  # users loaded before sections failed
+
+
+def test_a_run_removes_its_manifests_and_leaves_the_work_dir(db, fixture_tree, tmp_path, monkeypatch):
+    root, work, scratch = fixture_tree("starter-kit-sample"), tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    scratch.mkdir()
+    assert run(root, db, work_dir=str(work)).is_completed()
+    assert list(work.iterdir()) == []
+    # A re-run with nothing new, without a work_dir: its temporary folder goes too.
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    again = run(root, db)
+    assert again.is_completed() and again.result().staging.batches == 0
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_failed_run_removes_its_manifests_too(db, tmp_path, engine):
+    root, work = tmp_path / "extracts", tmp_path / "work"
+    write(root, "users", [user("U1")])
+    with engine.begin() as conn:  # a broken store: staging fails after discovery wrote the manifest
+        conn.exec_driver_sql("ALTER TABLE lms.lmsuser RENAME TO lmsuser_gone")
+    state = run(root, db, phases=[Phase.DISCOVERY, Phase.STAGING], work_dir=str(work))
+    assert state.is_failed() and "staging failed" in state.message
+    assert work.is_dir() and list(work.iterdir()) == []
+
+
+def test_an_unchanged_exception_report_links_the_file_that_holds_it(ods_db, tmp_path, prefect_api):
+    reports = tmp_path / "reports"
+
+    def harmonize():
+        return lms_pipeline(csv_paths=[], database=ods_db, phases=[Phase.MIGRATIONS, Phase.HARMONIZATION],
+                            lms=["canvas"], exceptions_report_directory=str(reports), return_state=True)
+
+    assert harmonize().is_completed()
+    [first] = (reports / "users").iterdir()
+    assert harmonize().is_completed()
+    assert list((reports / "users").iterdir()) == [first]
+    artifact, link = Artifact.get("lms-exceptions-users"), first.resolve().as_uri()
+    assert artifact.data == f"[{link}]({link})"
+    assert artifact.description == f"users exception report (0 rows), unchanged since {first.name}"
+
+
+def test_the_staging_log_names_processes_only_when_some_validated_batches():
+    assert _batches_line(StagingSummary()) == "0 batches"
+    assert _batches_line(StagingSummary(batches=1, validated_by={"vm:5630"})) == (
+        "1 batch, validated in 1 process (vm:5630)")
+    assert _batches_line(StagingSummary(batches=36, validated_by={"w2:7", "w1:9"})) == (
+        "36 batches, validated in 2 processes (w1:9, w2:7)")
 
 
 def test_warnings_notify_at_the_end_of_a_run(db, tmp_path, webhook):

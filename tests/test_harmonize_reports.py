@@ -3,7 +3,7 @@ names and headers, the descriptor namespace as matching needs it, the new report
 
 import csv
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from harmonize_data import (
     classroom,
@@ -16,6 +16,8 @@ from harmonize_data import (
     set_column,
     student,
 )
+
+from sqlalchemy import text
 
 from lms_pipeline.tasks.harmonizing import (
     CANVAS,
@@ -66,12 +68,46 @@ def test_empty_database_writes_header_only_files_in_the_reference_folders(shared
         [path] = (target / folder).iterdir()
         assert path.name == "2021-09-01-06-05-04.csv"
         assert path.read_text(encoding="utf-8") == header + "\n"
-        assert reports.files[folder].path == path
+        assert reports.files[folder].path == path and reports.files[folder].written
     assert reports.counts == ExceptionCounts()
     assert sorted(p.name for p in target.iterdir()) == sorted([
         "sections", "users", "descriptors", "ambiguous-users", "ambiguous-sections", "duplicate-descriptors",
         "assignments", "submissions",
     ])
+
+
+def report_files(directory):
+    return {folder.name: sorted(p.name for p in folder.iterdir()) for folder in directory.iterdir()}
+
+
+def test_a_report_whose_rows_did_not_change_is_not_written_again(shared_ods_engine, tmp_path):
+    first = write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME)
+    (tmp_path / "users" / "notes.csv").write_text("not a report\n", encoding="utf-8")  # not taken for one
+    again = write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME + timedelta(days=1))
+    files = report_files(tmp_path)
+    assert files.pop("users") == ["2021-09-01-06-05-04.csv", "notes.csv"]
+    assert set(map(tuple, files.values())) == {("2021-09-01-06-05-04.csv",)}
+    for folder, report in again.files.items():
+        assert report.path == first.files[folder].path and not report.written
+
+
+def test_a_changed_report_is_written_beside_the_older_ones(shared_ods_engine, tmp_path):
+    write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME)
+    with shared_ods_engine.begin() as conn:
+        lms_user(conn, CANVAS, "lonely-user", sis_id="NO-MATCH")
+    changed = write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME + timedelta(days=1))
+    assert changed.files["users"].written
+    assert changed.files["users"].path == tmp_path / "users" / "2021-09-02-06-05-04.csv"
+    assert [row["sourcesystemidentifier"] for row in read_csv(changed.files["users"].path)] == ["lonely-user"]
+    assert not changed.files["sections"].written
+    with shared_ods_engine.begin() as conn:  # back to the rows of the first file: the newest file is what counts
+        conn.execute(text("UPDATE lms.lmsuser SET deletedat = now()"))
+    back = write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME + timedelta(days=2))
+    assert back.files["users"].written
+    assert report_files(tmp_path)["users"] == [
+        "2021-09-01-06-05-04.csv", "2021-09-02-06-05-04.csv", "2021-09-03-06-05-04.csv"
+    ]
+    assert report_files(tmp_path)["sections"] == ["2021-09-01-06-05-04.csv"]
 
 
 def test_files_hold_the_view_rows_and_counts_equal_rows(shared_ods_engine, tmp_path):
@@ -140,24 +176,24 @@ def test_summary_with_nothing_to_report_is_three_debug_lines():
     ]
 
 
-def test_summary_messages_carry_the_counts():
+def test_summary_messages_carry_the_counts_with_nouns_that_agree():
     assert summary_lines(ExceptionCounts(sections=1))[0].message == (
-        "There are 1 unmatched sections and 0 unmatched users in the database."
+        "There is 1 unmatched section and 0 unmatched users in the database."
     )
-    assert summary_lines(ExceptionCounts(users=1))[0].message == (
-        "There are 0 unmatched sections and 1 unmatched users in the database."
+    assert summary_lines(ExceptionCounts(sections=2, users=1))[0].message == (
+        "There are 2 unmatched sections and 1 unmatched user in the database."
     )
-    assert summary_lines(ExceptionCounts(assignments=1))[1].message == (
-        "There are 1 unmatched Assignments and 0 unmatched Submissions"
+    assert summary_lines(ExceptionCounts(assignments=1, submissions=3))[1].message == (
+        "There is 1 unmatched Assignment and 3 unmatched Submissions"
     )
     assert summary_lines(ExceptionCounts(submissions=1))[1].message == (
-        "There are 0 unmatched Assignments and 1 unmatched Submissions"
+        "There are 0 unmatched Assignments and 1 unmatched Submission"
     )
     assert summary_lines(ExceptionCounts(category_descriptors=1))[2].message == (
-        "There are 1 missing descriptors for Assignment Category and 0 missing descriptors for Submission Status"
+        "There is 1 missing descriptor for Assignment Category and 0 missing descriptors for Submission Status"
     )
-    assert summary_lines(ExceptionCounts(status_descriptors=1))[2].message == (
-        "There are 0 missing descriptors for Assignment Category and 1 missing descriptors for Submission Status"
+    assert summary_lines(ExceptionCounts(category_descriptors=2, status_descriptors=1))[2].message == (
+        "There are 2 missing descriptors for Assignment Category and 1 missing descriptor for Submission Status"
     )
     assert [line.level for line in summary_lines(ExceptionCounts(sections=1, status_descriptors=2))] == [
         logging.WARNING, logging.DEBUG, logging.WARNING
@@ -165,11 +201,14 @@ def test_summary_messages_carry_the_counts():
 
 
 def test_summary_adds_lines_for_ambiguous_matches_and_duplicate_descriptors():
-    ambiguous = ("There are 2 candidate students of ambiguous users and 0 candidate sections of ambiguous sections; "
-                 "those were left unlinked.")
+    """The ambiguous counts are candidate rows: the twin of exceptions_of_every_kind is one user and two rows."""
+    ambiguous = ("LMS users and sections that match more than one SIS record were left unlinked: "
+                 "2 candidate SIS students in lmsx.ambiguous_lmsuser_matches, "
+                 "0 candidate SIS sections in lmsx.ambiguous_lmssection_matches.")
     assert [(line.level, line.message) for line in summary_lines(ExceptionCounts(ambiguous_users=2))[3:]] == [
         (logging.WARNING, ambiguous)
     ]
     assert [line.message for line in summary_lines(ExceptionCounts(duplicate_descriptors=2))[3:]] == [
-        "There are 2 duplicate descriptors; the lowest DescriptorId of each is used.",
+        "There are 2 duplicate descriptors (lmsx.duplicate_descriptors); for each value, the one with the lowest "
+        "DescriptorId is used.",
     ]

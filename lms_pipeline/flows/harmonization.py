@@ -12,12 +12,14 @@ from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.database import make_engine
 from lms_pipeline.tasks.harmonizing import (
     LMS_BY_NAME,
+    ReportFile,
     exception_counts,
     harmonize_lms,
     summary_lines,
     write_exception_reports,
 )
 from lms_pipeline.tasks.retries import database_task
+from lms_pipeline.wording import plural
 
 harmonize_task = database_task(harmonize_lms, name="harmonize", task_run_name="harmonize-{lms}")
 
@@ -63,17 +65,25 @@ def _report(database: DatabaseSettings, report_directory: str | None, log) -> No
             reports = write_exception_reports(engine, Path(report_directory))
             counts = reports.counts
             for name, report in reports.files.items():
-                create_link_artifact(key=f"lms-exceptions-{name}", link=report.path.resolve().as_uri(),
-                                     description=f"{name} exception report ({len(report.rows)} rows)")
-                if report.rows:
-                    create_table_artifact(key=f"lms-exceptions-{name}-rows", table=_jsonable(report.rows[:500]),
-                                          description=f"{name} exceptions (first 500 rows)")
+                _publish(name, report, log)
         else:
             counts = exception_counts(engine)
     finally:
         engine.dispose()
     for line in summary_lines(counts):
         log.log(line.level, line.message)
+
+
+def _publish(name: str, report: ReportFile, log) -> None:
+    """The report's link and first rows as artifacts; an unchanged report links the earlier file, and says so."""
+    description = f"{name} exception report ({plural(len(report.rows), 'row')})"
+    if not report.written:
+        description += f", unchanged since {report.path.name}"
+        log.info(description)
+    create_link_artifact(key=f"lms-exceptions-{name}", link=report.path.resolve().as_uri(), description=description)
+    if report.rows:
+        create_table_artifact(key=f"lms-exceptions-{name}-rows", table=_jsonable(report.rows[:500]),
+                              description=f"{name} exceptions (first 500 rows)")
 
 
 def _jsonable(rows: list[dict]) -> list[dict]:

@@ -5,10 +5,8 @@ The CLI runs this same flow, so a load from a terminal and a load from the Prefe
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -23,7 +21,7 @@ from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import publish_data_quality, publish_summary, publish_warnings
 from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, volume_drift
 from lms_pipeline.tasks.database import dialect_of, make_engine, run_lock
-from lms_pipeline.tasks.manifests import load_manifest
+from lms_pipeline.tasks.manifests import load_manifest, manifest_folder
 from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.tasks.runs import finish_run, start_run
 from lms_pipeline.tasks.staging import StagingFailed
@@ -113,7 +111,8 @@ def lms_pipeline(
         volume_drift_percent: Warn when a resource's live rows change by more than this since the last
             successful run; empty to disable.
         lock_wait_seconds: How long to wait for another run on the same database before giving up.
-        work_dir: Where manifests are written; a temporary folder when empty.
+        work_dir: Where the run writes its manifests, in a folder of its own removed when the run ends; a
+            temporary folder when empty.
         dask_scheduler: Validate files on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for
             a local cluster of two workers. Empty: two threads of the flow process, which hand large batches to
             a validation process of their own.
@@ -122,34 +121,37 @@ def lms_pipeline(
     settings = resolve_database(database, database_block)
     progress = track(flow_run.get_id())
     log.info("Running %s on %s", ", ".join(p.value for p in phases), settings.describe())
-    folder = Path(work_dir or tempfile.mkdtemp(prefix="lms-pipeline-")) / (flow_run.get_id() or "local")
-    manifest_paths = _phase(progress, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder))) or []
-    files_found, stale = _survey(manifest_paths, stale_after_hours)
-    result = PipelineResult("succeeded", files_found)
-    engine = make_engine(settings)
-    tables = StoreTables(dialect_of(engine))
-    try:
-        with run_lock(engine, lock_wait_seconds):
-            harmonizer = Phase.HARMONIZATION in phases
-            _phase(progress, Phase.MIGRATIONS, phases, lambda: migrations(settings, harmonizer, customization_folder))
-            if Phase.VALIDATION in phases and manifest_paths:
-                result.staging = _phase(progress, Phase.VALIDATION, phases, lambda: staging(
-                    manifest_paths, settings, None, allow_mass_delete, validate_only=True))
-                forget_summary(None)
-                publish_summary(result.staging)
-            if Phase.STAGING in phases and manifest_paths:
-                result.load_run_id = progress.load_run_id = begin_run(
-                    engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths)
-                _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, dask_scheduler)
-                thresholds = Thresholds(quarantine_alert_rows, stale_after_hours, volume_drift_percent)
-                result.warnings = (staging_warnings(result.staging, thresholds)
-                                   + stale
-                                   + volume_drift(engine, tables, result.load_run_id, volume_drift_percent))
-                _publish(engine, tables, result)
-            result.harmonization = _phase(progress, Phase.HARMONIZATION, phases, lambda: harmonize_every_lms(
-                settings, lms, exceptions_report_directory)) or {}
-    finally:
-        engine.dispose()
+    # Removed only once every phase is done: the staging subflow reads the manifests by path.
+    with manifest_folder(work_dir, flow_run.get_id() or "local") as folder:
+        manifest_paths = _phase(progress, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder))) or []
+        files_found, stale = _survey(manifest_paths, stale_after_hours)
+        result = PipelineResult("succeeded", files_found)
+        engine = make_engine(settings)
+        tables = StoreTables(dialect_of(engine))
+        try:
+            with run_lock(engine, lock_wait_seconds):
+                harmonizer = Phase.HARMONIZATION in phases
+                _phase(progress, Phase.MIGRATIONS, phases,
+                       lambda: migrations(settings, harmonizer, customization_folder))
+                if Phase.VALIDATION in phases and manifest_paths:
+                    result.staging = _phase(progress, Phase.VALIDATION, phases, lambda: staging(
+                        manifest_paths, settings, None, allow_mass_delete, validate_only=True))
+                    forget_summary(None)
+                    publish_summary(result.staging)
+                if Phase.STAGING in phases and manifest_paths:
+                    result.load_run_id = progress.load_run_id = begin_run(
+                        engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths)
+                    _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete,
+                           dask_scheduler)
+                    thresholds = Thresholds(quarantine_alert_rows, stale_after_hours, volume_drift_percent)
+                    result.warnings = (staging_warnings(result.staging, thresholds)
+                                       + stale
+                                       + volume_drift(engine, tables, result.load_run_id, volume_drift_percent))
+                    _publish(engine, tables, result)
+                result.harmonization = _phase(progress, Phase.HARMONIZATION, phases, lambda: harmonize_every_lms(
+                    settings, lms, exceptions_report_directory)) or {}
+        finally:
+            engine.dispose()
     for warning in result.warnings:
         log.warning(warning)
     if notify_on is NotifyOn.WARNING:

@@ -11,7 +11,9 @@ tallies are read is each engine's own (EngineSql).
 from __future__ import annotations
 
 import csv
+import io
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
 from lms_pipeline.tasks.database import dialect_of
+from lms_pipeline.wording import plural, there_are
 
 log = logging.getLogger(__name__)
 
@@ -347,9 +350,10 @@ class ExceptionCounts:
 
 @dataclass(frozen=True)
 class ReportFile:
-    path: Path
+    path: Path  # the file that holds the report: this run's, or the newest earlier one when its rows are the same
     columns: list[str]
     rows: list[dict]
+    written: bool  # by this run; else `path` is the earlier file, unchanged since
 
 
 @dataclass(frozen=True)
@@ -360,7 +364,8 @@ class ExceptionReports:
 
 def write_exception_reports(engine: Engine, directory: Path | str, now: datetime | None = None) -> ExceptionReports:
     """Write every exception report as <directory>/<report>/<YYYY-MM-DD-HH-MM-SS>.csv (local time), header
-    included even when empty, all read from one snapshot so that the files agree with each other."""
+    included even when empty, all read from one snapshot so that the files agree with each other. A report whose
+    rows are those of the newest file of its folder is not written again: that file stays the current one."""
     stamp = (now or datetime.now()).strftime("%Y-%m-%d-%H-%M-%S")
     files: dict[str, ReportFile] = {}
     counts: dict[str, int] = {}
@@ -372,9 +377,7 @@ def write_exception_reports(engine: Engine, directory: Path | str, now: datetime
             for report in REPORTS:
                 log.info(report.log_message)
                 columns, rows, part_counts = _read_report(conn, report)
-                path = Path(directory) / report.folder / f"{stamp}.csv"
-                _write_csv(path, columns, rows)
-                files[report.folder] = ReportFile(path, columns, rows)
+                files[report.folder] = _write_report(Path(directory) / report.folder / f"{stamp}.csv", columns, rows)
                 counts.update(part_counts)
     return ExceptionReports(files, ExceptionCounts(**counts))
 
@@ -407,12 +410,34 @@ def exception_counts(engine: Engine) -> ExceptionCounts:
         )
 
 
-def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+def _write_report(path: Path, columns: list[str], rows: list[dict]) -> ReportFile:
+    """Write the report to `path`, unless the newest file of its folder holds the same bytes: a night without
+    changes adds no file, and that file stays the current one."""
+    data = _csv_bytes(columns, rows)
+    newest = _newest_report(path.parent)
+    if newest is not None and newest.read_bytes() == data:
+        return ReportFile(newest, columns, rows, written=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    path.write_bytes(data)
+    return ReportFile(path, columns, rows, written=True)
+
+
+def _csv_bytes(columns: list[str], rows: list[dict]) -> bytes:
+    text_file = io.StringIO(newline="")
+    writer = csv.DictWriter(text_file, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return text_file.getvalue().encode("utf-8")
+
+
+REPORT_NAME = re.compile(r"\d{4}(-\d{2}){5}\.csv")  # YYYY-MM-DD-HH-MM-SS.csv: by name is by time
+
+
+def _newest_report(folder: Path) -> Path | None:
+    """The report file with the latest timestamp in its name; other files of the folder are not reports."""
+    if not folder.is_dir():
+        return None
+    return max((p for p in folder.iterdir() if REPORT_NAME.fullmatch(p.name)), key=lambda p: p.name, default=None)
 
 
 @dataclass(frozen=True)
@@ -422,36 +447,41 @@ class SummaryLine:
 
 
 def summary_lines(counts: ExceptionCounts) -> list[SummaryLine]:
-    """The reference's three summary messages, then one for ambiguous matches and one for duplicate descriptors
-    when there are any. Every count is a number of rows of a report."""
+    """The reference's three summary messages (with nouns that agree with their counts), then one for ambiguous
+    matches and one for duplicate descriptors when there are any. Every count is a number of rows of a report."""
     lines = [
         _line(
             counts.sections or counts.users,
-            f"There are {counts.sections} unmatched sections and {counts.users} unmatched users in the database.",
+            f"{there_are(counts.sections, 'unmatched section')} and {plural(counts.users, 'unmatched user')} "
+            "in the database.",
             "There are no unmatched sections or users in the database.",
         ),
         _line(
             counts.assignments or counts.submissions,
-            f"There are {counts.assignments} unmatched Assignments and {counts.submissions} unmatched Submissions",
+            f"{there_are(counts.assignments, 'unmatched Assignment')} and "
+            f"{plural(counts.submissions, 'unmatched Submission')}",
             "There are no unmatched Assignments or Assignment submissions in the database.",
         ),
         _line(
             counts.category_descriptors or counts.status_descriptors,
-            f"There are {counts.category_descriptors} missing descriptors for Assignment Category and "
-            f"{counts.status_descriptors} missing descriptors for Submission Status",
+            f"{there_are(counts.category_descriptors, 'missing descriptor')} for Assignment Category and "
+            f"{plural(counts.status_descriptors, 'missing descriptor')} for Submission Status",
             "There are no missing descriptors for Assignment Category or Submission Status in the database.",
         ),
     ]
     if counts.ambiguous_users or counts.ambiguous_sections:
+        # The ambiguous reports have a row per candidate: an LMS user matching two students is two rows.
         lines.append(SummaryLine(
             logging.WARNING,
-            f"There are {counts.ambiguous_users} candidate students of ambiguous users and "
-            f"{counts.ambiguous_sections} candidate sections of ambiguous sections; those were left unlinked.",
+            "LMS users and sections that match more than one SIS record were left unlinked: "
+            f"{plural(counts.ambiguous_users, 'candidate SIS student')} in lmsx.ambiguous_lmsuser_matches, "
+            f"{plural(counts.ambiguous_sections, 'candidate SIS section')} in lmsx.ambiguous_lmssection_matches.",
         ))
     if counts.duplicate_descriptors:
         lines.append(SummaryLine(
             logging.WARNING,
-            f"There are {counts.duplicate_descriptors} duplicate descriptors; the lowest DescriptorId of each is used.",
+            f"{there_are(counts.duplicate_descriptors, 'duplicate descriptor')} (lmsx.duplicate_descriptors); for "
+            "each value, the one with the lowest DescriptorId is used.",
         ))
     return lines
 

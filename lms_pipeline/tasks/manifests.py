@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from lms_pipeline.tasks.discovery import Manifest, ManifestFile, Notice
+
+
+@contextmanager
+def manifest_folder(work_dir: str | None, run_id: str) -> Iterator[Path]:
+    """The folder of one run's manifests, <work_dir>/<run_id>, removed when the run ends however it ends: night
+    after night, nothing piles up. Without a work_dir, it sits in a temporary folder of its own, removed with it;
+    a work_dir itself stays, as it is the user's."""
+    parent = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="lms-pipeline-"))
+    folder = parent / run_id
+    try:
+        yield folder
+    finally:
+        # A folder that cannot be removed must not hide the run's own outcome.
+        shutil.rmtree(folder if work_dir else parent, ignore_errors=True)
 
 
 def save_manifest(manifest: Manifest, folder: Path, index: int) -> str:
