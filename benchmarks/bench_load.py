@@ -336,7 +336,7 @@ def _last_line(output: str) -> str:
 
 def pipeline_command() -> list[str] | None:
     found = shutil.which("lms-pipeline")
-    return [found, "load"] if found else None
+    return [found, "load", "-v"] if found else None  # -v: Prefect's lines, which time the staging subflow
 
 
 def reference_python(venv: Path, python: str) -> Path:

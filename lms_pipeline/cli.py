@@ -8,14 +8,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import warnings
 import sys
+import warnings
+from contextlib import nullcontext
+from importlib import metadata
 
 from dotenv import load_dotenv
+from pydantic import SecretStr
+
+from lms_pipeline.demo import data_folder
 
 ENGINES = ("mssql", "postgresql")
+DEFAULT_ENGINE = "mssql"  # the reference's default
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TRUE_WORDS = {"true", "yes", "t", "y", "1"}
+# The flags that --database-url replaces: their dests, each also the long flag's name.
+CONNECTION_FLAGS = ("engine", "server", "port", "dbname", "username", "password", "useintegratedsecurity",
+                    "encrypt", "trust_certificate", "odbc_driver", "sslmode")
+URL_FORMS = "postgresql://user:password@host:5432/dbname or mssql+pyodbc://user:password@host:1433/dbname"
+# The reference tools give -e different meanings; each command's --help says which one it follows.
+LOADER_LETTERS = "-e is the engine, as in edfi-lms-ds-loader."
+HARMONIZER_LETTERS = "-e is the reports folder here, as in edfi-lms-harmonizer; the engine is -g."
+RUN_LETTERS = "run takes the loader's letters: -e is the engine; the reports folder is -x (harmonize's -e)."
 
 
 class EnvDefault(argparse.Action):
@@ -53,15 +67,20 @@ def _switch(parser, *names, env: str, help: str):
 
 
 def _database_flags(parser: argparse.ArgumentParser, engine_letters: tuple[str, ...]) -> None:
-    _flag(parser, *engine_letters, "--engine", env="DB_ENGINE", default="mssql", choices=ENGINES,
-          help="database engine (default: mssql, as the reference)")
-    _flag(parser, "-s", "--server", env="DB_SERVER", required=True, help="database server name or address")
-    _flag(parser, "--port", env="DB_PORT", type=_port, help="port; empty or 0 means 5432 for postgresql, 1433 for mssql")
-    _flag(parser, "-d", "--dbname", env="DB_NAME", required=True, help="database name")
+    """The connection, as one URL or as the reference's flags; secrets are SecretStr so that no repr shows them."""
+    _flag(parser, "--database-url", env="LMS_DATABASE_URL", type=SecretStr,
+          help=f"the database as one URL instead of the flags below, e.g. {URL_FORMS}?driver=...; "
+               "a URL without a user means SQL Server integrated security")
+    _flag(parser, *engine_letters, "--engine", env="DB_ENGINE", choices=ENGINES,
+          help=f"database engine (default: {DEFAULT_ENGINE}, as the reference)")
+    _flag(parser, "-s", "--server", env="DB_SERVER", help="database server name or address (required without a URL)")
+    _flag(parser, "--port", env="DB_PORT", type=_port,
+          help="port; empty or 0 means 5432 for postgresql, 1433 for mssql")
+    _flag(parser, "-d", "--dbname", env="DB_NAME", help="database name (required without a URL)")
     _switch(parser, "-i", "--useintegratedsecurity", env="USE_INTEGRATED_SECURITY",
             help="SQL Server integrated security; username and password are then not needed")
     _flag(parser, "-u", "--username", env="DB_USERNAME", help="database user")
-    _flag(parser, "-p", "--password", env="DB_PASSWORD", help="database password (never logged)")
+    _flag(parser, "-p", "--password", env="DB_PASSWORD", type=SecretStr, help="database password (never logged)")
     _switch(parser, "-n", "--encrypt", env="ENCRYPT_SQL_CONNECTION", help="SQL Server: encrypt the connection")
     _switch(parser, "-t", "--trust-certificate", env="TRUST_SERVER_CERTIFICATE",
             help="SQL Server: trust the server certificate")
@@ -72,6 +91,10 @@ def _database_flags(parser: argparse.ArgumentParser, engine_letters: tuple[str, 
     _flag(parser, "--lock-wait", env="LOCK_WAIT_SECONDS", type=float, default=0.0,
           help="seconds to wait for another run on the same database (default 0: stop at once)")
     _flag(parser, "-l", "--log-level", env="LOG_LEVEL", default="INFO", choices=LOG_LEVELS, help="log level")
+
+
+def _extract_flag(parser: argparse.ArgumentParser) -> None:
+    _flag(parser, "-c", "--csvpath", env="CSV_PATH", required=True, nargs="+", help="extract root(s), one per LMS")
 
 
 def _notification_flags(parser: argparse.ArgumentParser, stale: bool = True) -> None:
@@ -89,42 +112,54 @@ def _lms_flag(parser: argparse.ArgumentParser) -> None:
           default=["canvas", "google", "schoology"], help="the LMSs to harmonize (default: all three)")
 
 
+def _command(commands, name: str, **kwargs) -> argparse.ArgumentParser:
+    """A subcommand, with the flag that every subcommand has."""
+    parser = commands.add_parser(name, **kwargs)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show Prefect's log lines on the terminal (flow and task runs); by default only a "
+                             "progress bar, warnings and the summary are shown")
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The top parser. Its `subcommands` maps each command to its parser, whose usage our own checks show."""
     parser = argparse.ArgumentParser(
         prog="lms-pipeline",
         description="Load LMS extract trees into the LMS data store as Prefect flows.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {metadata.version('lms-pipeline')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.subcommands = commands.choices
 
-    load = commands.add_parser("load", help="discover, migrate and load extract trees (the reference loader)",
-                               description="Load LMS extract trees into the LMS data store.")
-    _flag(load, "-c", "--csvpath", env="CSV_PATH", required=True, nargs="+",
-          help="extract root(s), one per LMS")
+    load = _command(commands, "load", help="discover, migrate and load extract trees (the reference loader)",
+                    description="Load LMS extract trees into the LMS data store.", epilog=LOADER_LETTERS)
+    _extract_flag(load)
     _database_flags(load, ("-e",))
     _switch(load, "--allow-mass-delete", env="ALLOW_MASS_DELETE",
             help="let a file soft-delete more than half of a scope of 50 or more live rows")
     _notification_flags(load)
 
-    validate = commands.add_parser("validate", help="validate extract trees without loading them",
-                                   description="Discover and validate extract trees; report what would be "
-                                               "quarantined or rejected. Nothing is loaded; a load that follows "
-                                               "reuses the cached validation.")
-    _flag(validate, "-c", "--csvpath", env="CSV_PATH", required=True, nargs="+", help="extract root(s), one per LMS")
+    validate = _command(commands, "validate", help="validate extract trees without loading them",
+                        description="Discover and validate extract trees; report what would be quarantined or "
+                                    "rejected. Nothing is loaded; a load that follows reuses the cached validation.",
+                        epilog=LOADER_LETTERS)
+    _extract_flag(validate)
     _database_flags(validate, ("-e",))
 
-    harmonize = commands.add_parser(
-        "harmonize", help="link LMS data with the Ed-Fi ODS and write lmsx (the reference harmonizer)",
+    harmonize = _command(
+        commands, "harmonize", help="link LMS data with the Ed-Fi ODS and write lmsx (the reference harmonizer)",
         description="Harmonize the LMS data store with the Ed-Fi ODS in the same database: match users and "
-                    "sections, write assignments and submissions to lmsx, report exceptions.")
+                    "sections, write assignments and submissions to lmsx, report exceptions.",
+        epilog=HARMONIZER_LETTERS)
     _database_flags(harmonize, ("-g",))
     _flag(harmonize, "-e", "--exceptions-report-directory", env="EXCEPTIONS_REPORT_DIRECTORY",
           help="write the exception reports (CSV) under this folder")
     _lms_flag(harmonize)
     _notification_flags(harmonize, stale=False)
 
-    run = commands.add_parser("run", help="load, then harmonize, in one pipeline run",
-                              description="Discover, migrate, load and harmonize in one parent flow run.")
-    _flag(run, "-c", "--csvpath", env="CSV_PATH", required=True, nargs="+", help="extract root(s), one per LMS")
+    run = _command(commands, "run", help="load, then harmonize, in one pipeline run",
+                   description="Discover, migrate, load and harmonize in one parent flow run.", epilog=RUN_LETTERS)
+    _extract_flag(run)
     _database_flags(run, ("-e",))
     _flag(run, "-x", "--exceptions-report-directory", env="EXCEPTIONS_REPORT_DIRECTORY",
           help="write the exception reports (CSV) under this folder")
@@ -133,68 +168,127 @@ def build_parser() -> argparse.ArgumentParser:
             help="let a file soft-delete more than half of a scope of 50 or more live rows")
     _notification_flags(run)
 
-    migrate = commands.add_parser("migrate", help="apply the data store's schema only",
-                                  description="Apply the migration scripts the database lacks.")
+    migrate = _command(commands, "migrate", help="apply the data store's schema only",
+                       description="Apply the migration scripts the database lacks.", epilog=LOADER_LETTERS)
     _database_flags(migrate, ("-e",))
 
-    setup = commands.add_parser("setup", help="create or update the Prefect blocks, work pools and automation",
-                                description="Set up the Prefect workspace that PREFECT_API_URL points at for the "
-                                            "deployments in prefect.yaml: the database block lms-data-store, the "
-                                            "webhook block lms-alerts, the work pools and the failure automation. "
-                                            "Running it again changes only what differs.")
+    setup = _command(commands, "setup", help="create or update the Prefect blocks, work pools and automation",
+                     description="Set up the Prefect workspace that PREFECT_API_URL points at for the deployments "
+                                 "in prefect.yaml: the database block lms-data-store, the webhook block lms-alerts, "
+                                 "the work pools and the failure automation. Running it again changes only what "
+                                 "differs.",
+                     epilog=LOADER_LETTERS)
     _database_flags(setup, ("-e",))
     _flag(setup, "--webhook-url", env="ALERTS_WEBHOOK_URL",
           help="URL that failure and warning messages are POSTed to (the custom-webhook/lms-alerts block)")
 
-    commands.add_parser("demo", help="load a generated district into an embedded PostgreSQL; no setup needed",
-                        description="Start an embedded PostgreSQL, generate a small district's extracts, "
-                                    "load them and print a summary.")
+    demo = _command(commands, "demo", help="load a generated district into an embedded PostgreSQL; no setup needed",
+                    description="Start an embedded PostgreSQL, generate a small district's extracts for all three "
+                                "LMSs (with a failed extract and a bad value on purpose), load and harmonize them "
+                                "through the production flow, and print a summary and the next steps. The database, "
+                                "the extracts and the exception reports are kept under "
+                                f"{data_folder()}; a second run finds nothing new to load.")
+    demo.add_argument("--psql", action="store_true",
+                      help="open the kept demo database in psql (the embedded server runs while psql does)")
+    demo.add_argument("--reset", action="store_true", help="delete the demo's folder first, and start over")
     return parser
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The arguments, checked: what argparse cannot check is reported, like its own errors, with the
+    subcommand's usage and exit code 2, before anything slow (prefect) is imported."""
     load_dotenv(os.path.join(os.getcwd(), ".env"))
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("load", "migrate", "validate", "setup"):
-        _check_database_args(parser, args)
+    command = parser.subcommands[args.command]
+    if hasattr(args, "database_url"):
+        _check_database_args(command, args)
+    if hasattr(args, "csvpath"):
+        _check_extract_folders(command, args)
     return args
 
 
 def _check_database_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if not args.useintegratedsecurity and (args.username is None or args.password is None):
+    if args.database_url is not None:
+        _check_database_url(parser, args)
+    elif args.server is None or args.dbname is None:
+        parser.error("give --database-url (LMS_DATABASE_URL) or --server and --dbname (DB_SERVER, DB_NAME)")
+    elif not args.useintegratedsecurity and (args.username is None or args.password is None):
         parser.error("--username and --password are required unless --useintegratedsecurity is given")
+
+
+def _check_database_url(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """One source for the connection, and a URL we can use. No message quotes the URL: it holds the password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    given = [f"--{dest.replace('_', '-')}" for dest in CONNECTION_FLAGS if getattr(args, dest) not in (None, False)]
+    if given:  # merging the two would leave it unclear which value is used
+        parser.error(f"give either --database-url or the --server/--dbname/... flags, not both "
+                     f"(from flags or environment: {', '.join(given)})")
+    try:
+        backend = make_url(args.database_url.get_secret_value()).get_backend_name()
+    except (ArgumentError, ValueError):  # their messages may quote the password
+        parser.error(f"--database-url (LMS_DATABASE_URL) is not a database URL such as {URL_FORMS}")
+    if backend not in ENGINES:
+        parser.error(f"--database-url (LMS_DATABASE_URL): {backend!r} is not supported; use {URL_FORMS}")
+
+
+def _check_extract_folders(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    missing = [path for path in args.csvpath if not os.path.isdir(path)]
+    if missing:
+        parser.error(f"--csvpath: no such folder: {', '.join(missing)}")
 
 
 def database_settings(args: argparse.Namespace):
     from lms_pipeline.settings import DEFAULT_ODBC_DRIVER, DatabaseSettings
 
+    if args.database_url is not None:
+        return DatabaseSettings.from_url(args.database_url.get_secret_value())
     return DatabaseSettings(
-        engine=args.engine, server=args.server, port=args.port or None, dbname=args.dbname,
+        engine=args.engine or DEFAULT_ENGINE, server=args.server, port=args.port or None, dbname=args.dbname,
         username=args.username, password=args.password, use_integrated_security=args.useintegratedsecurity,
         encrypt=args.encrypt, trust_certificate=args.trust_certificate, sslmode=args.sslmode,
         odbc_driver=args.odbc_driver or DEFAULT_ODBC_DRIVER,
     )
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, verbose: bool) -> None:
     """Prefect reads its settings at import, so this runs before anything imports prefect."""
+    from lms_pipeline.console import configure_prefect_logging
+
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")  # pgserver, on headless servers
-    os.environ["PREFECT_LOGGING_LEVEL"] = level  # the flag (or LOG_LEVEL) wins over an inherited setting
+    configure_prefect_logging(level, verbose)
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    configure_logging(getattr(args, "log_level", "INFO"))
-    from lms_pipeline import commands
+    configure_logging(getattr(args, "log_level", "INFO"), args.verbose)
+    from lms_pipeline.prefect_api import PrefectUnavailable, connect, unavailable_message
 
     try:
-        return commands.run(args)
+        # setup needs the user's own workspace; demo --psql needs no Prefect at all
+        api = nullcontext() if args.command == "setup" or getattr(args, "psql", False) else connect()
+        from lms_pipeline import commands  # imported while a local Prefect server starts
+
+        with api:
+            return commands.run(args)
+    except PrefectUnavailable as error:
+        return _fail(str(error))
     except KeyboardInterrupt:
-        print("lms-pipeline: interrupted", file=sys.stderr)
-        return 1
+        return _fail("interrupted")
+    except RuntimeError as error:
+        message = unavailable_message(error)
+        if message is None:
+            raise
+        return _fail(message)
+
+
+def _fail(message: str) -> int:
+    print(f"lms-pipeline: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

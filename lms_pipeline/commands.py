@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from lms_pipeline.cli import database_settings
+from lms_pipeline.console import gathered_warnings
 from lms_pipeline.report import print_summary
 
 
 def run(args: argparse.Namespace) -> int:
-    quiet_task_chatter(getattr(args, "log_level", "INFO"))
     if args.command == "demo":
         from lms_pipeline.demo.run import run_demo
 
-        return run_demo()
+        return run_demo(args)
     if args.command == "setup":
         from lms_pipeline.workspace import run_setup
 
         return run_setup(database_settings(args), args.webhook_url)
-    from lms_pipeline.flows.pipeline import ALL_PHASES, LOAD_PHASES, Phase, lms_pipeline
+    from lms_pipeline.flows.pipeline import ALL_LMS, ALL_PHASES, LOAD_PHASES, Phase
 
     phases = {
         "load": LOAD_PHASES,
@@ -29,35 +28,30 @@ def run(args: argparse.Namespace) -> int:
         "harmonize": [Phase.MIGRATIONS, Phase.HARMONIZATION],
         "run": ALL_PHASES,
     }[args.command]
-    state = lms_pipeline(
+    return run_pipeline(
         csv_paths=getattr(args, "csvpath", []),
         database=database_settings(args),
         phases=phases,
         allow_mass_delete=getattr(args, "allow_mass_delete", False),
-        lms=getattr(args, "lms", None) or ["canvas", "google", "schoology"],
+        lms=getattr(args, "lms", None) or ALL_LMS,
         exceptions_report_directory=getattr(args, "exceptions_report_directory", None),
         notification_block=getattr(args, "notification_block", None),
         notify_email_to=getattr(args, "notify_email_to", None),
         stale_after_hours=getattr(args, "stale_after_hours", 36.0),
         lock_wait_seconds=args.lock_wait,
-        return_state=True,
     )
-    return finish(state)
 
 
-def quiet_task_chatter(level: str) -> None:
-    """Every task run logs its state at INFO; on a terminal only DEBUG wants that."""
-    if level != "DEBUG":
-        logging.getLogger("prefect.task_runs").setLevel(logging.WARNING)
+def run_pipeline(**parameters) -> int:
+    """Run the `lms-pipeline` flow, print its summary and what its runs warned of; the exit code."""
+    from lms_pipeline.flows.pipeline import lms_pipeline
 
-
-def finish(state) -> int:
-    """Exit code 0 when the flow completed, 1 with its failure message otherwise."""
+    with gathered_warnings() as warnings:
+        state = lms_pipeline(**parameters, return_state=True)
     if not state.is_completed():
+        print(*warnings, sep="\n", file=sys.stderr)
         cause = (state.message or "").removeprefix("Flow run encountered an exception: ").removeprefix("PhaseFailed: ")
         print(f"lms-pipeline: {state.name}: {cause}", file=sys.stderr)
         return 1
-    result = state.result()
-    if result.files_found or result.staging.resources or result.harmonization:
-        print_summary(result)
+    print_summary(state.result(), warnings)
     return 0

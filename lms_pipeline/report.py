@@ -1,10 +1,12 @@
-"""The end-of-run summary as a terminal table."""
+"""The end-of-run summary on the terminal: tables, the first quarantined rows, then the run's warnings."""
 
 from __future__ import annotations
 
 from lms_pipeline.tasks.summary import COUNTS
+from lms_pipeline.wording import plural
 
 HEADINGS = ("resource",) + COUNTS
+QUARANTINE_SHOWN = 5
 
 
 def format_table(rows: list[dict]) -> str:
@@ -33,7 +35,22 @@ def format_harmonization(per_lms: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def print_summary(result) -> None:
+def format_quarantine(staging, load_run_id: int | None) -> list[str]:
+    """The first quarantined rows, each as file:line, column, check and reason, and where all of them are."""
+    total = staging.total("quarantined")
+    if not total:
+        return []
+    shown = staging.rejections[:QUARANTINE_SHOWN]
+    lines = [f"\n{plural(total, 'row')} quarantined" + (f"; the first {len(shown)}:" if total > len(shown) else ":")]
+    for r in shown:
+        place = f"{r.relpath}:{r.line}" if r.line else r.relpath
+        lines.append(f"  {place}  {r.column or '(row)'}  {r.check}: {r.reason}")
+    lines.append(f"All of them: lms.quarantine (SELECT * FROM lms.quarantine WHERE loadrunid = {load_run_id}), "
+                 "and the run's lms-data-quality artifact in the Prefect UI.")
+    return lines
+
+
+def print_summary(result, warnings: list[str]) -> None:
     staging = result.staging
     if staging.resources:
         print(format_table(staging.table()))
@@ -41,12 +58,13 @@ def print_summary(result) -> None:
         print("Nothing new to load: every file found is already in the journal.")
     if result.harmonization:
         print("\nHarmonization:\n" + format_harmonization(result.harmonization))
-    print(f"\n{result.files_found} files found; outcome: {result.outcome}")
-    for message in staging.rejected_files:
-        print(f"REJECTED {message}")
-    for message in staging.warnings:
-        print(f"WARNING {message}")
+    if result.files_found or staging.resources:
+        print(f"\n{result.files_found} files found; outcome: {result.outcome}")
+    for line in format_quarantine(staging, result.load_run_id):
+        print(line)
     for path, columns in staging.drift.items():
         print(f"SCHEMA DRIFT {path}: unknown column(s) ignored: {', '.join(columns)}")
-    for message in result.warnings:
-        print(f"WARNING {message}")
+    if warnings:
+        print()
+    for line in warnings:
+        print(line)

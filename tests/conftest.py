@@ -19,6 +19,8 @@ os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] = "ignore"
 os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = os.path.join(_TMP, "results")
+# A command run by a test never leaves a local Prefect server behind; the tests of that server say otherwise.
+os.environ["LMS_PREFECT_SERVER"] = "temporary"
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -109,7 +111,8 @@ def engine(db):
 
 @pytest.fixture(scope="session")
 def prefect_api():
-    """A Prefect API for flow tests: the server .ci/run started, or a harness for this session."""
+    """A Prefect API for flow tests: the server .ci/run started, or a harness for this session, whose address
+    the commands that tests run in a subprocess inherit."""
     import prefect.flow_engine as flow_engine
 
     # Each flow run waits ~1 s on its heartbeat thread; tests do not need heartbeats.
@@ -119,8 +122,12 @@ def prefect_api():
         return
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=90):
-        yield None
+    from prefect.settings import PREFECT_API_URL
+
+    with prefect_test_harness(server_startup_timeout=180):
+        os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
+        yield os.environ["PREFECT_API_URL"]
+        del os.environ["PREFECT_API_URL"]
 
 
 @pytest.fixture

@@ -4,23 +4,30 @@ import os
 import subprocess
 import sys
 
+from importlib import metadata
+
 import pytest
 
 from lms_pipeline.cli import database_settings, parse_args
 
 DB = ["-s", "db.example.org", "-d", "lms", "-u", "loader", "-p", "pw"]
+ROOT = "extracts"  # made in the working folder by clean_environment
+# The commands with the database flags, and the other flags each of them requires.
+DATABASE_COMMANDS = {"load": ["-c", ROOT], "validate": ["-c", ROOT], "run": ["-c", ROOT], "harmonize": [],
+                     "migrate": [], "setup": []}
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
     for name in ("CSV_PATH", "DB_ENGINE", "DB_SERVER", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD",
-                 "USE_INTEGRATED_SECURITY", "LOG_LEVEL", "ENCRYPT_SQL_CONNECTION", "TRUST_SERVER_CERTIFICATE"):
+                 "USE_INTEGRATED_SECURITY", "LOG_LEVEL", "ENCRYPT_SQL_CONNECTION", "TRUST_SERVER_CERTIFICATE",
+                 "LMS_DATABASE_URL", "DB_SSLMODE", "ODBC_DRIVER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / ROOT).mkdir()
 
 
-@pytest.mark.parametrize("argv", [[], ["load"], ["load", "-s", "x", "-d", "y", "-u", "a", "-p", "b"],
-                                  ["load", "-c", "x", "-s", "x", "-u", "a", "-p", "b"]])
+@pytest.mark.parametrize("argv", [[], ["load"], ["load", "-s", "x", "-d", "y", "-u", "a", "-p", "b"]])
 def test_missing_required_arguments_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         parse_args(argv)
@@ -29,22 +36,20 @@ def test_missing_required_arguments_exit_2(argv, capsys):
 
 
 def test_engine_defaults_to_mssql_as_the_reference():
-    args = parse_args(["load", "-c", "x", "-e", "postgresql", *DB])
-    assert args.engine == "postgresql"
-    from lms_pipeline.cli import build_parser
-    assert build_parser().parse_args(["load", "-c", "x", *DB]).engine == "mssql"
+    assert database_settings(parse_args(["load", "-c", ROOT, "-e", "postgresql", *DB])).engine.value == "postgresql"
+    assert database_settings(parse_args(["load", "-c", ROOT, *DB])).engine.value == "mssql"
 
 
 def test_username_and_password_are_required_without_integrated_security(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        parse_args(["load", "-c", "x", "-e", "postgresql", "-s", "h", "-d", "db", "-u", "loader"])
+        parse_args(["load", "-c", ROOT, "-e", "postgresql", "-s", "h", "-d", "db", "-u", "loader"])
     assert exit_info.value.code == 2
     assert "--password are required unless --useintegratedsecurity" in capsys.readouterr().err
 
 
 def test_environment_variables_and_dotenv_fill_in_for_flags(tmp_path, monkeypatch):
     (tmp_path / ".env").write_text("DB_SERVER=from-dotenv\nDB_NAME=lms\nDB_PASSWORD=secret\n")
-    monkeypatch.setenv("CSV_PATH", "/extracts/canvas")
+    monkeypatch.setenv("CSV_PATH", str(tmp_path))
     monkeypatch.setenv("DB_ENGINE", "postgresql")
     monkeypatch.setenv("DB_USERNAME", "loader")
     monkeypatch.setenv("DB_PORT", "6543")
@@ -52,25 +57,25 @@ def test_environment_variables_and_dotenv_fill_in_for_flags(tmp_path, monkeypatc
     args = parse_args(["load"])
     settings = database_settings(args)
     assert (args.csvpath, settings.server, settings.effective_port, args.log_level) == (
-        ["/extracts/canvas"], "from-dotenv", 6543, "DEBUG")
+        [str(tmp_path)], "from-dotenv", 6543, "DEBUG")
     assert settings.password.get_secret_value() == "secret"
 
 
 def test_port_defaults_by_engine():
-    settings = database_settings(parse_args(["load", "-c", "x", "-e", "postgresql", *DB]))
+    settings = database_settings(parse_args(["load", "-c", ROOT, "-e", "postgresql", *DB]))
     assert settings.effective_port == 5432
-    settings = database_settings(parse_args(["load", "-c", "x", "-e", "postgresql", "--port", "0", *DB]))
+    settings = database_settings(parse_args(["load", "-c", ROOT, "-e", "postgresql", "--port", "0", *DB]))
     assert settings.effective_port == 5432
 
 
 def test_integrated_security_flag_from_environment_words(monkeypatch):
     monkeypatch.setenv("USE_INTEGRATED_SECURITY", "Yes")
-    args = parse_args(["load", "-c", "x", "-e", "postgresql", "-s", "h", "-d", "db"])
+    args = parse_args(["load", "-c", ROOT, "-e", "postgresql", "-s", "h", "-d", "db"])
     assert args.useintegratedsecurity is True
 
 
 def test_password_never_shows_in_settings_text():
-    settings = database_settings(parse_args(["load", "-c", "x", "-e", "postgresql", *DB]))
+    settings = database_settings(parse_args(["load", "-c", ROOT, "-e", "postgresql", *DB]))
     for text in (str(settings), repr(settings), settings.describe(), str(settings.url())):
         assert "pw" not in text.replace("pwd", "")
 
@@ -81,7 +86,7 @@ def run_cli(*argv, env=None):
 
 
 def test_a_bad_argument_value_exits_2():
-    result = run_cli("load", "-c", "x", "-e", "oracle", *DB)
+    result = run_cli("load", "-c", ROOT, "-e", "oracle", *DB)
     assert result.returncode == 2
     assert "invalid choice: 'oracle'" in result.stderr
 
@@ -99,8 +104,154 @@ def test_load_from_the_terminal_runs_the_flow_and_prints_the_summary(db, fixture
     assert query("SELECT outcome, rowsinserted FROM lms.loadrun") == [("succeeded", 1176)]
 
 
-@pytest.mark.prefect
-def test_a_failed_load_exits_1_and_names_the_cause(tmp_path, prefect_api):
-    result = run_cli("load", "-c", str(tmp_path / "missing"), "-e", "postgresql", *DB)
-    assert result.returncode == 1
-    assert "extract folder not found" in result.stderr
+
+
+# --- a mature tool: version, usage of the subcommand, short letters, database URL, folders, --verbose ---------
+
+
+def usage_error(argv: list[str], capsys) -> str:
+    """What a bad command line prints, having checked that it exits 2 with one usage and one error line."""
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: lms-pipeline {argv[0]} [-h]") and err.count("usage:") == 1
+    assert err.splitlines()[-1].startswith(f"lms-pipeline {argv[0]}: error: ")
+    return err.splitlines()[-1]
+
+
+def test_version_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"lms-pipeline {metadata.version('lms-pipeline')}\n"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["load", "-c", ROOT, "-d", "lms", "-u", "a", "-p", "b"],
+     "give --database-url (LMS_DATABASE_URL) or --server and --dbname (DB_SERVER, DB_NAME)"),
+    (["harmonize", "-s", "h", "-d", "lms", "-u", "a"],
+     "--username and --password are required unless --useintegratedsecurity is given"),
+    (["migrate", "--database-url", "postgresql://h/lms", "-s", "h"], "not both"),
+    (["run", "-c", "missing", *DB], "--csvpath: no such folder: missing"),
+])
+def test_our_own_checks_show_the_subcommands_usage(argv, message, capsys):
+    assert message in usage_error(argv, capsys)
+
+
+@pytest.mark.parametrize("command, letters", [
+    ("harmonize", "-e is the reports folder here, as in edfi-lms-harmonizer; the engine is -g"),
+    ("run", "run takes the loader's letters: -e is the engine; the reports folder is -x (harmonize's -e)"),
+    *[(command, "-e is the engine, as in edfi-lms-ds-loader") for command in ("load", "validate", "migrate", "setup")],
+])
+def test_each_commands_help_says_what_its_short_letters_mean(command, letters, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args([command, "--help"])
+    assert exit_info.value.code == 0
+    assert letters in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_short_letters_are_those_of_the_reference_tools():
+    harmonize = parse_args(["harmonize", "-g", "postgresql", "-e", "reports", *DB])
+    run = parse_args(["run", "-c", ROOT, "-e", "postgresql", "-x", "reports", *DB])
+    for args in (harmonize, run):
+        assert (args.engine, args.exceptions_report_directory) == ("postgresql", "reports")
+
+
+PG_URL = "postgresql://loader:pw@db.example.org:6543/lms?sslmode=require"
+PG_FLAGS = ["-e", "postgresql", "-s", "db.example.org", "--port", "6543", "-d", "lms", "-u", "loader", "-p", "pw",
+            "--sslmode", "require"]
+
+
+@pytest.mark.parametrize("url, flags", [
+    (PG_URL, PG_FLAGS),
+    ("mssql+pyodbc://loader:pw@sql.example.org/lms?driver=ODBC+Driver+17+for+SQL+Server&Encrypt=yes"
+     "&TrustServerCertificate=yes",
+     ["-s", "sql.example.org", "-d", "lms", "-u", "loader", "-p", "pw", "--odbc-driver",
+      "ODBC Driver 17 for SQL Server", "-n", "-t"]),
+    ("mssql+pyodbc://sql.example.org:1444/lms", ["-s", "sql.example.org", "--port", "1444", "-d", "lms", "-i"]),
+])
+def test_a_database_url_gives_the_settings_its_flags_give(url, flags):
+    assert database_settings(parse_args(["migrate", "--database-url", url])) == database_settings(
+        parse_args(["migrate", *flags]))
+
+
+@pytest.mark.parametrize("command", DATABASE_COMMANDS)
+def test_every_database_command_takes_a_url_instead_of_the_flags(command):
+    args = parse_args([command, *DATABASE_COMMANDS[command], "--database-url", "postgresql://db.example.org/lms"])
+    assert database_settings(args).describe() == "postgresql://(no user)@db.example.org:5432/lms"
+
+
+def test_the_url_comes_from_LMS_DATABASE_URL_and_a_flag_beats_it(monkeypatch):
+    from_flags = database_settings(parse_args(["migrate", *PG_FLAGS]))
+    monkeypatch.setenv("LMS_DATABASE_URL", PG_URL)
+    assert database_settings(parse_args(["migrate", "--lock-wait", "5", "-l", "DEBUG"])) == from_flags
+    monkeypatch.setenv("LMS_DATABASE_URL", "postgresql://elsewhere/other")
+    assert database_settings(parse_args(["migrate", "--database-url", PG_URL])) == from_flags
+
+
+@pytest.mark.parametrize("flags, environment", [(["-s", "h"], {}), (["-e", "mssql"], {}), (["-i"], {}),
+                                                 ([], {"DB_SERVER": "h"}), ([], {"DB_PASSWORD": "pw"})])
+def test_a_url_and_connection_flags_together_are_refused(flags, environment, monkeypatch, capsys):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    error = usage_error(["migrate", "--database-url", PG_URL, *flags], capsys)
+    assert "give either --database-url or the --server/--dbname/... flags, not both" in error
+
+
+@pytest.mark.parametrize("url", ["postgresql://loader:s3cret@db:54x2/lms", "postgresql://loader:s3cret",
+                                 "loader:s3cret@db/lms", "mysql://loader:s3cret@db/lms"])
+def test_a_bad_url_is_a_usage_error_that_never_shows_the_password(url, monkeypatch, capsys):
+    error = usage_error(["migrate", "--database-url", url], capsys)
+    assert error.startswith("lms-pipeline migrate: error: --database-url (LMS_DATABASE_URL)")
+    monkeypatch.setenv("LMS_DATABASE_URL", url)
+    usage_error(["migrate"], capsys)
+    assert "s3cret" not in error + capsys.readouterr().err
+
+
+def test_the_password_never_shows_in_help_or_in_the_parsed_arguments(monkeypatch, capsys):
+    monkeypatch.setenv("DB_PASSWORD", "env-s3cret")
+    monkeypatch.setenv("LMS_DATABASE_URL", "postgresql://loader:url-s3cret@db/lms")
+    for command in DATABASE_COMMANDS:
+        with pytest.raises(SystemExit):
+            parse_args([command, "--help"])
+    monkeypatch.delenv("DB_PASSWORD")
+    from_url = parse_args(["migrate"])
+    monkeypatch.delenv("LMS_DATABASE_URL")
+    from_flag = parse_args(["migrate", "-s", "h", "-d", "lms", "-u", "loader", "-p", "flag-s3cret"])
+    monkeypatch.setenv("DB_PASSWORD", "env-s3cret")
+    from_environment = parse_args(["migrate", "-s", "h", "-d", "lms", "-u", "loader"])
+    shown = capsys.readouterr().out + repr(from_url) + repr(from_flag) + repr(from_environment)
+    assert "s3cret" not in shown
+    assert database_settings(from_flag).password.get_secret_value() == "flag-s3cret"
+
+
+@pytest.mark.parametrize("command", ["load", "validate", "run"])
+def test_every_csvpath_that_is_not_a_folder_is_named_in_one_line(command, tmp_path, capsys):
+    (tmp_path / "a-file.csv").write_text("")
+    error = usage_error([command, "-c", ROOT, "missing", "a-file.csv", *DB], capsys)
+    assert error == f"lms-pipeline {command}: error: --csvpath: no such folder: missing, a-file.csv"
+
+
+def test_a_csv_path_from_the_environment_is_checked_too(monkeypatch, capsys):
+    monkeypatch.setenv("CSV_PATH", "gone")
+    assert usage_error(["load", *DB], capsys).endswith("--csvpath: no such folder: gone")
+
+
+def test_a_missing_extract_folder_exits_2_at_once_without_importing_prefect(tmp_path):
+    missing = str(tmp_path / "missing")
+    script = "import sys\nfrom lms_pipeline.cli import main\ntry:\n    main(sys.argv[1:])\n" \
+             "finally:\n    print('prefect' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", script, "load", "-c", missing, "-e", "postgresql", *DB],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == f"lms-pipeline load: error: --csvpath: no such folder: {missing}"
+    assert result.stdout == "False\n"
+
+
+@pytest.mark.parametrize("command, argv", [*((command, [*flags, *DB]) for command, flags in DATABASE_COMMANDS.items()),
+                                           ("demo", [])])
+def test_every_command_has_verbose(command, argv):
+    assert parse_args([command, *argv]).verbose is False
+    assert parse_args([command, *argv, "-v"]).verbose is True
+    assert parse_args([command, "--verbose", *argv]).verbose is True

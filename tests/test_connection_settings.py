@@ -145,7 +145,7 @@ def clean_environment(monkeypatch, tmp_path):
 
 
 def test_the_command_line_loads_into_sql_server():
-    args = parse_args(["load", "-c", "x", "-e", "mssql", *DB, "-u", "loader", "-p", "p;w}d", "-n", "-t"])
+    args = parse_args(["migrate", "-e", "mssql", *DB, "-u", "loader", "-p", "p;w}d", "-n", "-t"])
     assert connects_with(database_settings(args)) == {
         "driver": "ODBC Driver 18 for SQL Server", "server": "sql.example.org,1433", "database": "lms_ds",
         "uid": "loader", "pwd": "p;w}d", "encrypt": "yes", "trustservercertificate": "yes"}

@@ -6,18 +6,18 @@ demo finds the first one's data and shows a re-run that has nothing new to load.
 
 from __future__ import annotations
 
+import argparse
+import shutil
+import subprocess
 from pathlib import Path
 
-import platformdirs
-
-from lms_pipeline.demo.generator import generate_district
+from lms_pipeline.demo import data_folder
+from lms_pipeline.demo.generator import EMPTY, GRADES, generate_district
+from lms_pipeline.demo.safety import add_failed_extract
 from lms_pipeline.settings import DatabaseSettings
 
 DEMO_DATABASE = "lms_demo"
-
-
-def data_folder() -> Path:
-    return Path(platformdirs.user_data_dir("lms-pipeline")) / "demo"
+FAILED_EXTRACT_LMS = "canvas"
 
 
 def start_embedded_postgres(folder: Path):
@@ -38,7 +38,13 @@ def prepare_ods(database: DatabaseSettings, extracts: Path) -> None:
     from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
 
     district = generate_district(extracts, seed=2021, messy=True)
-    print(f"Generated {len(district.files)} extract files for {', '.join(district.roots)}")
+    failed_extract = add_failed_extract(district.roots[FAILED_EXTRACT_LMS])
+    written = len(district.files) + 1
+    grades = sum(f.resource == GRADES for f in district.files)
+    empty = sum(f.shape == EMPTY for f in district.files)
+    print(f"Generated {written} extract files for {', '.join(district.roots)}. A run finds {written - grades - empty} "
+          f"of them to load: {grades} are grades files, which are not loaded yet, and {empty} are empty, as "
+          "extractors write them now and then.")
     engine = make_engine(database)
     try:
         apply_ods_fixture(engine)
@@ -49,13 +55,19 @@ def prepare_ods(database: DatabaseSettings, extracts: Path) -> None:
           f"{len(district.enrolments)} enrolments. Mismatched on purpose:")
     for mismatch in district.mismatches:
         print(f"  {mismatch.lms}: {mismatch.kind}: {mismatch.detail}")
+    print(f"A failed extract on purpose:\n  {failed_extract}\n")
 
 
-def run_demo() -> int:
-    from lms_pipeline.commands import finish
-    from lms_pipeline.flows.pipeline import ALL_PHASES, lms_pipeline
-
+def run_demo(args: argparse.Namespace) -> int:
     folder = data_folder()
+    if args.reset and folder.exists():
+        shutil.rmtree(folder)
+        print(f"Removed {folder}: the demo starts over.")
+    if args.psql:
+        return open_psql(folder)
+    from lms_pipeline.commands import run_pipeline
+    from lms_pipeline.flows.pipeline import ALL_PHASES
+
     extracts, reports = folder / "extracts", folder / "exception-reports"
     print(f"lms-pipeline demo: data under {folder}")
     server, database = start_embedded_postgres(folder)
@@ -63,12 +75,39 @@ def run_demo() -> int:
         if not extracts.exists():
             prepare_ods(database, extracts)
         roots = sorted(str(p) for p in extracts.iterdir() if p.is_dir())
-        state = lms_pipeline(csv_paths=roots, database=database, phases=ALL_PHASES,
-                             exceptions_report_directory=str(reports), work_dir=str(folder / "work"),
-                             stale_after_hours=None, return_state=True)
-        code = finish(state)
+        code = run_pipeline(csv_paths=roots, database=database, phases=ALL_PHASES,
+                            exceptions_report_directory=str(reports), work_dir=str(folder / "work"),
+                            stale_after_hours=None)
     finally:
         server.cleanup()
-    print(f"\nException reports: {reports}")
-    print(f"\nThe embedded database is kept in {folder / 'pgdata'}; delete {folder} to start over.")
+    print_next_steps(folder, reports)
     return code
+
+
+def print_next_steps(folder: Path, reports: Path) -> None:
+    from prefect.settings import get_current_settings
+
+    ui = get_current_settings().ui_url
+    print("\nNext steps:")
+    print("  lms-pipeline demo --psql     open the loaded data in psql: schemas lms, edfi and lmsx;")
+    print("                               try  SELECT * FROM lms.quarantine;  or  \\dt lms.*")
+    if ui:  # none with Prefect's temporary server, which is gone by now
+        print(f"  {ui}/runs   the runs of this demo in the Prefect UI (flow lms-pipeline)")
+    print(f"  {reports}   the exception reports (unmatched users, sections, ...)")
+    print(f"  lms-pipeline demo --reset    delete {folder} and start over")
+
+
+def open_psql(folder: Path) -> int:
+    """Start the kept embedded server and open psql on the demo database; the server stops when psql ends."""
+    from pgserver._commands import POSTGRES_BIN_PATH  # pgserver ships psql beside its server
+
+    if not (folder / "pgdata").exists():
+        print(f"lms-pipeline demo: no demo database in {folder} yet: run `lms-pipeline demo` first.")
+        return 1
+    server, _ = start_embedded_postgres(folder)
+    try:
+        url = server.get_uri(DEMO_DATABASE)
+        print(f"The demo database, while this psql runs: {url}")
+        return subprocess.run([str(POSTGRES_BIN_PATH / "psql"), url], check=False).returncode
+    finally:
+        server.cleanup()
