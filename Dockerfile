@@ -44,12 +44,15 @@ RUN useradd --uid 10001 --user-group --home-dir /data --no-create-home --shell /
 COPY --from=build /opt/venv /opt/venv
 
 # PREFECT_UI_STATIC_DIRECTORY: `prefect server start` writes its UI files there; site-packages is read-only to us.
+# LMS_PREFECT_SERVER=temporary: a container runs one command, so a command without PREFECT_API_URL uses Prefect's
+# temporary server instead of leaving a local one running (README, "The Prefect server a command uses").
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PREFECT_HOME=/data/prefect \
     PREFECT_RESULTS_LOCAL_STORAGE_PATH=/data/results \
     PREFECT_UI_STATIC_DIRECTORY=/data/prefect/ui \
     PREFECT_SERVER_ANALYTICS_ENABLED=false \
+    LMS_PREFECT_SERVER=temporary \
     DO_NOT_TRACK=1
 
 WORKDIR /data

@@ -48,11 +48,13 @@ def healthy(api_url: str) -> bool:
 
 def user_env(home: Path, **extra: str) -> dict:
     """A user with no Prefect configuration but what is given."""
+    (home / ".prefect").mkdir(parents=True, exist_ok=True)  # Prefect's server cannot create its database without
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LMS_PREFECT_"))}
     return {**env, "HOME": str(home), "PREFECT_HOME": str(home / ".prefect"), "DO_NOT_TRACK": "1", **extra}
 
 
 def timed(command: list[str], env: dict, cwd: Path) -> float:
+    print(".", end="", flush=True)
     started = time.perf_counter()
     result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
@@ -75,6 +77,8 @@ def measure(command: list[str], runs: int, scratch: Path) -> dict[str, list[floa
                               stderr=subprocess.DEVNULL)
     try:
         while not healthy(api):
+            if server.poll() is not None:
+                raise SystemExit("the benchmark's Prefect server did not start")
             time.sleep(0.5)
         with_server = user_env(server_home, PREFECT_API_URL=api)
         timed(command, with_server, scratch)  # the load that makes the tree "already loaded"

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,27 +50,33 @@ class LocalServer:
 
 
 def connect(say=print) -> AbstractContextManager:
-    """The context a command runs its flow in. Without a configured API it has a local server: one that answers,
-    or one started now, whose start goes on while the command imports its modules (2 to 3 s); entering the context
-    waits for it (4 s, 15 s the very first time, when the server creates its database)."""
+    """The Prefect settings a command runs its flow in: its API, and no heartbeat.
+
+    Without a configured API it has a local server: one that answers, or one started now, whose start goes on
+    while the command imports its modules (2 to 3 s); entering the context waits for it (4 s, 15 s the very first
+    time, when the server creates its database). A run from a terminal sends no heartbeat unless
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY asks for one: the command's exit code speaks for it, and stopping the
+    heartbeat thread, which sleeps in 1 s steps, cost up to a second of every command."""
     os.environ.setdefault(STARTUP_TIMEOUT, str(DEFAULT_STARTUP_SECONDS))  # read when prefect is imported: now
+    updates = {} if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" in os.environ else {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": None}
     if _configured_api_url() or os.environ.get("LMS_PREFECT_SERVER", "local") == "temporary":
-        return nullcontext()
+        return _settings(updates)
     server = LocalServer(int(os.environ.get("LMS_PREFECT_PORT") or DEFAULT_PORT), _prefect_home())
     startup = None if is_healthy(server.api_url) else Startup(server, float(os.environ[STARTUP_TIMEOUT]), say)
-    return _using(server, startup)
+    os.environ["PREFECT_API_URL"] = server.api_url  # for the processes a run starts
+    return _settings({**updates, "PREFECT_API_URL": server.api_url}, startup)
 
 
 @contextmanager
-def _using(server: LocalServer, startup: Startup | None):
-    """Prefect read its settings when it was imported, so the address goes into its settings context (as its test
-    harness does) and into the environment, for the processes a run starts."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def _settings(updates: dict, startup: Startup | None = None):
+    """Prefect read its settings when it was imported, so these go into its settings context, as its test harness
+    does."""
+    import prefect.settings
+    from prefect.settings import temporary_settings
 
     if startup:
         startup.wait()
-    os.environ["PREFECT_API_URL"] = server.api_url
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+    with temporary_settings(updates={getattr(prefect.settings, name): value for name, value in updates.items()}):
         yield
 
 

@@ -10,6 +10,7 @@ from enum import Enum
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from lms_pipeline.flows.discovery import discovery
@@ -21,7 +22,8 @@ from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import publish_data_quality, publish_summary, publish_warnings
 from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, volume_drift
 from lms_pipeline.tasks.database import dialect_of, make_engine, run_lock
-from lms_pipeline.tasks.manifests import load_manifest, manifest_folder
+from lms_pipeline.tasks.journal import pending_files
+from lms_pipeline.tasks.manifests import load_manifest, manifest_folder, write_manifest
 from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.tasks.runs import finish_run, start_run
 from lms_pipeline.tasks.staging import StagingFailed
@@ -67,6 +69,7 @@ class PipelineResult:
 
 
 begin_run = database_task(start_run, name="start-load-run")
+find_pending = database_task(pending_files, name="compare-with-journal")
 end_run = database_task(finish_run, name="finish-load-run")
 
 
@@ -121,8 +124,12 @@ def lms_pipeline(
     settings = resolve_database(database, database_block)
     progress = track(flow_run.get_id())
     log.info("Running %s on %s", ", ".join(p.value for p in phases), settings.describe())
-    # Removed only once every phase is done: the staging subflow reads the manifests by path.
-    with manifest_folder(work_dir, flow_run.get_id() or "local") as folder:
+    # Subflows send no heartbeats: they run in the parent's process, whose own heartbeat speaks for it, and a
+    # heartbeat thread takes up to a second to stop at the end of each run (it sleeps in 1-second steps and is
+    # joined): 3 of the 9.6 s of a re-run with nothing new (py-spy). One settings context for all of them: each
+    # costs 0.1 s to build. The manifests are removed only once every phase is done: staging reads them by path.
+    with (temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+          manifest_folder(work_dir, flow_run.get_id() or "local") as folder):
         manifest_paths = _phase(progress, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder))) or []
         files_found, stale = _survey(manifest_paths, stale_after_hours)
         result = PipelineResult("succeeded", files_found)
@@ -133,7 +140,8 @@ def lms_pipeline(
                 harmonizer = Phase.HARMONIZATION in phases
                 _phase(progress, Phase.MIGRATIONS, phases,
                        lambda: migrations(settings, harmonizer, customization_folder))
-                if Phase.VALIDATION in phases and manifest_paths:
+                pending = _keep_pending(engine, tables, manifest_paths, allow_mass_delete, log)
+                if Phase.VALIDATION in phases and pending:
                     result.staging = _phase(progress, Phase.VALIDATION, phases, lambda: staging(
                         manifest_paths, settings, None, allow_mass_delete, validate_only=True))
                     forget_summary(None)
@@ -141,8 +149,11 @@ def lms_pipeline(
                 if Phase.STAGING in phases and manifest_paths:
                     result.load_run_id = progress.load_run_id = begin_run(
                         engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths)
-                    _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete,
-                           dask_scheduler)
+                    if pending:
+                        _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete,
+                               dask_scheduler)
+                    else:
+                        end_run(engine, tables, result.load_run_id, "succeeded", result.staging, files_found, None)
                     thresholds = Thresholds(quarantine_alert_rows, stale_after_hours, volume_drift_percent)
                     result.warnings = (staging_warnings(result.staging, thresholds)
                                        + stale
@@ -166,6 +177,18 @@ def _survey(manifest_paths: list[str], stale_after_hours: float | None) -> tuple
     return sum(len(m.files) for m in manifests), stale_extracts(manifests, stale_after_hours)
 
 
+def _keep_pending(engine, tables, manifest_paths: list[str], retry_held: bool, log) -> int:
+    """Drop from each manifest, in place, the files the journal already holds; the number left to load. Done
+    here rather than in the staging subflow, so that a night with nothing new starts no subflow for it."""
+    pending = 0
+    for path in manifest_paths:
+        manifest = find_pending(engine, tables, quote(load_manifest(path)), retry_held)
+        log.info("%s: %d files to load, %d already loaded", manifest.root, len(manifest.files), manifest.already_loaded)
+        write_manifest(manifest, path)
+        pending += len(manifest.files)
+    return pending
+
+
 def resolve_database(database: DatabaseSettings | None, database_block: str | None) -> DatabaseSettings:
     if database_block:
         from prefect_sqlalchemy import SqlAlchemyConnector
@@ -177,17 +200,12 @@ def resolve_database(database: DatabaseSettings | None, database_block: str | No
 
 
 def _phase(progress: RunProgress, phase: Phase, phases: list[Phase], run):
-    """Run one phase's subflow if it was asked for; a failure names the phase.
-
-    Subflows send no heartbeats: they run in the parent's process, whose own heartbeat speaks for it, and a
-    heartbeat thread takes up to a second to stop at the end of each run (it sleeps in 1-second steps and is
-    joined): 3 of the 9.6 s of a re-run with nothing new (py-spy)."""
+    """Run one phase's subflow if it was asked for; a failure names the phase."""
     if phase not in phases:
         return None
     progress.phase = phase.value
     try:
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            return run()
+        return run()
     except Exception as error:
         raise PhaseFailed(phase, error) from error
 
@@ -211,5 +229,6 @@ def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mas
 
 def _publish(engine, tables, result: PipelineResult) -> None:
     publish_summary(result.staging)
-    publish_data_quality(engine, tables, result.load_run_id, result.staging)
+    if result.staging.resources:  # a run that staged nothing has no data quality to speak of
+        publish_data_quality(engine, tables, result.load_run_id, result.staging)
     publish_warnings(result.warnings)

@@ -14,7 +14,6 @@ from prefect.utilities.annotations import quote
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import Progress
 from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.loading import MassDeletePolicy, load_large_file
 from lms_pipeline.tasks.manifests import load_manifest
 from lms_pipeline.tasks.prepared import CACHE_POLICY, load_prepared, store_identity, validate_batch, validation_only
@@ -28,7 +27,6 @@ load_large = database_task(load_large_file, name="load-large-file", task_run_nam
 validate = task(validate_batch, name="validate-batch", cache_policy=CACHE_POLICY,
                 cache_expiration=timedelta(days=30), task_run_name="validate-{resource.name}")
 load = database_task(load_prepared, name="load-batch", task_run_name="load-{resource.name}")
-find_pending = database_task(pending_files, name="compare-with-journal")
 
 
 @flow(name="staging", task_runner=ThreadPoolTaskRunner(max_workers=2))
@@ -39,7 +37,7 @@ def staging(
     allow_mass_delete: bool = False,
     validate_only: bool = False,
 ) -> StagingSummary:
-    """Load what the journal lacks. The run's summary fills up batch by batch, so a failure still reports it.
+    """Load the files of the manifests, which hold only what the journal lacks. The run's summary fills up batch by batch, so a failure still reports it.
 
     With validate_only, batches are validated (and cached) but not loaded: a check of tonight's extracts whose
     work the load that follows reuses.
@@ -48,9 +46,7 @@ def staging(
     engine = make_engine(database)
     tables = StoreTables(dialect_of(engine))
     try:
-        manifests = [find_pending(engine, tables, quote(load_manifest(p)), allow_mass_delete) for p in manifest_paths]
-        for m in manifests:
-            log.info("%s: %d files to load, %d already loaded", m.root, len(m.files), m.already_loaded)
+        manifests = [load_manifest(p) for p in manifest_paths]
         store = store_identity(engine)
         progress = Progress()
         summary = stage_all(

@@ -29,9 +29,13 @@ def manifest_folder(work_dir: str | None, run_id: str) -> Iterator[Path]:
 def save_manifest(manifest: Manifest, folder: Path, index: int) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"manifest-{index}.json"
-    # default=vars rather than asdict(), which deep-copies every record first: 0.5 s for 48,000 files.
-    path.write_text(json.dumps(manifest, default=vars), encoding="utf-8")
+    write_manifest(manifest, path)
     return str(path)
+
+
+def write_manifest(manifest: Manifest, path: Path | str) -> None:
+    # default=vars rather than asdict(), which deep-copies every record first: 0.5 s for 48,000 files.
+    Path(path).write_text(json.dumps(manifest, default=vars), encoding="utf-8")
 
 
 def load_manifest(path: str) -> Manifest:
