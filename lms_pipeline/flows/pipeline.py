@@ -17,7 +17,6 @@ from lms_pipeline.flows.discovery import discovery
 from lms_pipeline.flows.harmonization import harmonize_every_lms
 from lms_pipeline.flows.hooks import RunProgress, notify_warnings, report_failure, track
 from lms_pipeline.flows.migration import migrations
-from lms_pipeline.flows.staging import staging, task_runner
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import publish_data_quality, publish_summary, publish_warnings
 from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, volume_drift
@@ -26,7 +25,6 @@ from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.manifests import load_manifest, manifest_folder, write_manifest
 from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.tasks.runs import finish_run, start_run
-from lms_pipeline.tasks.staging import StagingFailed
 from lms_pipeline.tasks.summary import StagingSummary, forget_summary, live_summary
 from lms_pipeline.tasks.tables import StoreTables
 
@@ -54,6 +52,8 @@ class PhaseFailed(RuntimeError):
     """The flow run's state message: the phase, and for staging the file, then the cause."""
 
     def __init__(self, phase: Phase, error: BaseException):
+        from lms_pipeline.tasks.staging import StagingFailed  # not at the top: see _staging_subflow
+
         cause = str(error) if isinstance(error, StagingFailed) else f"{type(error).__name__}: {error}"
         super().__init__(f"{phase.value} failed: {cause}")
 
@@ -142,7 +142,7 @@ def lms_pipeline(
                        lambda: migrations(settings, harmonizer, customization_folder))
                 pending = _keep_pending(engine, tables, manifest_paths, allow_mass_delete, log)
                 if Phase.VALIDATION in phases and pending:
-                    result.staging = _phase(progress, Phase.VALIDATION, phases, lambda: staging(
+                    result.staging = _phase(progress, Phase.VALIDATION, phases, lambda: _staging_subflow(None)(
                         manifest_paths, settings, None, allow_mass_delete, validate_only=True))
                     forget_summary(None)
                     publish_summary(result.staging)
@@ -211,7 +211,7 @@ def _phase(progress: RunProgress, phase: Phase, phases: list[Phase], run):
 
 
 def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, dask_scheduler) -> None:
-    subflow = staging.with_options(task_runner=task_runner(dask_scheduler))
+    subflow = _staging_subflow(dask_scheduler)
     try:
         result.staging = _phase(progress, Phase.STAGING, [Phase.STAGING],
                                 lambda: subflow(manifest_paths, settings, result.load_run_id, allow_mass_delete))
@@ -225,6 +225,14 @@ def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mas
     forget_summary(result.load_run_id)
     result.outcome = "warned" if result.staging.rejected_files or result.staging.held_files else "succeeded"
     end_run(engine, tables, result.load_run_id, result.outcome, result.staging, result.files_found, None)
+
+
+def _staging_subflow(dask_scheduler: str | None):
+    """The staging subflow, imported when a run has files to stage: its modules bring pandas and pandera (0.5 s of
+    every command), which a night with nothing new never needs."""
+    from lms_pipeline.flows.staging import staging, task_runner
+
+    return staging.with_options(task_runner=task_runner(dask_scheduler))
 
 
 def _publish(engine, tables, result: PipelineResult) -> None:

@@ -9,9 +9,12 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Connection, text
+
+if TYPE_CHECKING:  # frames arrive here already built: the import is for annotations only
+    import pandas as pd
 
 SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
 

@@ -19,6 +19,7 @@ from lms_pipeline.tasks.merge import ResourceStatements, SubmissionTypeStatement
 from lms_pipeline.tasks.tables import StoreTables
 from lms_pipeline.tasks.csv_files import FileRejected, iter_csv
 from lms_pipeline.tasks.discovery import ManifestFile
+from lms_pipeline.tasks.summary import BatchResult
 from lms_pipeline.tasks.validation import FILE_COLUMN, FileOutcome, PreparedBatch, Rejection, prepare_chunk
 
 
@@ -32,30 +33,6 @@ class MassDeletePolicy:
 
     def holds(self, live: int, missing: int) -> bool:
         return not self.allow and live >= self.min_rows and missing > self.fraction * live
-
-
-@dataclass
-class Counts:
-    """What loading did to a resource: per batch, and summed per run."""
-
-    files: int = 0
-    inserted: int = 0
-    updated: int = 0
-    undeleted: int = 0
-    deleted: int = 0
-    quarantined: int = 0
-    deletions_held: int = 0
-
-
-@dataclass(kw_only=True)
-class BatchResult(Counts):
-    resource: str
-    rejected_files: list[str] = field(default_factory=list)  # messages naming file, line and column
-    held_files: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    drift: dict[str, list[str]] = field(default_factory=dict)  # file -> unknown columns
-    rejections: list[Rejection] = field(default_factory=list)  # a sample, for reports
-    validated_by: str = ""  # host:pid of the process that validated the batch, when not the loader's
 
 
 REPORTED_REJECTIONS = 200  # kept in memory per batch for the data-quality report; all go to lms.quarantine

@@ -18,7 +18,8 @@ from sqlalchemy import Engine, text
 
 from lms_pipeline.resources import Resource
 from lms_pipeline.tasks.discovery import ManifestFile
-from lms_pipeline.tasks.loading import BatchResult, MassDeletePolicy, load_batch
+from lms_pipeline.tasks.loading import MassDeletePolicy, load_batch
+from lms_pipeline.tasks.summary import BatchResult
 from lms_pipeline.tasks.validated import PreparedRef, validate_to
 from lms_pipeline.tasks.validation import PreparedBatch, prepare_batch
 

@@ -3,8 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
-from lms_pipeline.tasks.loading import BatchResult, Counts
+if TYPE_CHECKING:  # validation imports pandas and pandera, which a run with nothing new never needs
+    from lms_pipeline.tasks.validation import Rejection
+
+
+@dataclass
+class Counts:
+    """What loading did to a resource: per batch, and summed per run."""
+
+    files: int = 0
+    inserted: int = 0
+    updated: int = 0
+    undeleted: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    deletions_held: int = 0
+
+
+@dataclass(kw_only=True)
+class BatchResult(Counts):
+    resource: str
+    rejected_files: list[str] = field(default_factory=list)  # messages naming file, line and column
+    held_files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    drift: dict[str, list[str]] = field(default_factory=dict)  # file -> unknown columns
+    rejections: list[Rejection] = field(default_factory=list)  # a sample, for reports
+    validated_by: str = ""  # host:pid of the process that validated the batch, when not the loader's
 
 COUNTS = tuple(f.name for f in fields(Counts))
 
