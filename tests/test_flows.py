@@ -186,9 +186,12 @@ def test_email_notifications_go_through_prefect_email(db, tmp_path, prefect_api)
 def test_the_database_can_come_from_a_sqlalchemy_connector_block(db, fixture_tree, prefect_api, query):
     from prefect_sqlalchemy import ConnectionComponents, SqlAlchemyConnector, SyncDriver
 
+    # The embedded test server listens on a socket folder, which a block names as the `host` query parameter.
+    socket = db.server.startswith("/")
     SqlAlchemyConnector(connection_info=ConnectionComponents(
-        driver=SyncDriver.POSTGRESQL_PSYCOPG2, host=db.server, port=db.effective_port, database=db.dbname,
-        username=db.username or "postgres", password=db.password.get_secret_value() if db.password else None,
+        driver=SyncDriver.POSTGRESQL_PSYCOPG2, host=None if socket else db.server, port=db.effective_port,
+        database=db.dbname, username=db.username or "postgres",
+        password=db.password.get_secret_value() if db.password else None, query={"host": db.server} if socket else None,
     )).save("lms-test-store", overwrite=True)
     state = lms_pipeline(csv_paths=[str(fixture_tree("starter-kit-sample"))], database_block="lms-test-store",
                          phases=LOAD_PHASES, stale_after_hours=None, return_state=True)
