@@ -37,7 +37,8 @@ def staging(
     allow_mass_delete: bool = False,
     validate_only: bool = False,
 ) -> StagingSummary:
-    """Load the files of the manifests, which hold only what the journal lacks. The run's summary fills up batch by batch, so a failure still reports it.
+    """Load the files of the manifests, which hold only what the journal lacks. The run's summary fills up batch by
+    batch, so a failure still reports it.
 
     With validate_only, batches are validated (and cached) but not loaded: a check of tonight's extracts whose
     work the load that follows reuses.
