@@ -25,6 +25,8 @@ from pathlib import Path
 STARTUP_TIMEOUT = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"  # Prefect's knob, used for both kinds
 DEFAULT_STARTUP_SECONDS = 180  # a cold start on 2 busy cores took 40 s; Prefect's own default is 20
 DEFAULT_PORT = 4200  # Prefect's: a server the user started with a bare `prefect server start` is found too
+THE_FIX = ("Start one with `prefect server start`, set PREFECT_API_URL=http://127.0.0.1:4200/api, and run the command "
+           "again.")
 
 
 class PrefectUnavailable(RuntimeError):
@@ -131,8 +133,7 @@ class Startup:
         _stop(self.process)
         raise PrefectUnavailable(
             f"the local Prefect server did not answer within {self.timeout:.0f} s (its log: {self.server.log_file}). "
-            "Start one with `prefect server start`, set PREFECT_API_URL=http://127.0.0.1:4200/api, and run the "
-            "command again.")
+            + THE_FIX)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -148,5 +149,4 @@ def unavailable_message(error: BaseException) -> str | None:
     """The one line for a temporary server that did not start in time, or None for any other error."""
     if "ephemeral Prefect API server" not in str(error):
         return None
-    return (f"Prefect's temporary server did not start within {os.environ.get(STARTUP_TIMEOUT)} s. Start a server "
-            f"with `prefect server start`, set PREFECT_API_URL=http://127.0.0.1:4200/api, and run the command again.")
+    return f"Prefect's temporary server did not start within {os.environ.get(STARTUP_TIMEOUT)} s. " + THE_FIX
