@@ -219,7 +219,7 @@ def check_runs_and_artifacts(runs: dict) -> None:
     validated, loaded = runs["e2e-validate"], runs["e2e-load"]
     assert validated["run"].state.name == loaded["run"].state.name == "Completed"
     assert runs["e2e-missing-root"]["run"].state.name == "Failed"
-    assert "discovery failed: FileNotFoundError" in runs["e2e-missing-root"]["run"].state.message
+    assert "discovery failed: NoReadableRoot" in runs["e2e-missing-root"]["run"].state.message
 
     artifacts = {a.key: a for a in loaded["artifacts"]}
     assert '"resource": "submissions"' in artifacts["lms-load-summary"].data
@@ -282,7 +282,7 @@ def check_failure_messages(sink: WebhookSink, failed: dict, timeout: float = 120
     hook = [m for m in sink.messages if m["subject"] == f"lms-pipeline {run.name} Failed"]
     assert len(hook) == 1, sink.messages
     body = hook[0]["body"]
-    assert "Deployment: canvas" in body and "Phase: discovery" in body and "extract folder not found" in body
+    assert "Deployment: canvas" in body and "Phase: discovery" in body and "no extract root can be read" in body
     assert f"/runs/flow-run/{run.id}" in body
 
     deadline = time.monotonic() + timeout
@@ -290,7 +290,7 @@ def check_failure_messages(sink: WebhookSink, failed: dict, timeout: float = 120
         time.sleep(1)
     automation = _automation_messages(sink, run.name)
     assert automation, f"the automation's message did not arrive within {timeout} s: {sink.messages}"
-    assert "Deployment: canvas" in automation[0]["body"] and "extract folder not found" in automation[0]["body"]
+    assert "Deployment: canvas" in automation[0]["body"] and "no extract root can be read" in automation[0]["body"]
 
 
 def _automation_messages(sink: WebhookSink, run_name: str) -> list[dict]:

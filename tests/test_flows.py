@@ -84,10 +84,11 @@ def test_validation_then_load_reuses_the_cached_validation(db, fixture_tree, que
 def test_a_failure_names_the_phase_and_the_cause_and_notifies(db, tmp_path, webhook):
     state = run(tmp_path / "no-such-folder", db, notification_block="custom-webhook/lms-test-alerts")
     assert state.is_failed()
-    assert "discovery failed: FileNotFoundError: extract folder not found" in state.message
+    assert "discovery failed: NoReadableRoot: no extract root can be read: " in state.message
+    assert "no-such-folder: cannot be read: No such file or directory" in state.message
     [message] = webhook.messages
     assert "Failed" in message["subject"]
-    assert "Phase: discovery" in message["body"] and "extract folder not found" in message["body"]
+    assert "Phase: discovery" in message["body"] and "No such file or directory" in message["body"]
     assert "/runs/flow-run/" in message["body"] or "flow run" in message["body"]
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from itertools import groupby
+from pathlib import Path
 
 from prefect import flow, get_run_logger
 
@@ -12,16 +11,26 @@ from lms_pipeline.tasks.discovery import Notice, walk_tree
 from lms_pipeline.tasks.manifests import save_manifest
 
 
+class NoReadableRoot(RuntimeError):
+    """Not one extract root could be read: a wrong path or a mount that is down, not a bad file."""
+
+
 @flow(name="discovery")
 def discovery(csv_paths: list[str], work_dir: str) -> list[str]:
-    """Walk each extract root; return the paths of the manifests (resource, scope, timestamp, size, sha256)."""
+    """Walk each extract root; return the paths of the manifests (resource, scope, timestamp, size, sha256).
+
+    A root that cannot be read is reported and the others load; the run fails only when none can be read."""
     log = get_run_logger()
-    paths = []
+    paths, unreadable = [], []
     for index, root in enumerate(csv_paths):
         manifest = walk_tree(root)
         report_notices(manifest.notices, log)
         log.info("%s: %d files found", manifest.root, len(manifest.files))
         paths.append(save_manifest(manifest, Path(work_dir), index))
+        unreadable += [f"{root}: {n.message.split(';')[0]}" for n in manifest.notices
+                       if n.kind == "unreadable-folder" and n.relpath == "."]
+    if csv_paths and len(unreadable) == len(csv_paths):
+        raise NoReadableRoot("no extract root can be read: " + "; ".join(unreadable))
     return paths
 
 

@@ -19,7 +19,7 @@ from lms_pipeline.flows.hooks import RunProgress, notify_warnings, report_failur
 from lms_pipeline.flows.migration import migrations
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import publish_data_quality, publish_summary, publish_warnings
-from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, volume_drift
+from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, unreadable_folders, volume_drift
 from lms_pipeline.tasks.database import dialect_of, make_engine, run_lock
 from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.manifests import load_manifest, manifest_folder, write_manifest
@@ -131,7 +131,7 @@ def lms_pipeline(
     with (temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
           manifest_folder(work_dir, flow_run.get_id() or "local") as folder):
         manifest_paths = _phase(progress, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder))) or []
-        files_found, stale = _survey(manifest_paths, stale_after_hours)
+        files_found, on_disk = _survey(manifest_paths, stale_after_hours)
         result = PipelineResult("succeeded", files_found)
         engine = make_engine(settings)
         tables = StoreTables(dialect_of(engine))
@@ -156,7 +156,7 @@ def lms_pipeline(
                         end_run(engine, tables, result.load_run_id, "succeeded", result.staging, files_found, None)
                     thresholds = Thresholds(quarantine_alert_rows, stale_after_hours, volume_drift_percent)
                     result.warnings = (staging_warnings(result.staging, thresholds)
-                                       + stale
+                                       + on_disk
                                        + volume_drift(engine, tables, result.load_run_id, volume_drift_percent))
                     _publish(engine, tables, result)
                 result.harmonization = _phase(progress, Phase.HARMONIZATION, phases, lambda: harmonize_every_lms(
@@ -171,10 +171,12 @@ def lms_pipeline(
 
 
 def _survey(manifest_paths: list[str], stale_after_hours: float | None) -> tuple[int, list[str]]:
-    """The files found and the stale-extract warnings, read now: the manifests then need not stay in memory
-    while the staging subflow reads its own copy (40 MB each for a district's 48,000 files)."""
+    """The files found, and the warnings about folders that cannot be read and stale extracts, read now: the
+    manifests then need not stay in memory while the staging subflow reads its own copy (40 MB each for a
+    district's 48,000 files)."""
     manifests = [load_manifest(p) for p in manifest_paths]
-    return sum(len(m.files) for m in manifests), stale_extracts(manifests, stale_after_hours)
+    warnings = unreadable_folders(manifests) + stale_extracts(manifests, stale_after_hours)
+    return sum(len(m.files) for m in manifests), warnings
 
 
 def _keep_pending(engine, tables, manifest_paths: list[str], retry_held: bool, log) -> int:
@@ -183,9 +185,10 @@ def _keep_pending(engine, tables, manifest_paths: list[str], retry_held: bool, l
     pending = 0
     for path in manifest_paths:
         manifest = find_pending(engine, tables, quote(load_manifest(path)), retry_held)
-        log.info("%s: %d files to load, %d already loaded", manifest.root, len(manifest.files), manifest.already_loaded)
+        log.info("%s: %d files to load, %d already loaded, %d set aside", manifest.root, len(manifest.files),
+                 manifest.already_loaded, len(manifest.set_aside))
         write_manifest(manifest, path)
-        pending += len(manifest.files)
+        pending += len(manifest.files) + len(manifest.set_aside)
     return pending
 
 
@@ -223,7 +226,7 @@ def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mas
             get_run_logger().exception("could not record the failed load run")
         raise
     forget_summary(result.load_run_id)
-    result.outcome = "warned" if result.staging.rejected_files or result.staging.held_files else "succeeded"
+    result.outcome = "warned" if result.staging.needs_attention else "succeeded"
     end_run(engine, tables, result.load_run_id, result.outcome, result.staging, result.files_found, None)
 
 

@@ -56,6 +56,7 @@ def staging(
             load=validation_only if validate_only else _files_quoted(load), load_large=load_large,
             summary=live_summary(run_id),
             on_batch=_reporter(progress),
+            validate_only=validate_only,
         )
     finally:
         engine.dispose()
@@ -64,6 +65,8 @@ def staging(
         log.warning(warning)
     for rejected in summary.rejected_files:
         log.error("rejected: %s", rejected)
+    for superseded in summary.superseded_files:
+        log.warning("superseded: %s", superseded)
     return summary
 
 

@@ -29,11 +29,20 @@ def staging_warnings(summary: StagingSummary, thresholds: Thresholds) -> list[st
                         f"(re-run with --allow-mass-delete to apply): {', '.join(summary.held_files[:5])}")
     if summary.rejected_files:
         warnings.append(f"{len(summary.rejected_files)} file(s) rejected: {'; '.join(summary.rejected_files[:5])}")
+    if summary.superseded_files:
+        warnings.append(f"{len(summary.superseded_files)} file(s) arrived after a newer extract of their scope was "
+                        f"loaded and were set aside: {'; '.join(summary.superseded_files[:5])}")
     quarantined = summary.total("quarantined")
     if quarantined > thresholds.quarantined_rows:
         warnings.append(f"{quarantined} rows quarantined (threshold {thresholds.quarantined_rows}); "
                         "see lms.quarantine and the data-quality report")
     return warnings
+
+
+def unreadable_folders(manifests: list[Manifest]) -> list[str]:
+    """Folders discovery could not read: nothing in them loaded, and the run must say so every night."""
+    return [f"{m.root}/{n.relpath}: {n.message}".replace("/.:", ":") for m in manifests for n in m.notices
+            if n.kind == "unreadable-folder"]
 
 
 def stale_extracts(manifests: list[Manifest], hours: float | None, now: datetime | None = None) -> list[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,10 +22,14 @@ LONE_CR = "\ue000"
 
 
 class FileRejected(Exception):
-    """A file that cannot be loaded at all; nothing in its scope changes."""
+    """A file that cannot be loaded at all; nothing in its scope changes.
 
-    def __init__(self, path: str, message: str, line: int | None = None, column: int | None = None):
-        self.path, self.line, self.column, self.reason = path, line, column, message
+    `transient`: the file could not be read (permissions, an I/O error, a file replaced after discovery), which
+    says nothing about its content: it is tried again every night until it loads."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, column: int | None = None,
+                 transient: bool = False):
+        self.path, self.line, self.column, self.reason, self.transient = path, line, column, message, transient
         where = path + (f", line {line}" if line else "") + (f", column {column}" if column else "")
         super().__init__(f"{where}: {message}")
 
@@ -35,24 +41,40 @@ class CsvContent:
     lines: list[int]  # the line on which each row starts (the header is line 1)
 
 
-def read_csv(path: str, sha256: str | None = None) -> CsvContent:
+def read_csv(path: str, sha256: str | None = None, identity: tuple[int, int] | None = None) -> CsvContent:
     """The whole file at once."""
-    [content] = iter_csv(path, sha256)
+    [content] = iter_csv(path, sha256, identity=identity)
     return content
 
 
-def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None) -> Iterator[CsvContent]:
+def open_extract(path: str, identity: tuple[int, int] | None = None):
+    """The file opened for binary reading, or FileRejected (transient) naming the cause.
+
+    Opened without blocking, so a FIFO put where a file was expected cannot hang the run, and refused unless it
+    is a regular file; with `identity` (device, inode, as discovery saw it), refused if the path now names
+    another file: a file replaced after discovery, by a link out of the tree among others, is never read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise FileRejected(path, f"cannot be read: {error.strerror or error}", transient=True) from None
+    info = os.fstat(fd)
+    problem = ("not a regular file" if not stat.S_ISREG(info.st_mode)
+               else "replaced after discovery" if identity and identity != (info.st_dev, info.st_ino) else None)
+    if problem:
+        os.close(fd)
+        raise FileRejected(path, f"{problem}; nothing of it was loaded", transient=True)
+    return os.fdopen(fd, "rb")
+
+
+def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None,
+             identity: tuple[int, int] | None = None) -> Iterator[CsvContent]:
     """The file's rows in chunks of at most chunk_rows (all at once when None); at least one chunk.
 
     With `sha256`, the file must still be what discovery hashed: checked when the last line is read, so a caller
     that streams must be ready to undo what it did with the earlier chunks.
     """
     digest = hashlib.sha256()
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise FileRejected(path, "removed after discovery; nothing of it was loaded") from None
-    with handle:
+    with open_extract(path, identity) as handle:
         carried = [False]
         reader = csv.reader(_lines(path, handle, digest, carried), strict=True)
         header: list[str] | None = None
@@ -76,6 +98,9 @@ def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None
                     rows, starts = [], []
         except csv.Error as error:  # named by the line where the broken record starts, e.g. an unclosed quote
             raise FileRejected(path, f"malformed CSV: {error}", next_line) from None
+        except OSError as error:  # an I/O error half-way: what was read is undone by the caller
+            raise FileRejected(path, f"cannot be read after line {next_line - 1}: {error.strerror or error}",
+                               transient=True) from None
     if header is None:
         raise FileRejected(path, "no header row", 1)
     if sha256 and digest.hexdigest() != sha256:

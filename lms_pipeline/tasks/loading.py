@@ -7,10 +7,11 @@ next run does the batch again.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, delete, select
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select
 
 from lms_pipeline.resources import ASSIGNMENTS, Resource, Scope
 from lms_pipeline.tasks.database import chunked, dialect_of
@@ -25,14 +26,22 @@ from lms_pipeline.tasks.validation import FILE_COLUMN, FileOutcome, PreparedBatc
 
 @dataclass(frozen=True)
 class MassDeletePolicy:
-    """A file may not soft-delete more than `fraction` of a scope holding `min_rows` or more live rows."""
+    """A file may not leave its scope with fewer than `fraction` of the rows the scope held in the last `window`
+    (its recent high-water mark: the rows live now or soft-deleted since), so that cutting a scope down in steps
+    over a few nights is held as cutting it at once is. Whole-population scopes (a SourceSystem's users and
+    sections) are guarded at any size: a second extract root, or a cut-short file, speaks for everyone. Section
+    and assignment scopes are guarded from `min_rows` rows up: a small class may well empty. Only `allow`
+    (--allow-mass-delete) lets held deletions through."""
 
     allow: bool = False
     fraction: float = 0.5
     min_rows: int = 50
+    window: timedelta = timedelta(days=14)
 
-    def holds(self, live: int, missing: int) -> bool:
-        return not self.allow and live >= self.min_rows and missing > self.fraction * live
+    def holds(self, whole_population: bool, recent: int, live: int, missing: int) -> bool:
+        if self.allow or not missing or (not whole_population and recent < self.min_rows):
+            return False
+        return live - missing < self.fraction * recent
 
 
 REPORTED_REJECTIONS = 200  # kept in memory per batch for the data-quality report; all go to lms.quarantine
@@ -64,11 +73,11 @@ def load_large_file(engine: Engine, resource: Resource, file: ManifestFile, run_
     try:
         with engine.begin() as conn:
             loader.begin(conn)
-            for number, content in enumerate(iter_csv(file.path, file.sha256, CHUNK_ROWS)):
+            for number, content in enumerate(iter_csv(file.path, file.sha256, CHUNK_ROWS, file.identity)):
                 loader.stage(conn, prepare_chunk(resource, outcome, content, first=number == 0))
             loader.finish(conn)
     except FileRejected as error:
-        outcome.rejected = str(error)
+        outcome.rejected, outcome.retry = str(error), error.transient
         loader = _BatchLoader(engine, resource, [outcome], run_id, policy)
         with engine.begin() as conn:
             loader.begin(conn)
@@ -189,14 +198,17 @@ class _BatchLoader:
         if not scopes:
             return
         conn.execute(self.tables.load_scope.insert(), scopes)
-        sizes = conn.execute(self.statements.scope_sizes()).all()
-        held = {file_id: missing for file_id, live, missing in sizes if self.policy.holds(live, missing or 0)}
+        since = conn.execute(select(func.current_timestamp())).scalar_one() - self.policy.window
+        sizes = {file_id: (recent, live, missing or 0) for file_id, recent, live, missing
+                 in conn.execute(self.statements.scope_sizes(), {"since": since})}
+        whole = self.resource.scope is Scope.SOURCE_SYSTEM
+        held = {file_id: size for file_id, size in sizes.items() if self.policy.holds(whole, *size)}
         if held:
             scope = self.tables.load_scope
             for ids in chunked(list(held)):
                 conn.execute(delete(scope).where(scope.c.BatchFileId.in_(bindparam("ids", expanding=True))),
                              {"ids": ids})
-            self._report_held(held, dict((f, live) for f, live, _ in sizes))
+            self._report_held(held)
         self.result.deleted = conn.execute(self.statements.soft_delete()).rowcount
 
     def _scope(self, conn: Connection, file_id: int) -> dict | None:
@@ -228,15 +240,16 @@ class _BatchLoader:
             return None
         return systems[0]
 
-    def _report_held(self, held: dict[int, int], live: dict[int, int]) -> None:
-        for file_id, missing in held.items():
+    def _report_held(self, held: dict[int, tuple[int, int, int]]) -> None:
+        for file_id, (recent, live, missing) in held.items():
             relpath = self._relpath(file_id)
             self.held[file_id] = missing
             self.result.deletions_held += missing
             self.result.held_files.append(relpath)
             self.result.warnings.append(
-                f"{relpath}: would soft-delete {missing} of {live[file_id]} live {self.resource.name} rows; "
-                "its rows loaded but the deletions are held. Re-run with --allow-mass-delete to apply them."
+                f"{relpath}: would soft-delete {missing} of {live} live {self.resource.name} rows, leaving "
+                f"{live - missing} of the {recent} its scope held in the last {self.policy.window.days} days; its "
+                "rows loaded but the deletions are held. Re-run with --allow-mass-delete to apply them."
             )
 
     # --- journal and quarantine --------------------------------------------------------------------------------
@@ -254,7 +267,7 @@ class _BatchLoader:
             quarantined = per_file_rejections.get(file.relpath, 0)
             loaded = self.staged[file_id] - self.dropped[file_id]
             entries.append(JournalEntry(file, status, outcome.rows_read, loaded, quarantined,
-                                        self.held.get(file_id, 0)))
+                                        self.held.get(file_id, 0), retry=outcome.retry))
         write_journal(conn, self.tables, entries, self.run_id)
         self._write_quarantine(conn)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lms_pipeline.tasks.discovery import Manifest, ManifestFile, Notice
+from lms_pipeline.tasks.discovery import Manifest, ManifestFile, Notice, SetAside
 
 
 @contextmanager
@@ -46,4 +46,5 @@ def load_manifest(path: str) -> Manifest:
         [Notice(**n) for n in data["notices"]],
         data["already_loaded"],
         data["held_retried"],
+        [SetAside(ManifestFile(**s["file"]), s["outcome"], s["reason"]) for s in data["set_aside"]],
     )

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    bindparam,
     case,
     delete,
     distinct,
@@ -144,14 +145,14 @@ class ResourceStatements:
         )
 
     def update_changed(self):
-        """Live rows where any loaded value differs, not only LastModifiedDate."""
+        """Live rows where any loaded value differs, not only LastModifiedDate. Files of an incremental resource
+        may load out of extract order (journal.py), so there a row older than the live one changes nothing."""
         src = self.source
         changed = or_(*(self.live.c[c].is_distinct_from(src.c[c]) for c in self._copied))
-        return (
-            update(self.live)
-            .where(same_key(self.live, src), self.live.c.DeletedAt.is_(None), changed)
-            .values({c: src.c[c] for c in self._copied})
-        )
+        conditions = [same_key(self.live, src), self.live.c.DeletedAt.is_(None), changed]
+        if self.resource.scope is Scope.INCREMENTAL:
+            conditions.append(src.c.LastModifiedDate >= self.live.c.LastModifiedDate)
+        return update(self.live).where(*conditions).values({c: src.c[c] for c in self._copied})
 
     def insert_new(self):
         src = self.source
@@ -186,7 +187,8 @@ class ResourceStatements:
         return ~exists().where(same_key(self.tables.load_keys, live))
 
     def scope_sizes(self) -> Select:
-        """Per file: the live rows in its scope and how many of them the file would soft-delete.
+        """Per file: the rows of its scope live now or soft-deleted since :since (its recent high-water mark), the
+        live ones, and how many of those the file would soft-delete.
 
         Missing rows are counted through an outer join, not EXISTS inside an aggregate (SQL Server refuses
         subqueries there), and by distinct key, since a streamed file lists its keys chunk by chunk."""
@@ -201,12 +203,14 @@ class ResourceStatements:
             joined = joined.join(live, and_(live.c[key] == parent.c[key], live.c.SourceSystem == scope.c.SourceSystem))
         joined = joined.outerjoin(keys, same_key(keys, live))
         row = live.c[self.resource.key]
-        listed = func.count(distinct(case((keys.c.SourceSystemIdentifier.is_not(None), row))))
+        alive = live.c.DeletedAt.is_(None)
+        unlisted = and_(alive, keys.c.SourceSystemIdentifier.is_(None))
         return (
-            select(scope.c.BatchFileId, func.count(distinct(row)).label("live"),
-                   (func.count(distinct(row)) - listed).label("missing"))
+            select(scope.c.BatchFileId, func.count(distinct(row)).label("recent"),
+                   func.count(distinct(case((alive, row)))).label("live"),
+                   func.count(distinct(case((unlisted, row)))).label("missing"))
             .select_from(joined)
-            .where(live.c.DeletedAt.is_(None))
+            .where(or_(alive, live.c.DeletedAt >= bindparam("since")))
             .group_by(scope.c.BatchFileId)
         )
 

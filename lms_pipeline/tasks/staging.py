@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from lms_pipeline.resources import LOAD_ORDER, Resource
 from lms_pipeline.tasks.batching import is_large, plan_batches
 from lms_pipeline.tasks.discovery import Manifest, ManifestFile
+from lms_pipeline.tasks.journal import record_set_aside
 from lms_pipeline.tasks.loading import MassDeletePolicy, load_large_file
 from lms_pipeline.tasks.prepared import load_prepared
 from lms_pipeline.tasks.summary import StagingSummary
@@ -67,9 +68,15 @@ def stage_all(
     load_large: Callable = load_large_file,
     summary: StagingSummary | None = None,
     on_batch: Callable[[int, int], None] | None = None,
+    validate_only: bool = False,
 ) -> StagingSummary:
-    """Load every batch; `summary` fills up as batches commit, so a failure still tells what was done."""
+    """Load every batch; `summary` fills up as batches commit, so a failure still tells what was done. The files
+    set aside (unreadable, superseded) are journaled first, unless nothing is to change (validate_only)."""
     summary = summary if summary is not None else StagingSummary()
+    set_aside = [s for m in manifests for s in m.set_aside]
+    if not validate_only:
+        record_set_aside(engine, set_aside, run_id)
+    summary.add_set_aside(set_aside)
     plan = [(r, plan_batches([f for m in manifests for f in m.by_resource(r.name)])) for r in LOAD_ORDER]
     total, done = sum(len(batches) for _, batches in plan), 0
     for resource, batches in plan:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # validation imports pandas and pandera, which a run with nothing new never needs
+    from lms_pipeline.tasks.discovery import SetAside
     from lms_pipeline.tasks.validation import Rejection
 
 
@@ -40,6 +41,7 @@ class StagingSummary:
     resources: dict[str, Counts] = field(default_factory=dict)  # per resource, the run's totals
     rejected_files: list[str] = field(default_factory=list)
     held_files: list[str] = field(default_factory=list)
+    superseded_files: list[str] = field(default_factory=list)  # older than their scope's newest loaded file
     warnings: list[str] = field(default_factory=list)
     drift: dict[str, list[str]] = field(default_factory=dict)
     rejections: list = field(default_factory=list)  # a sample of quarantined rows, for the report
@@ -59,6 +61,15 @@ class StagingSummary:
         if batch.validated_by:
             self.validated_by.add(batch.validated_by)
         self.rejections += batch.rejections[: max(0, 200 - len(self.rejections))]
+
+    def add_set_aside(self, set_aside: list[SetAside]) -> None:
+        for item in set_aside:
+            (self.rejected_files if item.outcome == "rejected" else self.superseded_files).append(item.message)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Files rejected, deletions held or extracts that arrived out of order: the run ends 'warned'."""
+        return bool(self.rejected_files or self.held_files or self.superseded_files)
 
     def total(self, name: str) -> int:
         return sum(getattr(t, name) for t in self.resources.values())

@@ -43,6 +43,7 @@ class FileOutcome:
     file: ManifestFile
     rows_read: int = 0
     rejected: str | None = None  # why the whole file was refused
+    retry: bool = False  # refused because it could not be read, not for what it holds: tried again next run
     drift: list[str] = field(default_factory=list)  # columns the schema does not know
     source_system: str | None = None
 
@@ -65,10 +66,10 @@ def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatc
     listed: list[tuple] = []
     for file_id, outcome in enumerate(outcomes):
         try:
-            content = read_csv(outcome.file.path, outcome.file.sha256)
+            content = read_csv(outcome.file.path, outcome.file.sha256, outcome.file.identity)
             names = _map_header(resource, outcome.file.path, content.header, outcome)
         except FileRejected as error:
-            outcome.rejected = str(error)
+            outcome.rejected, outcome.retry = str(error), error.transient
             continue
         _append(columns, listed, resource, file_id, outcome, content, names, rejections)
     return _prepared(resource, columns, listed, outcomes, rejections)
