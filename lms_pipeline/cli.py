@@ -237,9 +237,19 @@ def _check_database_url(parser: argparse.ArgumentParser, args: argparse.Namespac
 
 
 def _check_extract_folders(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    missing = [path for path in args.csvpath if not os.path.isdir(path)]
-    if missing:
-        parser.error(f"--csvpath: no such folder: {', '.join(missing)}")
+    """Every root a folder this user can list, whose files' paths fit the journal; the faults in one line."""
+    from lms_pipeline.tasks.discovery import PATH_LENGTH, SHORTEST_RELPATH
+
+    faults = {
+        "no such folder": [p for p in args.csvpath if not os.path.exists(p)],
+        "not a folder": [p for p in args.csvpath if os.path.exists(p) and not os.path.isdir(p)],
+        "cannot be read": [p for p in args.csvpath if os.path.isdir(p) and not os.access(p, os.R_OK | os.X_OK)],
+        f"too long: a file's full path must fit in {PATH_LENGTH} characters": [
+            p for p in args.csvpath if len(os.path.abspath(p)) + SHORTEST_RELPATH > PATH_LENGTH],
+    }
+    named = [f"{fault}: {', '.join(paths)}" for fault, paths in faults.items() if paths]
+    if named:
+        parser.error(f"--csvpath: {'; '.join(named)}")
 
 
 def database_settings(args: argparse.Namespace):

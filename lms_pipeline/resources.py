@@ -32,6 +32,7 @@ class Column:
     kind: Kind = Kind.TEXT
     length: int | None = None
     required: bool = False  # NOT NULL in the data store
+    identifier: bool = False  # a key rows are matched on: it may hold no invisible character (validation.py)
 
     @property
     def db(self) -> str:
@@ -86,7 +87,10 @@ class Resource:
 
 NATURAL_KEY = ("SourceSystemIdentifier", "SourceSystem")
 
-_KEY = (Column("SourceSystemIdentifier", length=255, required=True), Column("SourceSystem", length=255, required=True))
+_KEY = (
+    Column("SourceSystemIdentifier", length=255, required=True, identifier=True),
+    Column("SourceSystem", length=255, required=True, identifier=True),
+)
 _DATES = (
     Column("SourceCreateDate", Kind.DATETIME),
     Column("SourceLastModifiedDate", Kind.DATETIME),
@@ -100,7 +104,7 @@ _ASSIGNMENT = Parent("AssignmentSourceSystemIdentifier", "Assignment", "Assignme
 
 
 def _fk(parent: Parent) -> Column:
-    return Column(parent.csv_column, length=255, required=parent.required)
+    return Column(parent.csv_column, length=255, required=parent.required, identifier=True)
 
 
 USERS = Resource(
@@ -109,8 +113,8 @@ USERS = Resource(
     _KEY
     + (
         Column("UserRole", length=60, required=True),
-        Column("LocalUserIdentifier", length=255),
-        Column("SISUserIdentifier", length=255),
+        Column("LocalUserIdentifier", length=255, identifier=True),
+        Column("SISUserIdentifier", length=255, identifier=True),
         Column("Name", length=255, required=True),
         Column("EmailAddress", length=255, required=True),
     )
@@ -123,7 +127,7 @@ SECTIONS = Resource(
     "LMSSection",
     _KEY
     + (
-        Column("SISSectionIdentifier", length=255),
+        Column("SISSectionIdentifier", length=255, identifier=True),
         Column("Title", length=255, required=True),
         Column("SectionDescription", length=1024),
         Column("Term", length=60),
@@ -207,7 +211,7 @@ _ACTIVITY = (
     Column("ActivityType", length=60, required=True),
     Column("ActivityDateTime", Kind.DATETIME, required=True),
     Column("ActivityStatus", length=60, required=True),
-    Column("ParentSourceSystemIdentifier", length=255),
+    Column("ParentSourceSystemIdentifier", length=255, identifier=True),
     Column("ActivityTimeInMinutes", Kind.INT),
 )
 

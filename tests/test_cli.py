@@ -230,7 +230,17 @@ def test_the_password_never_shows_in_help_or_in_the_parsed_arguments(monkeypatch
 def test_every_csvpath_that_is_not_a_folder_is_named_in_one_line(command, tmp_path, capsys):
     (tmp_path / "a-file.csv").write_text("")
     error = usage_error([command, "-c", ROOT, "missing", "a-file.csv", *DB], capsys)
-    assert error == f"lms-pipeline {command}: error: --csvpath: no such folder: missing, a-file.csv"
+    assert error == (f"lms-pipeline {command}: error: --csvpath: no such folder: missing; "
+                     "not a folder: a-file.csv")
+
+
+def test_a_csv_path_too_long_for_the_journal_is_refused_before_anything_starts(tmp_path, capsys):
+    deep = tmp_path
+    while len(str(deep)) < 1000:
+        deep = deep / ("d" * 200)
+    deep.mkdir(parents=True)
+    error = usage_error(["load", "-c", str(deep), *DB], capsys)
+    assert error.endswith(f"--csvpath: too long: a file's full path must fit in 1024 characters: {deep}")
 
 
 def test_a_csv_path_from_the_environment_is_checked_too(monkeypatch, capsys):

@@ -25,6 +25,7 @@ EMPTY_FILE_BYTES = 4  # pandas writes "\n" or "\n\n" for an empty frame
 SECTION_RESOURCES = ("section-associations", "assignments", "attendance-events", "section-activities")
 # The journal's FullPath column holds this many characters (UTF-16 code units on SQL Server).
 PATH_LENGTH = 1024
+SHORTEST_RELPATH = len("/users/2021-01-01-00-00-00.csv")
 # Extractors stamp files with their own clock, which may run ahead of ours by a time zone. A stamp further in the
 # future is a broken clock or a hand-made name: loaded, it would supersede every real file of its scope for years.
 FUTURE_SLACK = timedelta(days=1)

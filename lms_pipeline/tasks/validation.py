@@ -20,6 +20,7 @@ from lms_pipeline.resources import NATURAL_KEY, Column, Kind, Resource
 from lms_pipeline.tasks.csv_files import CsvContent, FileRejected, read_csv
 from lms_pipeline.tasks.datetimes import parse_datetimes, unparseable
 from lms_pipeline.tasks.discovery import ManifestFile
+from lms_pipeline.wording import INVISIBLE, shown
 
 INT_PATTERN = r"\s*[+-]?\d+(\.0*)?\s*"
 INT_RANGE = (-(2**31), 2**31 - 1)
@@ -90,7 +91,7 @@ def _prepared(resource: Resource, columns: dict[str, list], listed: list[tuple],
     raw = pd.DataFrame(columns, dtype="object")
     raw = raw.replace("", None) if len(raw) else raw
     keys = pd.concat([raw[list(NATURAL_KEY)], pd.DataFrame(listed, columns=list(NATURAL_KEY), dtype="object")])
-    keys = keys.replace("", None).dropna().drop_duplicates()
+    keys = _with_visible_forms(keys.replace("", None).dropna()).drop_duplicates()
     keys = keys[keys.apply(lambda column: column.str.len() <= KEY_LENGTH).all(axis=1)]  # longer keys exist nowhere
     keys.columns = [c.lower() for c in NATURAL_KEY]
     raw = _validate(resource, raw, outcomes, rejections)
@@ -98,6 +99,16 @@ def _prepared(resource: Resource, columns: dict[str, list], listed: list[tuple],
     staged = _typed(resource, raw)
     types = _submission_types(raw) if "SubmissionType" in raw else None
     return PreparedBatch(resource, outcomes, staged, types, rejections, keys)
+
+
+def _with_visible_forms(keys: pd.DataFrame) -> pd.DataFrame:
+    """Keys with hidden characters are quarantined; their visible forms count as listed too, so that "abc\u200b"
+    in tonight's file never soft-deletes yesterday's "abc"."""
+    hidden = keys.apply(lambda column: column.str.contains(HIDDEN_IN_IDENTIFIER)).any(axis=1)
+    if not hidden.any():
+        return keys
+    visible = keys[hidden].apply(lambda column: column.str.replace(INVISIBLE, "", regex=True).str.strip())
+    return pd.concat([keys, visible])
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -140,12 +151,14 @@ def _map_header(resource: Resource, path: str, header: list[str], outcome: FileO
     names: list[str | None] = []
     for position, raw_name in enumerate(header, start=1):
         key = raw_name.strip().lower()
+        if key not in known and INVISIBLE.sub("", key) in known:
+            raise FileRejected(path, f"column {shown(raw_name)} holds an invisible character", 1, position)
         if key in seen:
-            raise FileRejected(path, f"column '{raw_name.strip()}' appears twice in the header", 1, position)
+            raise FileRejected(path, f"column {shown(raw_name.strip())} appears twice in the header", 1, position)
         seen[key] = position
         names.append(known.get(key))
         if key not in known:
-            outcome.drift.append(raw_name.strip())
+            outcome.drift.append(shown(raw_name.strip())[1:-1])
     missing = [c.name for c in resource.columns if c.required and c.name.lower() not in seen]
     if missing:
         raise FileRejected(path, "missing required column(s): " + ", ".join(missing), 1)
@@ -173,7 +186,29 @@ CHECK_REASONS = {
 }
 
 
+# An identifier whose characters cannot all be seen: "abc" and "abc\u200b" or "abc " would load as two rows that
+# look like one, and never match the SIS.
+HIDDEN_IN_IDENTIFIER = re.compile(f"{INVISIBLE.pattern}|^ | $")
+
+
+def _is_visible(values: pd.Series) -> pd.Series:
+    return ~values.str.contains(HIDDEN_IN_IDENTIFIER).fillna(False).astype(bool)
+
+
+def _reason(check: str, value) -> str:
+    if check == "identifier":
+        return f"an identifier holds an invisible character or a space at either end: {shown(str(value))}"
+    if check.startswith("max-length"):
+        return f"longer than {check.rsplit('-', 1)[1]} characters"
+    return CHECK_REASONS.get(check, check)
+
+
 def _checks(column: Column, resource: Resource) -> list[pa.Check]:
+    visible = [pa.Check(_is_visible, name="identifier")] if column.identifier else []
+    return visible + _type_checks(column, resource)
+
+
+def _type_checks(column: Column, resource: Resource) -> list[pa.Check]:
     if column.kind is Kind.INT:
         return [pa.Check(_is_whole_number, name="whole-number")]
     if column.kind in (Kind.DATETIME, Kind.DATE):
@@ -205,10 +240,8 @@ def _validate(resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame
         row = raw.loc[case.index]
         bad_index.add(case.index)
         check = str(case.check)
-        reason = CHECK_REASONS.get(check) or (
-            f"longer than {check.rsplit('-', 1)[1]} characters" if check.startswith("max-length") else check
-        )
-        rejections.append(_rejection(outcomes, row, case.column, check, case.failure_case, reason))
+        rejections.append(_rejection(outcomes, row, case.column, check, case.failure_case,
+                                     _reason(check, case.failure_case)))
     return raw.drop(index=list(bad_index))
 
 
