@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     _extract_flag(load)
     _database_flags(load, ("-e",))
     _switch(load, "--allow-mass-delete", env="ALLOW_MASS_DELETE",
-            help="let a file soft-delete more than half of a scope of 50 or more live rows")
+            help="apply soft deletes the mass-deletion guard holds (see README: mass deletion)")
     _notification_flags(load)
 
     validate = _command(commands, "validate", help="validate extract trees without loading them",
@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
           help="write the exception reports (CSV) under this folder")
     _lms_flag(run)
     _switch(run, "--allow-mass-delete", env="ALLOW_MASS_DELETE",
-            help="let a file soft-delete more than half of a scope of 50 or more live rows")
+            help="apply soft deletes the mass-deletion guard holds (see README: mass deletion)")
     _notification_flags(run)
 
     migrate = _command(commands, "migrate", help="apply the data store's schema only",

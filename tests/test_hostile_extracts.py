@@ -283,3 +283,26 @@ def test_hard_links_within_the_tree_load(tmp_path, load_tree, query):
     root = small_tree(tmp_path / "root")
     os.link(root / "users" / "2021-09-01-06-00-00.csv", root / "users" / "2021-09-02-06-00-00.csv")
     assert not walk_tree(root).notices
+
+
+@pytest.mark.prefect
+def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(db, tmp_path, prefect_api, query):
+    root = small_tree(tmp_path / "root")
+    write(root, "users", [user(str(i)) for i in range(4)], "2021-09-02-06-00-00")
+    (root / "users" / "2021-09-02-06-00-00.csv").chmod(0)
+    (root / "section=s2").chmod(0)
+    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    url = db.url().render_as_string(hide_password=False)
+    try:
+        result = subprocess.run([*NO_CAPABILITIES, sys.executable, "-m", "lms_pipeline.cli", "load", "-c", str(root),
+                                 "--database-url", url, "--stale-after-hours", "1000000"],
+                                capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    finally:
+        (root / "users" / "2021-09-02-06-00-00.csv").chmod(0o644)
+        (root / "section=s2").chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "users/2021-09-02-06-00-00.csv: cannot be read: Permission denied" in output
+    assert "section=s2: cannot be read: Permission denied; nothing in it was loaded or soft-deleted" in output
+    assert query("SELECT outcome FROM lms.loadrun") == [("warned",)]
+    assert query("SELECT count(*) FROM lms.lmsuserlmssectionassociation") == [(4,)]  # s1's

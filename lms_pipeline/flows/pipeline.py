@@ -104,7 +104,9 @@ def lms_pipeline(
         lms: The LMSs to harmonize: canvas, google, schoology.
         exceptions_report_directory: Where harmonization writes its exception reports (CSV); none when empty.
         customization_folder: A folder of site SQL scripts (NNNN_name.sql) applied after the built-in ones.
-        allow_mass_delete: Let files soft-delete more than half of a scope holding 50 or more live rows.
+        allow_mass_delete: Apply the soft deletes the mass-deletion guard holds: those that would leave a scope
+            with less than half the rows it held in the last 14 days (users and sections at any size, a
+            section's or assignment's rows from 50 up).
         notification_block: A notification block as <block-type-slug>/<name>, e.g. custom-webhook/lms-alerts,
             slack-webhook/data-team or email-server-credentials/district-smtp.
         notify_email_to: Recipients, when the notification block is an e-mail server.
