@@ -565,8 +565,9 @@ class BulkCall:
 class Answer:
     rowcount = 0
 
-    def __init__(self, rows: list[tuple]):
+    def __init__(self, rows: list[tuple], value=1):
         self.rows = rows
+        self.value = value
 
     def all(self):
         return self.rows
@@ -575,7 +576,7 @@ class Answer:
         return self
 
     def scalar(self):
-        return 1
+        return self.value
 
     def first(self):
         return (1,)  # "it exists": the journal's checksum column, say
@@ -627,24 +628,32 @@ class Recorder:
 
     def execute(self, statement, params=None) -> Answer:
         self.sent.append(Sent(statement, params))
-        return Answer(canned_rows(statement))
+        return Answer(canned_rows(statement), canned_value(statement))
 
     def exec_driver_sql(self, sql: str) -> Answer:
         self.sent.append(Sent(sql))
         return Answer([])
 
 
+def _first_column(statement) -> tuple[str | None, int]:
+    columns = list(getattr(statement, "selected_columns", []))
+    return (getattr(columns[0], "key", None) if columns else None), len(columns)
+
+
 def canned_rows(statement) -> list[tuple]:
     """A duplicate row, an orphan for every parent check, and a file that would soft-delete 90 of the 100 rows
     of its scope: told apart by their first column and their width."""
-    columns = list(getattr(statement, "selected_columns", []))
-    first = getattr(columns[0], "key", None) if columns else None
     canned = {
         ("StagingId", 6): [(1, 0, 3, "duplicated-key", 0, 2)],
         ("StagingId", 4): [(1, 0, 2, "no-such-parent")],
-        ("BatchFileId", 3): [(0, 100, 90)],
+        ("BatchFileId", 4): [(0, 100, 100, 90)],
     }
-    return canned.get((first, len(columns)), [])
+    return canned.get(_first_column(statement), [])
+
+
+def canned_value(statement):
+    """The database's clock, for the mass-deletion guard's window; 1 for any other single value."""
+    return dt.datetime(2021, 9, 2) if _first_column(statement) == ("now", 1) else 1
 
 
 @cache

@@ -198,9 +198,9 @@ class _BatchLoader:
         if not scopes:
             return
         conn.execute(self.tables.load_scope.insert(), scopes)
-        since = conn.execute(select(func.current_timestamp())).scalar_one() - self.policy.window
+        since = conn.execute(select(func.current_timestamp().label("now"))).scalar_one() - self.policy.window
         sizes = {file_id: (recent, live, missing or 0) for file_id, recent, live, missing
-                 in conn.execute(self.statements.scope_sizes(), {"since": since})}
+                 in conn.execute(self.statements.scope_sizes(), {"since": since}).all()}
         whole = self.resource.scope is Scope.SOURCE_SYSTEM
         held = {file_id: size for file_id, size in sizes.items() if self.policy.holds(whole, *size)}
         if held:
