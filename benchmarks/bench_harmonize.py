@@ -2,8 +2,9 @@
 
     python benchmarks/bench_harmonize.py [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
-Builds, in a fresh database of its own, the fixture ODS and a Canvas data store of 50,000 users, 2,000 sections,
-20,000 assignments and 600,000 submissions (set-based, in SQL), matching SIS records for them, then times in the
+Builds, in a fresh database of its own, the Ed-Fi ODS 5.2 schema with the LMSX extension's foreign keys and change
+tracking (lms_pipeline.tasks.edfi_ods) and a Canvas data store of 50,000 users, 2,000 sections, 20,000 assignments
+and 600,000 submissions (set-based, in SQL), with matching SIS records seeded as a SIS seeds them, then times in the
 same run: harmonizing Canvas (one transaction: users, sections, assignments, submissions), a second harmonization
 with nothing changed, and the floor: INSERT INTO a scratch table SELECT * FROM lms.assignmentsubmission. A second
 baseline, the write floor, inserts the rows harmonization wrote into lmsx.assignmentsubmission again, with one
@@ -22,17 +23,19 @@ from sqlalchemy import create_engine, text
 
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.database import make_engine
+from lms_pipeline.tasks.edfi_ods import SEED_SIS, SIS_TABLES, apply_edfi_ods
 from lms_pipeline.tasks.harmonizing import harmonize_lms
 from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
-from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
 
 SIZES = {"users": 50_000, "sections": 2_000, "assignments_per_section": 10, "submissions_per_assignment": 30}
 
-POPULATE = """
-INSERT INTO edfi.student (studentuniqueid, firstname, lastsurname, birthdate)
+# The SIS's students and sections go through edfi_ods's tables and statements, filled here in SQL.
+POPULATE = SIS_TABLES + """
+INSERT INTO sis_student (student_unique_id, first_name, last_name, birth_date)
 SELECT 'S' || i, 'First' || i, 'Last' || i, DATE '2008-01-01' FROM generate_series(1, %(users)s) i;
-INSERT INTO edfi.section (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname)
-SELECT 'C' || i, 1, 2022, 'SEC' || i, 'Fall' FROM generate_series(1, %(sections)s) i;
+INSERT INTO sis_section (section_identifier, school_id, school_year, session_name, local_course_code)
+SELECT 'SEC' || i, 255901001, 2022, 'Fall', 'C' || i FROM generate_series(1, %(sections)s) i;
+""" + SEED_SIS + """
 INSERT INTO lms.lmsuser (sourcesystemidentifier, sourcesystem, userrole, sisuseridentifier, name, emailaddress,
                          createdate, lastmodifieddate)
 SELECT 'U' || i, 'Canvas', 'student', 'S' || i, 'User ' || i, 'u' || i || '@x.org', now(), now()
@@ -87,7 +90,7 @@ def main() -> None:
         conn.execute(text(f"CREATE DATABASE {name}"))
     engine = make_engine(server.with_database(name))
     try:
-        apply_ods_fixture(engine)
+        apply_edfi_ods(engine)
         apply_migrations(engine, builtin_scripts("postgresql", harmonizer=True))
         with engine.begin() as conn:
             conn.connection.dbapi_connection.cursor().execute(POPULATE, SIZES)

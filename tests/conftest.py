@@ -172,14 +172,15 @@ def query(engine):
 
 @pytest.fixture(scope="session")
 def ods_template(databases, migrated_template) -> str:
-    """The fixture Ed-Fi ODS with the LMS data store inside it and the harmonizer's scripts applied."""
+    """The Ed-Fi ODS 5.2 schema with its LMSX extension (lms_pipeline.tasks.edfi_ods), the LMS data store inside it
+    and the harmonizer's scripts applied."""
     from lms_pipeline.tasks.database import make_engine
+    from lms_pipeline.tasks.edfi_ods import apply_edfi_ods
     from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
-    from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
 
     settings = databases.create(template=migrated_template)
     engine = make_engine(settings)
-    apply_ods_fixture(engine)
+    apply_edfi_ods(engine)
     apply_migrations(engine, builtin_scripts("postgresql", harmonizer=True))
     engine.dispose()
     return settings.dbname
@@ -222,8 +223,11 @@ class DataSnapshot:
                 {"schemas": schemas},
             ).all()
         # Identifiers from the catalog, never data: children emptied first, parents refilled first.
+        # As a replica: the change-tracking triggers stay quiet (a restore is no deletion) and foreign keys go
+        # unchecked (the rows were consistent when copied).
         self.restore_sql = ";\n".join(
-            [f"DELETE FROM {table}" for table in reversed(tables)]
+            ["SET LOCAL session_replication_role = replica"]
+            + [f"DELETE FROM {table}" for table in reversed(tables)]
             + [f"INSERT INTO {table} OVERRIDING SYSTEM VALUE SELECT * FROM {copy}" for table, copy in copies]
             + [f"SELECT setval('{name}', {last})" if last is not None else f"ALTER SEQUENCE {name} RESTART"
                for name, last in sequences]
@@ -260,14 +264,15 @@ def _shared_ods(databases, ods_template):
     from lms_pipeline.tasks.database import make_engine
 
     engine = make_engine(databases.create(template=ods_template))
-    yield engine, DataSnapshot(engine, ["lms", "edfi", "lmsx"])
+    yield engine, DataSnapshot(engine, ["lms", "edfi", "lmsx", "tracked_deletes_lmsx", "changes"])
     engine.dispose()
 
 
 @pytest.fixture
 def shared_ods_engine(_shared_ods):
-    """An ODS database (see ods_template) shared by the session, its lms, edfi and lmsx rows put back as they were
-    before each test. A test that changes schema objects (procedures, views, tables) takes ods_engine instead."""
+    """An ODS database (see ods_template) shared by the session, its rows (lms, edfi, lmsx and lmsx's change
+    tracking) and sequences put back as they were before each test. A test that changes schema objects (procedures,
+    views, tables) takes ods_engine instead."""
     engine, snapshot = _shared_ods
     snapshot.restore(engine)
     return engine

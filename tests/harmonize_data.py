@@ -1,6 +1,7 @@
-"""Rows for the harmonization tests: Ed-Fi ODS records (fixture ODS) and LMS data store records.
+"""Rows for the harmonization tests: Ed-Fi ODS records, added as a SIS adds them (lms_pipeline.tasks.edfi_ods), and
+LMS data store records.
 
-Each helper inserts one row with bound values and returns what a test needs to refer to it.
+Each helper adds one record with bound values and returns what a test needs to refer to it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, text
 
+from lms_pipeline.tasks.edfi_ods import add_descriptors, seed_sis
 from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, SCHOOLOGY, Lms
 
 ALL_LMS = (CANVAS, GOOGLE, SCHOOLOGY)
@@ -37,25 +39,16 @@ class Section:
 
 
 def student(conn: Connection, unique_id: str) -> Student:
+    seed_sis(conn, students=[{"student_unique_id": unique_id, "first_name": "First", "last_name": "Last",
+                              "birth_date": "2010-01-01"}])
     usi, id_ = conn.execute(
-        text(
-            "INSERT INTO edfi.student (studentuniqueid, firstname, lastsurname, birthdate) "
-            "VALUES (:unique_id, 'First', 'Last', '2010-01-01') RETURNING studentusi, id"
-        ),
-        {"unique_id": unique_id},
+        text("SELECT studentusi, id FROM edfi.student WHERE studentuniqueid = :unique_id"), {"unique_id": unique_id}
     ).one()
     return Student(usi, id_, unique_id)
 
 
-def email(conn: Connection, who: Student, address: str, education_organization_id: int = 1) -> None:
-    conn.execute(
-        text(
-            "INSERT INTO edfi.studenteducationorganizationassociationelectronicmail "
-            "(educationorganizationid, electronicmailaddress, electronicmailtypedescriptorid, studentusi) "
-            "VALUES (:edorg, :address, 1, :usi)"
-        ),
-        {"edorg": education_organization_id, "address": address, "usi": who.usi},
-    )
+def email(conn: Connection, who: Student, address: str, school_id: int = 1) -> None:
+    seed_sis(conn, emails=[{"student_unique_id": who.unique_id, "school_id": school_id, "email": address}])
 
 
 def section(
@@ -66,42 +59,37 @@ def section(
     local_course_code: str = "Local course code test",
     session_name: str = "session name test",
 ) -> Section:
+    key = {"local_course_code": local_course_code, "school_id": school_id, "school_year": school_year,
+           "section_identifier": identifier, "session_name": session_name}
+    seed_sis(conn, sections=[key])
     id_ = conn.execute(
-        text(
-            "INSERT INTO edfi.section (localcoursecode, schoolid, schoolyear, sectionidentifier, sessionname) "
-            "VALUES (:course, :school, :year, :identifier, :session) RETURNING id"
-        ),
-        {"course": local_course_code, "school": school_id, "year": school_year, "identifier": identifier,
-         "session": session_name},
+        text("SELECT id FROM edfi.section WHERE localcoursecode = :local_course_code AND schoolid = :school_id "
+             "AND schoolyear = :school_year AND sectionidentifier = :section_identifier "
+             "AND sessionname = :session_name"),
+        key,
     ).scalar_one()
     return Section(id_, identifier, school_id, school_year, local_course_code, session_name)
 
 
 def enrol(conn: Connection, who: Student, where: Section, end_date: date | None = None) -> None:
-    conn.execute(
-        text(
-            "INSERT INTO edfi.studentsectionassociation (begindate, localcoursecode, schoolid, schoolyear, "
-            "sectionidentifier, sessionname, studentusi, enddate) "
-            "VALUES ('2021-08-01', :course, :school, :year, :identifier, :session, :usi, :end_date)"
-        ),
-        {"course": where.local_course_code, "school": where.school_id, "year": where.school_year,
-         "identifier": where.identifier, "session": where.session_name, "usi": who.usi, "end_date": end_date},
-    )
+    seed_sis(conn, enrolments=[{
+        "student_unique_id": who.unique_id, "section_identifier": where.identifier, "school_id": where.school_id,
+        "school_year": where.school_year, "session_name": where.session_name,
+        "local_course_code": where.local_course_code, "begin_date": "2020-08-01", "end_date": end_date,
+    }])
 
 
 def descriptor(conn: Connection, namespace: str, code_value: str, registered_in: str | None) -> int:
     """An edfi.Descriptor row, registered in lmsx.<registered_in> (e.g. 'lmssourcesystemdescriptor') if given."""
-    descriptor_id = conn.execute(
+    if registered_in:
+        return add_descriptors(conn, f"lmsx.{registered_in}", namespace, [code_value])[0]
+    return conn.execute(
         text(
             "INSERT INTO edfi.descriptor (namespace, codevalue, shortdescription) "
             "VALUES (:namespace, :code, :code) RETURNING descriptorid"
         ),
         {"namespace": namespace, "code": code_value},
     ).scalar_one()
-    if registered_in:
-        # The table name comes from the test code, never from data.
-        conn.execute(text(f"INSERT INTO lmsx.{registered_in} VALUES (:id)"), {"id": descriptor_id})
-    return descriptor_id
 
 
 def descriptor_id(conn: Connection, namespace: str, code_value: str) -> int:

@@ -159,7 +159,7 @@ def test_warnings_notify_at_the_end_of_a_run(db, tmp_path, webhook):
     state = run(tmp_path, db, notification_block="custom-webhook/lms-test-alerts", stale_after_hours=24)
     assert state.is_completed() and state.result().outcome == "warned"
     [message] = webhook.messages
-    assert "hold mass deletions" in message["body"] and "older than 24 hours" in message["body"]
+    assert "mass deletions held in 1 file" in message["body"] and "older than 24 hours" in message["body"]
 
 
 def test_volume_drift_since_the_last_successful_run_is_a_warning(db, tmp_path):

@@ -1,12 +1,11 @@
-"""Harmonizing one LMS per transaction, the harmonizer's migration scripts, and the ODS fixture."""
+"""Harmonizing one LMS per transaction, and the harmonizer's migration scripts."""
 
 import re
 
 import pytest
-from harmonize_data import classroom, lms_submission, lms_user, rows, student
+from harmonize_data import classroom, email, lms_submission, lms_user, rows, student
 from sqlalchemy import text
 
-from lms_pipeline.tasks.database import make_engine
 from lms_pipeline.tasks.harmonizing import (
     CANVAS,
     GOOGLE,
@@ -16,7 +15,6 @@ from lms_pipeline.tasks.harmonizing import (
     harmonize_lms,
 )
 from lms_pipeline.tasks.migrations import MigrationError, apply_migrations, builtin_scripts, scripts_in
-from lms_pipeline.tasks.ods_fixture import RealOdsError, apply_ods_fixture
 
 HARMONIZER_FOLDER = builtin_scripts("postgresql", harmonizer=False)[0].path.parent / "harmonizer"
 
@@ -26,8 +24,7 @@ def test_one_lms_failing_is_rolled_back_and_does_not_stop_the_others(ods_engine)
         ods = student(conn, "604822")
         for lms in (CANVAS, GOOGLE, SCHOOLOGY):
             lms_user(conn, lms, "u1", sis_id="604822", email_address="ann@example.org")
-        conn.execute(text("INSERT INTO edfi.studenteducationorganizationassociationelectronicmail "
-                          "VALUES (1, 'ann@example.org', 1, :usi)"), {"usi": ods.usi})
+        email(conn, ods, "ann@example.org")
         # Google's section step fails after its user step has linked the user.
         conn.execute(text(
             "CREATE OR REPLACE PROCEDURE lms.harmonize_lmssection_google_classroom() LANGUAGE plpgsql "
@@ -79,6 +76,21 @@ def test_a_districts_replacement_procedure_is_called_and_its_counts_are_unknown(
         assert rows(conn, "SELECT * FROM lmsx.assignment") == []
 
 
+def test_the_procedures_plan_without_nested_loops(ods_engine, tmp_path):
+    """The links the previous run wrote have stale statistics; a nested loop chosen on them scans edfi.Student once
+    per user, which the real ODS core tables (no index on Id) make quadratic."""
+    (tmp_path / "5000_custom_harmonize_lmsuser_canvas.sql").write_text(
+        "CREATE OR REPLACE PROCEDURE lms.harmonize_lmsuser_canvas() LANGUAGE plpgsql AS $$ BEGIN "
+        "UPDATE lms.lmsuser SET localuseridentifier = current_setting('enable_nestloop'); END $$;\n"
+    )
+    apply_migrations(ods_engine, builtin_scripts("postgresql", harmonizer=True) + scripts_in(tmp_path, "custom/"))
+    with ods_engine.begin() as conn:
+        lms_user(conn, CANVAS, "u1")
+    harmonize_lms(ods_engine, CANVAS)
+    with ods_engine.connect() as conn:
+        assert rows(conn, "SELECT localuseridentifier FROM lms.lmsuser") == [{"localuseridentifier": "off"}]
+
+
 def test_unknown_lms_name_is_a_clear_error(shared_ods_engine):
     with pytest.raises(ValueError, match="unknown LMS 'moodle'"):
         harmonize_lms(shared_ods_engine, "moodle")
@@ -107,32 +119,3 @@ class TestScripts:
         with pytest.raises(MigrationError, match="needs an Ed-Fi ODS.*edfi.student"):
             apply_migrations(engine, builtin_scripts("postgresql", harmonizer=True))
 
-
-class TestOdsFixture:
-    def test_applying_it_again_changes_nothing(self, shared_ods_engine):
-        def descriptor_count():
-            with shared_ods_engine.connect() as conn:
-                return conn.execute(text("SELECT count(*) FROM edfi.descriptor")).scalar_one()
-
-        before = descriptor_count()
-        apply_ods_fixture(shared_ods_engine)
-        assert descriptor_count() == before == 3 + 8 + 18 + 7
-
-    def test_schoology_placeholder_statuses_are_registered(self, shared_ods_engine):
-        with shared_ods_engine.connect() as conn:
-            registered = rows(conn, (
-                "SELECT d.codevalue FROM edfi.descriptor d "
-                "JOIN lmsx.submissionstatusdescriptor s ON s.submissionstatusdescriptorid = d.descriptorid "
-                "WHERE d.namespace = 'uri://ed-fi.org/edfilms/SubmissionStatusDescriptor/Schoology' "
-                "AND d.codevalue IN ('missing', 'Upcoming') ORDER BY d.codevalue"))
-        assert registered == [{"codevalue": "Upcoming"}, {"codevalue": "missing"}]
-
-    def test_it_refuses_a_database_with_another_edfi_schema(self, db):
-        engine = make_engine(db)
-        with engine.begin() as conn:
-            conn.execute(text("CREATE SCHEMA edfi"))
-        with pytest.raises(RealOdsError, match="never applied to a real Ed-Fi ODS"):
-            apply_ods_fixture(engine)
-        with engine.connect() as conn:
-            assert conn.execute(text("SELECT to_regclass('edfi.student')")).scalar() is None
-        engine.dispose()

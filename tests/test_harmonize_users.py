@@ -118,7 +118,7 @@ class TestGoogleEmailMatching:
             ods = student(conn, "604822")
             for address in ("a@example.org", "ann@example.org", "c@example.org"):
                 email(conn, ods, address)
-            email(conn, ods, "ann@example.org", education_organization_id=2)  # same address, another school
+            email(conn, ods, "ann@example.org", school_id=2)  # same address, another school
             user = lms_user(conn, GOOGLE, "g1", email_address="ann@example.org")
         result = harmonize_lms(shared_ods_engine, GOOGLE)
         with shared_ods_engine.connect() as conn:

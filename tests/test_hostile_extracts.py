@@ -291,7 +291,9 @@ def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(db,
     write(root, "users", [user(str(i)) for i in range(4)], "2021-09-02-06-00-00")
     (root / "users" / "2021-09-02-06-00-00.csv").chmod(0)
     (root / "section=s2").chmod(0)
-    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    # Only this command line names the database: no connection settings another test left in the environment.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DB_") and k != "LMS_DATABASE_URL"}
+    env["PREFECT_API_URL"] = prefect_api
     url = db.url().render_as_string(hide_password=False)
     try:
         result = subprocess.run([*NO_CAPABILITIES, sys.executable, "-m", "lms_pipeline.cli", "load", "-c", str(root),
@@ -306,3 +308,15 @@ def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(db,
     assert "section=s2: cannot be read: Permission denied; nothing in it was loaded or soft-deleted" in output
     assert query("SELECT outcome FROM lms.loadrun") == [("warned",)]
     assert query("SELECT count(*) FROM lms.lmsuserlmssectionassociation") == [(4,)]  # s1's
+
+
+def test_notices_a_person_must_act_on_become_the_runs_warnings(tmp_path):
+    from lms_pipeline.tasks.checks import tree_warnings
+
+    root = small_tree(tmp_path / "root")
+    write(root, "users", [user("1")], "2999-01-01-00-00-00")
+    write(root, "unexpected", [user("1")])  # only logged: nothing to act on
+    warnings = tree_warnings([walk_tree(root)])
+    assert warnings == [f"{root}: 1 future-timestamp notice, e.g. users/2999-01-01-00-00-00.csv: named for a time "
+                        "more than a day ahead of this machine's clock; not loaded until then, so it cannot "
+                        "supersede the real files"]

@@ -8,7 +8,7 @@ Every case checks three things:
   only the rows the case names may differ.
 
 One database serves the whole module: a baseline is loaded once and put back (conftest.DataSnapshot) before each
-case, so the 80 cases run in seconds rather than one database clone each.
+case, so the 103 cases run in seconds rather than one database clone each.
 
 Negative points (EarnedPoints, MaxPoints) are ACCEPTED, on purpose: an LMS stores them (Canvas and Schoology let a
 teacher deduct points, e.g. a late penalty entered as a negative score, and allow negative point adjustments), the
@@ -235,7 +235,7 @@ ENCODINGS = [
     rejected("utf-32-with-bom", with_a4(lambda d: d.encode("utf-32")),
              "line 1, column 1: not UTF-8: byte 0xff cannot be decoded; save the file as UTF-8"),
     rejected("double-utf8-bom", with_a4(lambda d: b"\xef\xbb\xbf" + utf8_bom(d)),
-             "line 1: missing required column(s): SourceSystemIdentifier"),
+             "line 1, column 1: column '\\ufeffSourceSystemIdentifier' holds an invisible character"),
     loaded("utf8-without-bom", with_a4(lambda d: d.encode("utf-8")), {"assignment": {"A4"}}),
     loaded("utf8-bom-and-crlf", lambda root, outside: put(
         root, A_S2, utf8_bom(csv_text(a_rows(assignment("A4", "S2")), terminator="\r\n"))) and None,
@@ -518,6 +518,38 @@ IMPOSSIBLE_DATES = [
                         [("2020-02-29 12:00:00",)])),
 ]
 
+
+def due_stored(expected: str):
+    return stored("SELECT duedatetime::text FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [(expected,)])
+
+
+# Issue 13: every value that does not parse is quarantined (none fails the run), and offsets are converted to UTC.
+VALUE_CLASSES = [
+    loaded("nanosecond-fraction-is-cut-to-microseconds", a4_with(DueDateTime="2021-09-01 10:00:00.123456789"),
+           {"assignment": {"A4"}}, check=due_stored("2021-09-01 10:00:00.123456")),
+    loaded("z-suffix-is-utc", a4_with(DueDateTime="2021-09-01T10:00:00Z"), {"assignment": {"A4"}},
+           check=due_stored("2021-09-01 10:00:00")),
+    loaded("utc-offset-is-converted-to-utc", a4_with(DueDateTime="2021-09-01 10:00:00+02:00"),
+           {"assignment": {"A4"}}, check=due_stored("2021-09-01 08:00:00")),
+    loaded("compact-utc-offset-is-converted-to-utc", a4_with(DueDateTime="2021-09-01 10:00-0500"),
+           {"assignment": {"A4"}}, check=due_stored("2021-09-01 15:00:00")),
+    quarantined("hour-24", a4_with(DueDateTime="2021-09-01 24:00:00"), [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined("second-60", a4_with(DueDateTime="2021-09-01 10:00:60"), [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined("year-0", a4_with(DueDateTime="0000-01-01 00:00:00"), [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined("arabic-indic-digits", a4_with(DueDateTime="٢٠٢١-٠٩-٠١ ١٠:٠٠:٠٠"),
+                [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined("full-width-digit-in-the-year", a4_with(DueDateTime="２021-09-01 10:00:00"),
+                [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined("compact-date", a4_with(DueDateTime="20210901"), [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined("partial-date", a4_with(DueDateTime="2021-09"), [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined("hour-without-minutes", a4_with(DueDateTime="2021-09-01 10"), [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined("the-word-now", a4_with(DueDateTime="now"), [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined("offset-leaves-the-years-of-the-store", a4_with(StartDateTime="0001-01-01 00:30:00+01:00"),
+                [(A_S2, 3, "StartDateTime", "datetime")]),
+    quarantined("arabic-indic-points", a4_with(MaxPoints="١٠"), [(A_S2, 3, "MaxPoints", "whole-number")]),
+]
+
+
 NEGATIVE_POINTS = [
     loaded("negative-earned-points-are-kept", b3_with(EarnedPoints="-5"), {"assignmentsubmission": {"B3"}},
            relpath=SUB_A3,
@@ -546,15 +578,20 @@ def long_key(root, outside):
     put(root, A_S2, utf8_bom(csv_text(a_rows(assignment("k" * 256, "S2"), assignment("A4", "S2")))))
 
 
+def as_key(value: str) -> str:
+    """A line break in an identifier is quarantined (issue 13); in a title it is data and must stay as it is."""
+    return value.replace("\n", "|")
+
+
 def hostile_identifiers(root, outside):
-    rows = [assignment(value, "S2", Title=value, AssignmentDescription=value) for value in HOSTILE]
+    rows = [assignment(as_key(value), "S2", Title=value, AssignmentDescription=value) for value in HOSTILE]
     put(root, A_S2, utf8_bom(csv_text(a_rows(*rows))))
 
 
 def hostile_values_stored_verbatim(store, root, summary, manifest, context):
     rows = store.query("SELECT sourcesystemidentifier, title, assignmentdescription FROM lms.assignment "
                        "WHERE sourcesystemidentifier NOT IN ('A1', 'A2', 'A3') ORDER BY 1")
-    assert rows == sorted((v, v, v) for v in HOSTILE)
+    assert rows == sorted((as_key(v), v, v) for v in HOSTILE)
     assert store.query("SELECT to_regclass('lms.assignment') IS NOT NULL") == [(True,)]
     assert not os.path.exists("/tmp/lms-pipeline-pwned")
 
@@ -608,7 +645,7 @@ IDENTIFIERS_AND_FOLDERS = [
     quarantined("identifier-longer-than-255", long_key, [(A_S2, 3, "SourceSystemIdentifier", "max-length-255"),
                                                          (A_S2, 3, "Title", "max-length-255")],
                 {"assignment": {"A4"}}),
-    loaded("identifiers-with-quotes-semicolons-and-sql", hostile_identifiers, {"assignment": set(HOSTILE)},
+    loaded("identifiers-with-quotes-semicolons-and-sql", hostile_identifiers, {"assignment": {as_key(v) for v in HOSTILE}},
            check=hostile_values_stored_verbatim),
     hostile_folder_case("folder-with-sql", "S'3; DROP TABLE lms.assignment; --"),
     hostile_folder_case("folder-with-quotes-and-spaces", 'My "Best" Section \'2\''),
@@ -754,8 +791,53 @@ PLACEMENT = [
         ("section=S2/Assignments", "unexpected-folder")]),
 ]
 
+def link_hard_out(root, outside):
+    (root / A_S2).parent.mkdir(parents=True)
+    os.link(outside_file(outside), root / A_S2)
+
+
+def fifo(root, outside):
+    (root / A_S2).parent.mkdir(parents=True)
+    os.mkfifo(root / A_S2)
+
+
+def one_file(relpath: str, *rows: dict) -> Callable:
+    return lambda root, outside: put(root, relpath, utf8_bom(csv_text(a_rows(*rows)))) and None
+
+
+def csv_and_upper_csv(root, outside):
+    put(root, A_S2.replace(".csv", ".CSV"), utf8_bom(csv_text(a_rows(assignment("A4", "S2", Title="upper")))))
+    put(root, A_S2, utf8_bom(csv_text(a_rows(assignment("A4", "S2", Title="lower")))))
+
+
+def hidden_header(root, outside):
+    header = [name + "\u200b" if name == "Title" else name for name in A_HEADER]
+    put(root, A_S2, utf8_bom(csv_text(a_rows(assignment("A4", "S2")), header=header)))
+
+
+# Issue 13: classes an adversarial user found, each fixed where it arose.
+ADVERSARIAL = [
+    Case("hard-link-out-of-root", link_hard_out, notices=[(A_S2, "outside-link")], check=nothing_from_outside),
+    Case("fifo-where-a-file-was-expected", fifo, notices=[(A_S2, "unexpected-file")]),
+    Case("timestamp-in-the-future", one_file("section=S2/assignments/2999-01-01-00-00-00.csv", assignment("A4", "S2")),
+         relpath="section=S2/assignments/2999-01-01-00-00-00.csv",
+         notices=[("section=S2/assignments/2999-01-01-00-00-00.csv", "future-timestamp")]),
+    # Both load in name order, so the lower-case one decides, as every later run and a clean load agree.
+    loaded("same-timestamp-csv-and-CSV", csv_and_upper_csv, {"assignment": {"A4"}},
+           notices=[(A_S2, "same-timestamp")],
+           check=stored("SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [("lower",)])),
+    quarantined("identifier-with-zero-width-space", one_file(A_S2, assignment("A4\u200b", "S2", Title="A4")),
+                [(A_S2, 3, "SourceSystemIdentifier", "identifier")]),
+    quarantined("identifier-with-a-trailing-space", one_file(A_S2, assignment("A4 ", "S2", Title="A4")),
+                [(A_S2, 3, "SourceSystemIdentifier", "identifier")]),
+    quarantined("identifier-with-a-non-breaking-space", one_file(A_S2, assignment("A\u00a04", "S2", Title="A4")),
+                [(A_S2, 3, "SourceSystemIdentifier", "identifier")]),
+    rejected("header-with-zero-width-space", hidden_header,
+             f"line 1, column {A_HEADER.index('Title') + 1}: column 'Title\\u200b' holds an invisible character"),
+]
+
 CASES = (ENCODINGS + DELIMITERS + QUOTING + TRUNCATED + BINARY + HUGE + WRONG_HEADERS + WRONG_TYPES + IMPOSSIBLE_DATES
-         + NEGATIVE_POINTS + IDENTIFIERS_AND_FOLDERS + SYMLINKS + EMPTY + PLACEMENT)
+         + VALUE_CLASSES + NEGATIVE_POINTS + IDENTIFIERS_AND_FOLDERS + SYMLINKS + EMPTY + PLACEMENT + ADVERSARIAL)
 
 
 def test_the_matrix_has_at_least_40_cases():

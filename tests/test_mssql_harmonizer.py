@@ -23,6 +23,7 @@ from sqlglot.tokens import TokenType
 from test_mssql_sql import SQLGLOT, Recorder, Sent, invalid_reasons, render, script_batches, set_aside_sql_server_only
 
 from lms_pipeline.tasks.dialects import SQL_ROOT
+from lms_pipeline.tasks.edfi_ods import apply_edfi_ods
 from lms_pipeline.tasks.harmonizing import (
     LMS_BY_NAME,
     exception_counts,
@@ -30,7 +31,6 @@ from lms_pipeline.tasks.harmonizing import (
     write_exception_reports,
 )
 from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
-from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
 
 ENGINES = ("postgresql", "mssql")
 
@@ -206,7 +206,7 @@ class SqlServerStandIn(Recorder):
 def sql_server(tmp_path_factory):
     """An ODS made, migrated with the harmonizer, every LMS harmonized and the reports written and counted."""
     server = SqlServerStandIn()
-    apply_ods_fixture(server)
+    apply_edfi_ods(server)
     apply_migrations(server, builtin_scripts("mssql", harmonizer=True))
     server.harmonizing_from = len(server.sent)
     for lms in LMS_BY_NAME:

@@ -3,8 +3,8 @@
 Set LMS_TEST_MSSQL_URL to a SQLAlchemy URL of a SQL Server whose login may create databases, for example
 mssql+pyodbc://sa:<password>@localhost:1433/master?driver=ODBC+Driver+18+for+SQL+Server&Encrypt=yes&TrustServerCertificate=yes
 Each test makes a scratch database there and drops it at the end. One loads the sample tree twice with the
-pipeline flow and checks the counts; the other makes the ODS fixture with the sample's students and sections,
-then runs the flow with harmonization (migrations with the harmonizer, the load, every LMS harmonized, the
+pipeline flow and checks the counts; the other makes the test ODS (edfi_ods) with the sample's students and
+sections, then runs the flow with harmonization (migrations with the harmonizer, the load, every LMS harmonized, the
 exception reports written) and checks what it linked, wrote and reported. Without the variable the SQL Server
 cases report themselves as skipped: nothing in this project has run against SQL Server until someone runs them.
 """
@@ -23,7 +23,7 @@ from lms_pipeline.flows.pipeline import ALL_PHASES, lms_pipeline
 from lms_pipeline.resources import LOAD_ORDER
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
+from lms_pipeline.tasks.edfi_ods import apply_edfi_ods
 from lms_pipeline.tasks.tables import StoreTables
 
 MSSQL_URL = os.environ.get("LMS_TEST_MSSQL_URL")
@@ -84,11 +84,12 @@ def test_the_sample_tree_loads_alike_on_both_engines(scratch_db, prefect_api, fi
 
 
 def seed_ods(settings: DatabaseSettings, root) -> None:
-    """The ODS fixture, with the starter kit's students and sections and its extractor's status spellings, in SQL
-    both engines take (a status already there in another case is the same descriptor to SQL Server)."""
+    """The test ODS (PostgreSQL: the real ODS 5.2 schema; SQL Server: the T-SQL fixture), with the starter kit's
+    students and sections and its extractor's status spellings, in SQL both engines take (a status already there in
+    another case is the same descriptor to SQL Server)."""
     engine = make_engine(settings)
     try:
-        apply_ods_fixture(engine)
+        apply_edfi_ods(engine)
         with engine.begin() as conn:
             for user in rows(root, "users/*.csv"):
                 if user["UserRole"] == "student":

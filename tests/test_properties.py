@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,7 +76,26 @@ class Cell:
     stored: object = None  # what the data store must hold for it
 
 
+IDENTIFIERS = {"SourceSystemIdentifier", "SourceSystem", "LocalUserIdentifier", "SISUserIdentifier",
+               "LMSSectionSourceSystemIdentifier"}
+INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+INVISIBLE_LETTERS = "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0" + "".join(map(chr, range(0xFE00, 0xFE10)))
+
+
+def hides_something(value: str) -> bool:
+    """An identifier a person cannot read as it is: a space at either end, or a character that shows nothing."""
+    return value != value.strip(" ") or any(
+        (unicodedata.category(c) in INVISIBLE_CATEGORIES and c != " ") or c in INVISIBLE_LETTERS for c in value)
+
+
 def draw_cell(draw, col: Col, resource: str) -> Cell:
+    cell = draw_value(draw, col, resource)
+    if col.name in IDENTIFIERS and cell.failure is None and hides_something(cell.text):
+        return Cell(cell.text, "identifier")
+    return cell
+
+
+def draw_value(draw, col: Col, resource: str) -> Cell:
     bad = draw(st.integers(0, 9)) == 0  # about one value in ten is invalid
     if col.name == "SourceSystemIdentifier":
         if bad:

@@ -186,15 +186,20 @@ def test_the_migrations_phase_with_nothing_left_to_apply_runs_as_the_runtime_rol
 
 
 def test_the_runtime_role_harmonizes_in_an_ods(roles, tmp_path):
-    """In an Ed-Fi ODS: the migration role adds the harmonizer; the runtime role loads, calls the procedures
-    and writes the exception reports."""
+    """In an Ed-Fi ODS: the migration role adds the harmonizer; the runtime role loads, calls the procedures and
+    writes the exception reports. The procedures insert, update and delete lmsx rows, so the runtime role also
+    takes change versions and writes tracked deletes, through the LMSX extension's change-tracking triggers."""
+    from lms_pipeline.tasks.edfi_ods import apply_edfi_ods, seed_sis
     from lms_pipeline.tasks.harmonizing import harmonize_lms, write_exception_reports
-    from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
 
     settings = roles.database()
     admin = make_engine(settings)
-    apply_ods_fixture(admin)  # the ODS, owned by its administrator
-    admin.dispose()
+    apply_edfi_ods(admin)  # the ODS, owned by its administrator
+    with admin.begin() as conn:
+        seed_sis(conn, students=[{"student_unique_id": "SCU1", "first_name": "A", "last_name": "B",
+                                  "birth_date": "2008-01-01"}],
+                 sections=[{"section_identifier": "SISCS1", "school_id": 1, "school_year": 2022,
+                            "session_name": "Fall", "local_course_code": "C1"}])
     roles.psql("02_grant_database.sql", settings, roles.admin)
     migration = make_engine(roles.as_role(settings, roles.migration))
     apply_migrations(migration, builtin_scripts("postgresql", harmonizer=True))
@@ -205,12 +210,26 @@ def test_the_runtime_role_harmonizes_in_an_ods(roles, tmp_path):
     write(root, "users", [user("CU1", "Canvas"), user("CU2", "Canvas")])
     write(root, "sections", [section("CS1", "Canvas")])
     write(root, "assignments", [assignment("CA1", "CS1", "Canvas")], section="CS1")
+    write(root, "submissions", [submission("CB1", "CA1", "CU1", "Canvas", SubmissionStatus="graded")],
+          section="CS1", assignment="CA1")
     runtime = make_engine(roles.as_role(settings, roles.runtime))
     try:
         assert load(runtime, root).rejected_files == []
-        result = harmonize_lms(runtime, "canvas")
+        first = harmonize_lms(runtime, "canvas")
+        with admin.begin() as conn:  # what later extracts would say: the assignment renamed, then deleted
+            conn.execute(text("UPDATE lms.assignment SET title = 'Renamed'"))
+        renamed = harmonize_lms(runtime, "canvas")
+        with admin.begin() as conn:
+            conn.execute(text("UPDATE lms.assignment SET deletedat = now()"))
+        removed = harmonize_lms(runtime, "canvas")
         reports = write_exception_reports(runtime, tmp_path / "reports")
+        with admin.connect() as conn:
+            tracked = conn.execute(text("SELECT (SELECT count(*) FROM tracked_deletes_lmsx.assignment) + "
+                                        "(SELECT count(*) FROM tracked_deletes_lmsx.assignmentsubmission)")).scalar()
     finally:
         runtime.dispose()
-    assert result.users_unmatched == 2
+        admin.dispose()
+    assert (first.users_unmatched, first.assignments_inserted, first.submissions_inserted) == (1, 1, 1)
+    assert renamed.assignments_updated == 1
+    assert (removed.assignments_deleted, removed.submissions_deleted, tracked) == (1, 1, 2)
     assert reports.files and all(report.path.exists() for report in reports.files.values())

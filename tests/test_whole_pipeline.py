@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from lms_pipeline.tasks.database import dialect_of, make_engine
 from lms_pipeline.tasks.discovery import walk_tree
+from lms_pipeline.tasks.edfi_ods import add_descriptors, seed_sis
 from lms_pipeline.tasks.harmonizing import harmonize_lms
 from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.loading import MassDeletePolicy
@@ -20,28 +21,24 @@ def rows(root, pattern):
     return [r for f in sorted(glob.glob(str(root / pattern))) for r in csv.DictReader(open(f, encoding="utf-8-sig"))]
 
 
-def seed_sis(conn, root) -> None:
+def seed_starter_kit(conn, root) -> None:
     """The SIS side of the starter kit: its students and sections, and its extractor's status spellings."""
-    for user in rows(root, "users/*.csv"):
-        if user["UserRole"] == "student":
-            conn.execute(text("INSERT INTO edfi.student (studentuniqueid, firstname, lastsurname, birthdate) "
-                              "VALUES (:id, 'F', 'L', DATE '2008-01-01')"), {"id": user["SISUserIdentifier"]})
-    for number, section in enumerate(rows(root, "sections/*.csv")):
-        conn.execute(text("INSERT INTO edfi.section (localcoursecode, schoolid, schoolyear, sectionidentifier, "
-                          "sessionname) VALUES (:course, 255901001, 2022, :id, 'Fall')"),
-                     {"course": f"C{number}", "id": section["SISSectionIdentifier"]})
-    for status in ("Graded", "Late", "Missing"):
-        conn.execute(text("INSERT INTO edfi.descriptor (namespace, codevalue, shortdescription) VALUES (:n, :c, :c)"),
-                     {"n": STATUS_NAMESPACE, "c": status})
-        conn.execute(text("INSERT INTO lmsx.submissionstatusdescriptor SELECT descriptorid FROM edfi.descriptor "
-                          "WHERE namespace = :n AND codevalue = :c"), {"n": STATUS_NAMESPACE, "c": status})
+    seed_sis(
+        conn,
+        students=[{"student_unique_id": user["SISUserIdentifier"], "first_name": "F", "last_name": "L",
+                   "birth_date": "2008-01-01"} for user in rows(root, "users/*.csv") if user["UserRole"] == "student"],
+        sections=[{"section_identifier": section["SISSectionIdentifier"], "school_id": 255901001, "school_year": 2022,
+                   "session_name": "Fall", "local_course_code": f"C{number}"}
+                  for number, section in enumerate(rows(root, "sections/*.csv"))],
+    )
+    add_descriptors(conn, "lmsx.submissionstatusdescriptor", STATUS_NAMESPACE, ("Graded", "Late", "Missing"))
 
 
 def test_the_starter_kit_loads_and_harmonizes_into_lmsx(ods_db, fixture_tree):
     root = fixture_tree("starter-kit-sample")
     engine = make_engine(ods_db)
     with engine.begin() as conn:
-        seed_sis(conn, root)
+        seed_starter_kit(conn, root)
     manifest = pending_files(engine, StoreTables(dialect_of(engine)), walk_tree(root), False)
     stage_all(engine, [manifest], None, MassDeletePolicy())
     result = harmonize_lms(engine, "canvas")

@@ -32,10 +32,10 @@ def start_embedded_postgres(folder: Path):
 
 
 def prepare_ods(database: DatabaseSettings, extracts: Path) -> None:
-    """On the first demo: the district's extracts, the fixture ODS and its roster, and what differs on purpose."""
+    """On the first demo: the district's extracts, an Ed-Fi ODS with its roster, and what differs on purpose."""
     from lms_pipeline.demo.roster import seed_roster
     from lms_pipeline.tasks.database import make_engine
-    from lms_pipeline.tasks.ods_fixture import apply_ods_fixture
+    from lms_pipeline.tasks.edfi_ods import apply_edfi_ods
 
     district = generate_district(extracts, seed=2021, messy=True)
     failed_extract = add_failed_extract(district.roots[FAILED_EXTRACT_LMS])
@@ -47,12 +47,12 @@ def prepare_ods(database: DatabaseSettings, extracts: Path) -> None:
           "extractors write them now and then.")
     engine = make_engine(database)
     try:
-        apply_ods_fixture(engine)
+        apply_edfi_ods(engine)
         seed_roster(engine, district)
     finally:
         engine.dispose()
-    print(f"Seeded a demo ODS: {len(district.students)} students, {len(district.sections)} sections, "
-          f"{len(district.enrolments)} enrolments. Mismatched on purpose:")
+    print(f"Made an Ed-Fi ODS 5.2 with the LMSX extension, and seeded its SIS roster: {len(district.students)} "
+          f"students, {len(district.sections)} sections, {len(district.enrolments)} enrolments. Mismatched on purpose:")
     for mismatch in district.mismatches:
         print(f"  {mismatch.lms}: {mismatch.kind}: {mismatch.detail}")
     print(f"A failed extract on purpose:\n  {failed_extract}\n")

@@ -19,7 +19,7 @@ from lms_pipeline.flows.hooks import RunProgress, notify_warnings, report_failur
 from lms_pipeline.flows.migration import migrations
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import publish_data_quality, publish_summary, publish_warnings
-from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, unreadable_folders, volume_drift
+from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, tree_warnings, volume_drift
 from lms_pipeline.tasks.database import dialect_of, make_engine, run_lock
 from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.manifests import load_manifest, manifest_folder, write_manifest
@@ -173,11 +173,11 @@ def lms_pipeline(
 
 
 def _survey(manifest_paths: list[str], stale_after_hours: float | None) -> tuple[int, list[str]]:
-    """The files found, and the warnings about folders that cannot be read and stale extracts, read now: the
+    """The files found, and the warnings about the trees (notices to act on, stale extracts), read now: the
     manifests then need not stay in memory while the staging subflow reads its own copy (40 MB each for a
     district's 48,000 files)."""
     manifests = [load_manifest(p) for p in manifest_paths]
-    warnings = unreadable_folders(manifests) + stale_extracts(manifests, stale_after_hours)
+    warnings = tree_warnings(manifests) + stale_extracts(manifests, stale_after_hours)
     return sum(len(m.files) for m in manifests), warnings
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from lms_pipeline.tasks.discovery import Manifest
 from lms_pipeline.tasks.summary import StagingSummary
 from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.wording import plural
 
 STAMP = "%Y-%m-%d-%H-%M-%S"
 
@@ -25,13 +26,14 @@ class Thresholds:
 def staging_warnings(summary: StagingSummary, thresholds: Thresholds) -> list[str]:
     warnings = []
     if summary.held_files:
-        warnings.append(f"{len(summary.held_files)} file(s) hold mass deletions "
+        warnings.append(f"mass deletions held in {plural(len(summary.held_files), 'file')} "
                         f"(re-run with --allow-mass-delete to apply): {', '.join(summary.held_files[:5])}")
     if summary.rejected_files:
-        warnings.append(f"{len(summary.rejected_files)} file(s) rejected: {'; '.join(summary.rejected_files[:5])}")
+        warnings.append(f"{plural(len(summary.rejected_files), 'file')} rejected: "
+                        f"{'; '.join(summary.rejected_files[:5])}")
     if summary.superseded_files:
-        warnings.append(f"{len(summary.superseded_files)} file(s) arrived after a newer extract of their scope was "
-                        f"loaded and were set aside: {'; '.join(summary.superseded_files[:5])}")
+        warnings.append(f"set aside {plural(len(summary.superseded_files), 'file')} older than a loaded extract of "
+                        f"the same scope: {'; '.join(summary.superseded_files[:5])}")
     quarantined = summary.total("quarantined")
     if quarantined > thresholds.quarantined_rows:
         warnings.append(f"{quarantined} rows quarantined (threshold {thresholds.quarantined_rows}); "
@@ -39,10 +41,22 @@ def staging_warnings(summary: StagingSummary, thresholds: Thresholds) -> list[st
     return warnings
 
 
-def unreadable_folders(manifests: list[Manifest]) -> list[str]:
-    """Folders discovery could not read: nothing in them loaded, and the run must say so every night."""
-    return [f"{m.root}/{n.relpath}: {n.message}".replace("/.:", ":") for m in manifests for n in m.notices
-            if n.kind == "unreadable-folder"]
+# Notices about the tree that a person must act on, not merely know of: they reach the run's warnings and its
+# notifications. (Unexpected and empty files stay in the discovery log.)
+NOTICES_TO_ACT_ON = ("unreadable-folder", "outside-link", "outside-root", "path-too-long", "future-timestamp",
+                     "same-timestamp")
+
+
+def tree_warnings(manifests: list[Manifest]) -> list[str]:
+    """One line per root and kind of notice to act on, with up to three examples."""
+    warnings = []
+    for manifest in manifests:
+        for kind in NOTICES_TO_ACT_ON:
+            found = [n for n in manifest.notices if n.kind == kind]
+            if found:
+                examples = "; ".join(f"{n.relpath}: {n.message}" for n in found[:3])
+                warnings.append(f"{manifest.root}: {plural(len(found), kind + ' notice')}, e.g. {examples}")
+    return warnings
 
 
 def stale_extracts(manifests: list[Manifest], hours: float | None, now: datetime | None = None) -> list[str]:

@@ -11,7 +11,6 @@ tallies are read is each engine's own (EngineSql).
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import re
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
 from lms_pipeline.tasks.database import dialect_of
+from lms_pipeline.tasks.spreadsheet import safe_cell
 from lms_pipeline.wording import plural, there_are
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,9 @@ class EngineSql:
         """Before the procedures: each counter starts unset, so that a procedure that tallies nothing (a district's
         replacement) leaves it unknown."""
 
+    def before_procedures(self, conn: Connection) -> None:
+        """Before the procedures, for the rest of the transaction."""
+
     def before_reads(self, conn: Connection) -> None:
         """Before the count and report queries of a transaction."""
 
@@ -140,6 +143,15 @@ class PostgresSql(EngineSql):
     def call(self, procedure: str, parameters: tuple[str, ...]) -> TextClause:
         arguments = ", ".join(f"_{p.lower()} => :{p.lower()}" for p in parameters)
         return text(f"CALL {procedure}({arguments})")
+
+    def before_procedures(self, conn: Connection) -> None:
+        """Only hash and merge joins, as the assignment and submission procedures set for themselves. The user and
+        section procedures first look for links to ODS records that are gone, among the links the previous run
+        wrote: until autovacuum analyzes lms.lmsuser, its statistics say there are none, and a nested loop chosen on
+        that estimate scans edfi.Student once per linked user. An ODS without a unique index on edfi.Student.Id
+        (the LMS-Toolkit's ODS 5.2 core DDL has none) made that quadratic: benchmarks/bench_harmonize.py's re-run,
+        50,000 users, took 276 s instead of 13. District replacements of the procedures plan the same way."""
+        conn.execute(text("SET LOCAL enable_nestloop = off"))
 
     def before_reads(self, conn: Connection) -> None:
         """For the rest of the transaction. The matching views join on expressions, which inflates the estimates
@@ -198,6 +210,7 @@ def harmonize_lms(engine: Engine, lms: Lms | str) -> LmsHarmonization:
     sql = engine_sql(engine)
     with engine.begin() as conn:
         sql.clear_tallies(conn)
+        sql.before_procedures(conn)
         _call_procedures(conn, sql, lms)
         sql.before_reads(conn)
         state = conn.execute(STATE_COUNTS, {"sourcesystem": lms.source_system}).mappings().one()
@@ -423,11 +436,22 @@ def _write_report(path: Path, columns: list[str], rows: list[dict]) -> ReportFil
 
 
 def _csv_bytes(columns: list[str], rows: list[dict]) -> bytes:
-    text_file = io.StringIO(newline="")
-    writer = csv.DictWriter(text_file, fieldnames=columns, lineterminator="\n")
+    """The report as CSV with rows ending in LF, each cell safe to open in a spreadsheet (spreadsheet.safe_cell).
+
+    The writer is told CRLF, so that it quotes a value holding a lone CR: Python before 3.13 quotes only the
+    characters of the line terminator, and a bare CR splits the row for every reader, the rest of the value
+    becoming a cell of its own (a formula, if it starts with `=`). Each row's CRLF is then made LF."""
+    lines = _Lines()
+    writer = csv.DictWriter(lines, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
-    return text_file.getvalue().encode("utf-8")
+    writer.writerows({column: safe_cell(value) for column, value in row.items()} for row in rows)
+    return "".join(line.removesuffix("\r\n") + "\n" for line in lines).encode("utf-8")
+
+
+class _Lines(list):
+    """A file for the csv writer, which writes each row with one call: the rows, one string each."""
+
+    write = list.append
 
 
 REPORT_NAME = re.compile(r"\d{4}(-\d{2}){5}\.csv")  # YYYY-MM-DD-HH-MM-SS.csv: by name is by time

@@ -22,7 +22,7 @@ from lms_pipeline.tasks.datetimes import parse_datetimes, unparseable
 from lms_pipeline.tasks.discovery import ManifestFile
 from lms_pipeline.wording import INVISIBLE, shown
 
-INT_PATTERN = r"\s*[+-]?\d+(\.0*)?\s*"
+INT_PATTERN = r"[ \t\r\n]*[+-]?[0-9]+(\.0*)?[ \t\r\n]*"  # ASCII only: \d takes Arabic-Indic and other digits
 INT_RANGE = (-(2**31), 2**31 - 1)
 FILE_COLUMN, LINE_COLUMN = "batchfileid", "sourceline"
 KEY_LENGTH = 255  # SourceSystemIdentifier and SourceSystem
@@ -168,11 +168,18 @@ def _map_header(resource: Resource, path: str, header: list[str], outcome: FileO
 # --- the pandera schema --------------------------------------------------------------------------------------
 
 
-def _is_whole_number(values: pd.Series) -> pd.Series:
+def whole_numbers(values: pd.Series) -> pd.Series:
+    """Int64 values; <NA> where a value is missing or no whole number in the range of INT. The check and the
+    typed rows both use it, so a value passes the check exactly when it converts. pd.to_numeric alone would also
+    take `1e3` and `.5`; the pattern admits only what it then reads as written (it strips the same blanks)."""
     text = values.astype("object").where(values.notna(), None)
     matches = text.str.fullmatch(INT_PATTERN).fillna(False).astype(bool)
     numbers = pd.to_numeric(text.where(matches), errors="coerce")
-    return matches & numbers.between(*INT_RANGE)
+    return numbers.where(numbers.between(*INT_RANGE)).astype("Int64")
+
+
+def _is_whole_number(values: pd.Series) -> pd.Series:
+    return whole_numbers(values).notna()
 
 
 def _is_datetime(values: pd.Series) -> pd.Series:
@@ -182,7 +189,8 @@ def _is_datetime(values: pd.Series) -> pd.Series:
 CHECK_REASONS = {
     "not_nullable": "a required value is empty",
     "whole-number": "not a whole number in the range of INT",
-    "datetime": "not a date and time in a known format (YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM)",
+    "datetime": "not a date and time in an accepted form (YYYY-MM-DD[ HH:MM[:SS[.fraction]]] with an optional "
+                "offset Z, +HH:MM, +HHMM or +HH, or M/D/YYYY[ H:MM[:SS]]; ASCII digits; a date and time that exist)",
 }
 
 
@@ -305,7 +313,7 @@ def _typed(resource: Resource, raw: pd.DataFrame) -> pd.DataFrame:
         elif column.kind is Kind.DATE:
             values = parse_datetimes(values).dt.normalize().dt.date
         elif column.kind is Kind.INT:
-            values = pd.to_numeric(values, errors="coerce").astype("Int64")
+            values = whole_numbers(values)
         elif column.name in resource.truncated:
             values = values.str.slice(0, column.length)
         typed[column.db] = values
