@@ -315,7 +315,7 @@ def test_notices_a_person_must_act_on_become_the_runs_warnings(tmp_path):
 
     root = small_tree(tmp_path / "root")
     write(root, "users", [user("1")], "2999-01-01-00-00-00")
-    write(root, "unexpected", [user("1")])  # only logged: nothing to act on
+    (root / "notes").mkdir()  # an unexpected folder is only logged: nothing to act on
     warnings = tree_warnings([walk_tree(root)])
     assert warnings == [f"{root}: 1 future-timestamp notice, e.g. users/2999-01-01-00-00-00.csv: named for a time "
                         "more than a day ahead of this machine's clock; not loaded until then, so it cannot "
