@@ -118,7 +118,9 @@ say "load the fixture into $DB"
 dropdb "${PG[@]}" --if-exists "$DB"
 createdb "${PG[@]}" "$DB"
 inside "$ctr" -- lms-pipeline load --csvpath /extracts/fixture --engine postgresql --server 127.0.0.1 --port 5432 \
-  --dbname "$DB" --username postgres --password '' >"$work/load.log" 2>&1 || { tail -40 "$work/load.log"; exit 1; }
+  --dbname "$DB" --username postgres --password '' >"$work/load.log" 2>&1 || loaded=$?
+# 3: completed with warnings, as a fixture of years-old extracts must (README: exit codes).
+[ "${loaded:-0}" -eq 3 ] || [ "${loaded:-0}" -eq 0 ] || { tail -40 "$work/load.log"; exit 1; }
 
 actual=$(psql "${PG[@]}" -d "$DB" -Atc "
   select string_agg(t || '=' || n, ' ' order by o) from (

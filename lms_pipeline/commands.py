@@ -42,9 +42,13 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
+EXIT_WARNED = 3  # the run completed, with warnings a person must see (README: exit codes)
+
+
 def run_pipeline(**parameters) -> int:
-    """Run the `lms-pipeline` flow, print its summary and what its runs warned of; the exit code."""
-    from lms_pipeline.flows.pipeline import lms_pipeline
+    """Run the `lms-pipeline` flow, print its summary and what its runs warned of; the exit code: 0 success,
+    1 failure, 3 completed with warnings (2, bad arguments, is argparse's)."""
+    from lms_pipeline.flows.pipeline import WARNED, lms_pipeline
 
     with gathered_warnings() as warnings:
         state = lms_pipeline(**parameters, return_state=True)
@@ -54,4 +58,4 @@ def run_pipeline(**parameters) -> int:
         print(f"lms-pipeline: {state.name}: {cause}", file=sys.stderr)
         return 1
     print_summary(state.result(), warnings)
-    return 0
+    return EXIT_WARNED if state.name == WARNED else 0

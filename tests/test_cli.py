@@ -98,10 +98,10 @@ def test_load_from_the_terminal_runs_the_flow_and_prints_the_summary(db, fixture
     result = run_cli("load", "-c", str(root), "-e", "postgresql", "-s", db.server, "--port",
                      str(db.effective_port), "-d", db.dbname, "-u", db.username or "postgres", "-p", password,
                      "-l", "DEBUG")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # completed, warned: the sample's extracts are years old
     assert "submissions" in result.stdout and "901" in result.stdout
     assert password not in result.stdout + result.stderr
-    assert query("SELECT outcome, rowsinserted FROM lms.loadrun") == [("succeeded", 1176)]
+    assert query("SELECT outcome, rowsinserted FROM lms.loadrun") == [("warned", 1176)]
 
 
 

@@ -152,6 +152,27 @@ def test_the_staging_log_names_processes_only_when_some_validated_batches():
         "36 batches, validated in 2 processes (w1:9, w2:7)")
 
 
+def test_a_run_that_cannot_take_the_lock_names_that_phase(db, engine, tmp_path, webhook):
+    from lms_pipeline.tasks.database import run_lock
+
+    write(tmp_path, "users", [user("U1")])
+    with run_lock(engine):  # another run holds the database
+        state = run(tmp_path, db, notification_block="custom-webhook/lms-test-alerts")
+    assert state.is_failed() and "another lms-pipeline run" in state.message
+    [message] = webhook.messages
+    assert "Phase: run lock" in message["body"]
+
+
+def test_a_run_with_warnings_ends_in_a_warned_completed_state(db, tmp_path):
+    write(tmp_path, "users", [user("U1")])
+    state = run(tmp_path, db, stale_after_hours=24)
+    assert state.is_completed() and state.name == "Warned"
+    assert state.message.startswith(f"{tmp_path}: newest extract is from 2021-09-01 06:00, older than 24 hours")
+    assert state.result().outcome == "warned"
+    clean = run(tmp_path, db)  # nothing new, nothing to warn of
+    assert clean.name == "Completed" and clean.result().outcome == "succeeded"
+
+
 def test_warnings_notify_at_the_end_of_a_run(db, tmp_path, webhook):
     many = [user(f"U{i:03}") for i in range(60)]
     write(tmp_path, "users", many, "2021-09-01-06-00-00")

@@ -10,8 +10,9 @@ from enum import Enum
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from prefect.utilities.annotations import quote
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.states import Completed
+from prefect.utilities.annotations import quote
 
 from lms_pipeline.flows.discovery import discovery
 from lms_pipeline.flows.harmonization import harmonize_every_lms
@@ -24,9 +25,10 @@ from lms_pipeline.tasks.database import dialect_of, make_engine, run_lock
 from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.manifests import load_manifest, manifest_folder, write_manifest
 from lms_pipeline.tasks.retries import database_task
-from lms_pipeline.tasks.runs import finish_run, start_run
+from lms_pipeline.tasks.runs import finish_run, mark_warned, start_run
 from lms_pipeline.tasks.summary import StagingSummary, forget_summary, live_summary
 from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.wording import plural
 
 
 class Phase(str, Enum):
@@ -42,6 +44,8 @@ class NotifyOn(str, Enum):
     FAILURE = "failure"
     WARNING = "warning"
 
+
+WARNED = "Warned"  # the state of a run that completed with warnings a person must see
 
 LOAD_PHASES = [Phase.DISCOVERY, Phase.MIGRATIONS, Phase.STAGING]
 ALL_PHASES = LOAD_PHASES + [Phase.HARMONIZATION]
@@ -71,6 +75,7 @@ class PipelineResult:
 begin_run = database_task(start_run, name="start-load-run")
 find_pending = database_task(pending_files, name="compare-with-journal")
 end_run = database_task(finish_run, name="finish-load-run")
+warned = database_task(mark_warned, name="mark-load-run-warned")
 
 
 @flow(name="lms-pipeline", on_failure=[report_failure], on_crashed=[report_failure])
@@ -138,6 +143,7 @@ def lms_pipeline(
         engine = make_engine(settings)
         tables = StoreTables(dialect_of(engine))
         try:
+            progress.phase = "run lock"  # a failure from here to the migrations is the lock's, not discovery's
             with run_lock(engine, lock_wait_seconds):
                 harmonizer = Phase.HARMONIZATION in phases
                 _phase(progress, Phase.MIGRATIONS, phases,
@@ -160,6 +166,8 @@ def lms_pipeline(
                     result.warnings = (staging_warnings(result.staging, thresholds)
                                        + on_disk
                                        + volume_drift(engine, tables, result.load_run_id, volume_drift_percent))
+                    if result.warnings:
+                        warned(engine, tables, result.load_run_id)
                     _publish(engine, tables, result)
                 result.harmonization = _phase(progress, Phase.HARMONIZATION, phases, lambda: harmonize_every_lms(
                     settings, lms, exceptions_report_directory)) or {}
@@ -169,7 +177,15 @@ def lms_pipeline(
         log.warning(warning)
     if notify_on is NotifyOn.WARNING:
         notify_warnings(notification_block, notify_email_to, result.warnings, result.staging)
+    if result.warnings:  # Completed, named apart from a clean success in the UI, the API and the CLI's exit code
+        result.outcome = "warned"
+        return Completed(name=WARNED, message=_warned_message(result.warnings), data=result)
     return result
+
+
+def _warned_message(warnings: list[str]) -> str:
+    first = warnings[0] if len(warnings[0]) <= 400 else warnings[0][:399] + "…"
+    return first + (f" (and {plural(len(warnings) - 1, 'more warning')})" if len(warnings) > 1 else "")
 
 
 def _survey(manifest_paths: list[str], stale_after_hours: float | None) -> tuple[int, list[str]]:

@@ -24,7 +24,7 @@ def finish_run(engine: Engine, tables: StoreTables, run_id: int, outcome: str, s
     with engine.begin() as conn:
         conn.execute(update(lr).where(lr.c.LoadRunId == run_id).values(
             EndedAt=func.current_timestamp(), Outcome=outcome, FilesDiscovered=files_discovered,
-            FilesLoaded=summary.total("files") - len(summary.rejected_files), FilesRejected=len(summary.rejected_files),
+            FilesLoaded=summary.total("files") - summary.rejected_in_batches, FilesRejected=len(summary.rejected_files),
             FilesHeld=len(summary.held_files), RowsInserted=summary.total("inserted"),
             RowsUpdated=summary.total("updated"), RowsUndeleted=summary.total("undeleted"),
             RowsDeleted=summary.total("deleted"), RowsQuarantined=summary.total("quarantined"),
@@ -39,6 +39,13 @@ def finish_run(engine: Engine, tables: StoreTables, run_id: int, outcome: str, s
         ]
         if rows:
             conn.execute(insert(lrr), rows)
+
+
+def mark_warned(engine: Engine, tables: StoreTables, run_id: int) -> None:
+    """A run whose staging went well can still warn (stale extracts, volume drift): its row says so too."""
+    lr = tables.load_run
+    with engine.begin() as conn:
+        conn.execute(update(lr).where(lr.c.LoadRunId == run_id, lr.c.Outcome == "succeeded").values(Outcome="warned"))
 
 
 def _live_rows(conn, tables: StoreTables, resource: str) -> int:

@@ -42,6 +42,7 @@ class StagingSummary:
     rejected_files: list[str] = field(default_factory=list)
     held_files: list[str] = field(default_factory=list)
     superseded_files: list[str] = field(default_factory=list)  # older than their scope's newest loaded file
+    unread_rejected: int = 0  # of rejected_files, those set aside unread: they were in no batch
     warnings: list[str] = field(default_factory=list)
     drift: dict[str, list[str]] = field(default_factory=dict)
     rejections: list = field(default_factory=list)  # a sample of quarantined rows, for the report
@@ -65,6 +66,11 @@ class StagingSummary:
     def add_set_aside(self, set_aside: list[SetAside]) -> None:
         for item in set_aside:
             (self.rejected_files if item.outcome == "rejected" else self.superseded_files).append(item.message)
+            self.unread_rejected += item.outcome == "rejected"
+
+    @property
+    def rejected_in_batches(self) -> int:
+        return len(self.rejected_files) - self.unread_rejected
 
     @property
     def needs_attention(self) -> bool:
