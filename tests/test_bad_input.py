@@ -161,7 +161,6 @@ def test_a_submission_for_an_unknown_user_names_the_file_and_line(loaded, load_t
 
 
 def test_a_file_changed_after_discovery_is_refused_and_loaded_next_time(tmp_path, engine, load_tree, query):
-    from lms_pipeline.tasks.database import dialect_of
     from lms_pipeline.tasks.discovery import walk_tree
     from lms_pipeline.tasks.loading import MassDeletePolicy
     from lms_pipeline.tasks.staging import stage_all

@@ -13,14 +13,13 @@ from prefect.utilities.annotations import quote
 
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import Progress
-from lms_pipeline.tasks.database import dialect_of, make_engine
+from lms_pipeline.tasks.database import make_engine
 from lms_pipeline.tasks.loading import MassDeletePolicy, load_large_file
 from lms_pipeline.tasks.manifests import load_manifest
 from lms_pipeline.tasks.prepared import CACHE_POLICY, load_prepared, store_identity, validate_batch, validation_only
 from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.tasks.staging import stage_all
 from lms_pipeline.tasks.summary import StagingSummary, live_summary
-from lms_pipeline.tasks.tables import StoreTables
 from lms_pipeline.wording import plural
 
 load_large = database_task(load_large_file, name="load-large-file", task_run_name="load-{resource.name}-streamed")
@@ -45,7 +44,6 @@ def staging(
     """
     log = get_run_logger()
     engine = make_engine(database)
-    tables = StoreTables(dialect_of(engine))
     try:
         manifests = [load_manifest(p) for p in manifest_paths]
         store = store_identity(engine)
