@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import socketserver
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,40 @@ from lms_pipeline.tasks.tables import StoreTables
 WORKER = Path(__file__).resolve().parent / "load_worker.py"
 # Root without its capabilities: file permissions bind it as they bind the loader's own user in its container.
 NO_CAPABILITIES = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"]
+
+
+class _Relay(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        with socket.socket(socket.AF_UNIX) as server:
+            server.connect(self.server.unix_path)
+            back = threading.Thread(target=_pump, args=(server, self.request), daemon=True)
+            back.start()
+            _pump(self.request, server)
+            back.join()
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    while data := source.recv(65536):
+        target.sendall(data)
+    target.shutdown(socket.SHUT_WR)
+
+
+@pytest.fixture
+def reachable_url(db):
+    """The test database's URL as a process without root's capabilities can use it. The embedded server (no
+    LMS_TEST_DATABASE_URL) listens only on a socket in a folder of its own user, which such a process may not enter:
+    a relay on 127.0.0.1, in this process, forwards to it."""
+    if not db.server.startswith("/"):
+        yield db.url().render_as_string(hide_password=False)
+        return
+    relay = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Relay)
+    relay.daemon_threads = True
+    relay.unix_path = os.path.join(db.server, f".s.PGSQL.{db.effective_port}")
+    threading.Thread(target=relay.serve_forever, daemon=True).start()
+    tcp = db.model_copy(update={"server": "127.0.0.1", "port": relay.server_address[1]})
+    yield tcp.url().render_as_string(hide_password=False)
+    relay.shutdown()
+    relay.server_close()
 
 
 def small_tree(root: Path, stamp: str = "2021-09-01-06-00-00", users: int = 4) -> Path:
@@ -41,15 +78,15 @@ def journal(query) -> dict[str, tuple]:
 # --- 1. nothing on disk stops the night ---------------------------------------------------------------------------
 
 
-def test_unreadable_files_and_folders_are_rejected_and_load_once_they_can_be_read(db, tmp_path, load_tree,
-                                                                                  query):
+def test_unreadable_files_and_folders_are_rejected_and_load_once_they_can_be_read(reachable_url, tmp_path,
+                                                                                  load_tree, query):
     root = small_tree(tmp_path / "root")
     unreadable = root / "section=s1" / "section-associations" / "2021-09-01-06-00-00.csv"
     unreadable.chmod(0)
     (root / "section=s2").chmod(0)
     try:
         assert subprocess.run([*NO_CAPABILITIES, "cat", str(unreadable)], capture_output=True).returncode == 1
-        loaded = load_without_capabilities(db, root)
+        loaded = load_without_capabilities(reachable_url, root)
     finally:
         unreadable.chmod(0o644)
         (root / "section=s2").chmod(0o755)
@@ -66,8 +103,7 @@ def test_unreadable_files_and_folders_are_rejected_and_load_once_they_can_be_rea
     assert journal(query)["section=s1/section-associations/2021-09-01-06-00-00.csv"] == ("loaded", True)
 
 
-def load_without_capabilities(db, root: Path) -> subprocess.CompletedProcess:
-    url = db.url().render_as_string(hide_password=False)
+def load_without_capabilities(url: str, root: Path) -> subprocess.CompletedProcess:
     return subprocess.run([*NO_CAPABILITIES, sys.executable, str(WORKER), url, str(root)],
                           capture_output=True, text=True, timeout=300)
 
@@ -286,7 +322,8 @@ def test_hard_links_within_the_tree_load(tmp_path, load_tree, query):
 
 
 @pytest.mark.prefect
-def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(db, tmp_path, prefect_api, query):
+def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(reachable_url, tmp_path, prefect_api,
+                                                                             query):
     root = small_tree(tmp_path / "root")
     write(root, "users", [user(str(i)) for i in range(4)], "2021-09-02-06-00-00")
     (root / "users" / "2021-09-02-06-00-00.csv").chmod(0)
@@ -294,10 +331,9 @@ def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(db,
     # Only this command line names the database: no connection settings another test left in the environment.
     env = {k: v for k, v in os.environ.items() if not k.startswith("DB_") and k != "LMS_DATABASE_URL"}
     env["PREFECT_API_URL"] = prefect_api
-    url = db.url().render_as_string(hide_password=False)
     try:
         result = subprocess.run([*NO_CAPABILITIES, sys.executable, "-m", "lms_pipeline.cli", "load", "-c", str(root),
-                                 "--database-url", url, "--stale-after-hours", "1000000"],
+                                 "--database-url", reachable_url, "--stale-after-hours", "1000000"],
                                 capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     finally:
         (root / "users" / "2021-09-02-06-00-00.csv").chmod(0o644)
