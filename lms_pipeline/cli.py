@@ -59,6 +59,14 @@ def _port(value: str) -> int | None:
     return int(value) if value.strip() not in ("", "0") else None
 
 
+def minutes(value: str) -> float | None:
+    """A bound in minutes (argparse names this function in its error); 0 means none."""
+    number = float(value)
+    if number < 0:
+        raise ValueError(value)
+    return number or None
+
+
 def _flag(parser, *names, env: str, help: str, **kwargs):
     text = f"{help} [env {env}]"
     parser.add_argument(*names, action=EnvDefault, env=env, help=text, **kwargs)
@@ -90,8 +98,15 @@ def _database_flags(parser: argparse.ArgumentParser, engine_letters: tuple[str, 
           help="SQL Server: the ODBC driver, e.g. 'ODBC Driver 17 for SQL Server' or FreeTDS "
                "(default: ODBC Driver 18 for SQL Server)")
     _flag(parser, "--sslmode", env="DB_SSLMODE", help="PostgreSQL sslmode: disable, require, verify-full, ...")
+
+
+def _run_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags of every command that runs the pipeline's flow."""
     _flag(parser, "--lock-wait", env="LOCK_WAIT_SECONDS", type=float, default=0.0,
           help="seconds to wait for another run on the same database (default 0: stop at once)")
+    _flag(parser, "--statement-timeout", env="STATEMENT_TIMEOUT_MINUTES", type=minutes, default=60.0,
+          help="minutes after which the database cancels any one statement, failing the run with a message "
+               "that names it (default 60; 0 for no bound)")
     _flag(parser, "-l", "--log-level", env="LOG_LEVEL", default="INFO", choices=LOG_LEVELS, help="log level")
 
 
@@ -137,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                     description="Load LMS extract trees into the LMS data store.", epilog=LOADER_LETTERS)
     _extract_flag(load)
     _database_flags(load, ("-e",))
+    _run_flags(load)
     _switch(load, "--allow-mass-delete", env="ALLOW_MASS_DELETE",
             help="apply soft deletes the mass-deletion guard holds (see README: mass deletion)")
     _notification_flags(load)
@@ -147,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog=LOADER_LETTERS)
     _extract_flag(validate)
     _database_flags(validate, ("-e",))
+    _run_flags(validate)
 
     harmonize = _command(
         commands, "harmonize", help="link LMS data with the Ed-Fi ODS and write lmsx (the reference harmonizer)",
@@ -154,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "sections, write assignments and submissions to lmsx, report exceptions.",
         epilog=HARMONIZER_LETTERS)
     _database_flags(harmonize, ("-g",))
+    _run_flags(harmonize)
     _flag(harmonize, "-e", "--exceptions-report-directory", env="EXCEPTIONS_REPORT_DIRECTORY",
           help="write the exception reports (CSV) under this folder")
     _lms_flag(harmonize)
@@ -163,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                    description="Discover, migrate, load and harmonize in one parent flow run.", epilog=RUN_LETTERS)
     _extract_flag(run)
     _database_flags(run, ("-e",))
+    _run_flags(run)
     _flag(run, "-x", "--exceptions-report-directory", env="EXCEPTIONS_REPORT_DIRECTORY",
           help="write the exception reports (CSV) under this folder")
     _lms_flag(run)
@@ -173,16 +192,23 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = _command(commands, "migrate", help="apply the data store's schema only",
                        description="Apply the migration scripts the database lacks.", epilog=LOADER_LETTERS)
     _database_flags(migrate, ("-e",))
+    _run_flags(migrate)
 
-    setup = _command(commands, "setup", help="create or update the Prefect blocks, work pools and automation",
+    setup = _command(commands, "setup", help="create or update the Prefect blocks, work pools and automations",
                      description="Set up the Prefect workspace that PREFECT_API_URL points at for the deployments "
-                                 "in prefect.yaml: the database block lms-data-store, the webhook block lms-alerts, "
-                                 "the work pools and the failure automation. Running it again changes only what "
-                                 "differs.",
+                                 "in prefect.yaml: the database block lms-data-store, the webhook block lms-alerts "
+                                 "(its URL kept secret), the work pools, and the automations that report a run that "
+                                 "failed, crashed, did not start on time, ran too long, or did not happen at all. "
+                                 "Running it again changes only what differs.",
                      epilog=LOADER_LETTERS)
     _database_flags(setup, ("-e",))
     _flag(setup, "--webhook-url", env="ALERTS_WEBHOOK_URL",
           help="URL that failure and warning messages are POSTed to (the custom-webhook/lms-alerts block)")
+    _flag(setup, "--expect-run-every", env="EXPECT_RUN_EVERY_HOURS", type=float, default=26.0,
+          help="hours: alert when no lms-pipeline run has completed for this long (default 26: a nightly run "
+               "and two hours' grace)")
+    _flag(setup, "--run-bound", env="RUN_BOUND_HOURS", type=float, default=4.0,
+          help="hours: alert when a run is still going this long after it started (default 4)")
 
     demo = _command(commands, "demo", help="load a generated district into an embedded PostgreSQL; no setup needed",
                     description="Start an embedded PostgreSQL, generate a small district's extracts for all three "
@@ -259,10 +285,10 @@ def database_settings(args: argparse.Namespace):
         return DatabaseSettings.from_url(args.database_url.get_secret_value())
     return DatabaseSettings(
         engine=args.engine or DEFAULT_ENGINE, server=args.server, port=args.port or None, dbname=args.dbname,
-        username=args.username, password=args.password, use_integrated_security=args.useintegratedsecurity,
+        username=args.username, use_integrated_security=args.useintegratedsecurity,
         encrypt=args.encrypt, trust_certificate=args.trust_certificate, sslmode=args.sslmode,
         odbc_driver=args.odbc_driver or DEFAULT_ODBC_DRIVER,
-    )
+    ).with_password(args.password)
 
 
 def configure_logging(level: str, verbose: bool) -> None:

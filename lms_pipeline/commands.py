@@ -16,9 +16,10 @@ def run(args: argparse.Namespace) -> int:
 
         return run_demo(args)
     if args.command == "setup":
-        from lms_pipeline.workspace import run_setup
+        from lms_pipeline.workspace import AlertBounds, run_setup
 
-        return run_setup(database_settings(args), args.webhook_url)
+        return run_setup(database_settings(args), args.webhook_url,
+                         AlertBounds(expect_run_every_hours=args.expect_run_every, run_bound_hours=args.run_bound))
     from lms_pipeline.flows.pipeline import ALL_LMS, ALL_PHASES, LOAD_PHASES, Phase
 
     phases = {
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         notify_email_to=getattr(args, "notify_email_to", None),
         stale_after_hours=getattr(args, "stale_after_hours", 36.0),
         lock_wait_seconds=args.lock_wait,
+        statement_timeout_minutes=args.statement_timeout,
     )
 
 

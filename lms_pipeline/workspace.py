@@ -1,6 +1,6 @@
 """Set up the Prefect workspace that PREFECT_API_URL points at (a server or Prefect Cloud) for the deployments in
-prefect.yaml: the database and notification blocks, the work pools, and an automation for the runs that die
-before their own failure hook can send anything. Running it again changes only what differs, and says so.
+prefect.yaml: the database and notification blocks, the work pools, and the automations that report what a run
+cannot report itself: that it died, did not start, did not end, or did not happen. Running it again changes only what differs, and says so.
 
 Also the deploy-time step of prefect.yaml that fills in the settings Prefect's `{{ $ENV }}` templating cannot
 default.
@@ -19,20 +19,25 @@ STORE_BLOCK = "lms-data-store"
 ALERTS_BLOCK = "lms-alerts"
 PROCESS_POOL = "lms-process-pool"
 DOCKER_POOL = "lms-docker-pool"
-AUTOMATION = "lms-pipeline-failed-or-crashed"
 FLOW_NAME = "lms-pipeline"
 DEFAULT_TIMEZONE = "America/Chicago"
 DEFAULT_EXTRACTS_DIR = "/extracts"
 
-AUTOMATION_SUBJECT = "lms-pipeline {{ flow_run.name }} {{ flow_run.state.name }} (automation)"
-AUTOMATION_BODY = """\
+# The automations: each reports what the flow's own hooks cannot, because the run that would report it never ran
+# its code (killed, never started, still stuck). Each message carries a link when the server sets PREFECT_UI_URL.
+FAILED, LATE, OVERRUNNING, SILENT = ("lms-pipeline-failed-or-crashed", "lms-pipeline-late", "lms-pipeline-overrunning",
+                                     "lms-pipeline-silent")
+RUN_LINES = """\
 Deployment: {{ deployment.name or '(none: started from the command line)' }}
 Flow run: {{ flow_run.name }} ({{ flow_run|ui_url }})
-State: {{ flow_run.state.name }}
-Cause: {{ flow_run.state.message }}
+State: {{ flow_run.state.name }}"""
+FINAL_STATES = ("Completed", "Warned", "Failed", "Crashed", "Cancelled")  # Warned: a completed run with warnings
 
-Sent by the Prefect automation lms-pipeline-failed-or-crashed, which also covers runs that died before the \
-flow's own failure message could be sent (a killed container, a worker that lost its machine)."""
+
+@dataclass(frozen=True)
+class AlertBounds:
+    expect_run_every_hours: float = 26.0  # a nightly run, and two hours' grace
+    run_bound_hours: float = 4.0
 
 
 def deploy_settings() -> dict[str, str]:
@@ -60,7 +65,7 @@ class Outcome:
         return self.result in ("created", "updated")
 
 
-def run_setup(database: DatabaseSettings, webhook_url: str | None) -> int:
+def run_setup(database: DatabaseSettings, webhook_url: str | None, bounds: AlertBounds) -> int:
     """`lms-pipeline setup`: exit code 0 when the workspace is ready, 1 when there is no workspace to set up."""
     from prefect.settings import PREFECT_API_URL
 
@@ -70,7 +75,7 @@ def run_setup(database: DatabaseSettings, webhook_url: str | None) -> int:
               "(e.g. http://127.0.0.1:4200/api) or run `prefect cloud login`", file=sys.stderr)
         return 1
     print(f"Prefect workspace: {api}")
-    outcomes = setup(database, webhook_url)
+    outcomes = setup(database, webhook_url, bounds)
     for outcome in outcomes:
         print(f"  {outcome.thing}: {outcome.result}")
     if not any(o.changed for o in outcomes):
@@ -78,7 +83,8 @@ def run_setup(database: DatabaseSettings, webhook_url: str | None) -> int:
     return 0
 
 
-def setup(database: DatabaseSettings, webhook_url: str | None = None) -> list[Outcome]:
+def setup(database: DatabaseSettings, webhook_url: str | None = None,
+          bounds: AlertBounds = AlertBounds()) -> list[Outcome]:
     """Create or update everything the deployments rely on, in the workspace of the current Prefect settings."""
     from prefect.client.orchestration import get_client
 
@@ -89,7 +95,7 @@ def setup(database: DatabaseSettings, webhook_url: str | None = None) -> list[Ou
     with get_client(sync_client=True) as client:
         outcomes.append(Outcome(f"work pool {PROCESS_POOL}", ensure_work_pool(client, PROCESS_POOL, "process")))
         outcomes.append(Outcome(f"work pool {DOCKER_POOL}", ensure_work_pool(client, DOCKER_POOL, "docker")))
-        outcomes.append(Outcome(f"automation {AUTOMATION}", ensure_automation(client)))
+        outcomes += ensure_automations(client, bounds)
     return outcomes
 
 
@@ -105,10 +111,12 @@ def store_block(database: DatabaseSettings):
 
 
 def alerts_block(webhook_url: str):
+    """The URL is a secret of the block, put in its place when a message is sent: webhook URLs carry their token
+    (Slack's and Teams' in the path), and a block's plain fields show in the UI and the API."""
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
     return CustomWebhookNotificationBlock(
-        name=ALERTS_BLOCK, url=webhook_url, method="POST",
+        name=ALERTS_BLOCK, url="{{webhook_url}}", secrets={"webhook_url": webhook_url}, method="POST",
         json_data={"subject": "{{subject}}", "body": "{{body}}", "text": "{{subject}}\n\n{{body}}"},
     )
 
@@ -159,16 +167,21 @@ def _default_job_template(pool_type: str) -> dict | None:
     return DockerWorker.get_default_base_job_template()
 
 
-def ensure_automation(client) -> str:
-    """One automation of that name, sending through the alerts block: created, brought up to date, or left."""
+def ensure_automations(client, bounds: AlertBounds) -> list[Outcome]:
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
     try:
         block = CustomWebhookNotificationBlock.load(ALERTS_BLOCK)
     except ValueError:
-        return f"skipped: no custom-webhook/{ALERTS_BLOCK} block yet (give --webhook-url)"
-    wanted = failure_automation(block._block_document_id)
-    found = [a for a in client.read_automations_by_name(AUTOMATION) if a.name == AUTOMATION]
+        skipped = f"skipped: no custom-webhook/{ALERTS_BLOCK} block yet (give --webhook-url)"
+        return [Outcome(f"automation {name}", skipped) for name in (FAILED, LATE, OVERRUNNING, SILENT)]
+    return [Outcome(f"automation {wanted.name}", ensure_automation(client, wanted))
+            for wanted in automations(block._block_document_id, bounds)]
+
+
+def ensure_automation(client, wanted) -> str:
+    """One automation of that name: created, brought up to date, or left as it is."""
+    found = [a for a in client.read_automations_by_name(wanted.name) if a.name == wanted.name]
     if not found:
         client.create_automation(wanted)
         return "created"
@@ -181,30 +194,69 @@ def ensure_automation(client) -> str:
     return "updated"
 
 
-def failure_automation(block_document_id):
-    """Every Failed or Crashed run of the lms-pipeline flow (not its subflows) sends a message."""
+def automations(block_document_id, bounds: AlertBounds) -> list:
+    """What is reported, of the lms-pipeline flow's runs (not its subflows'): a run that failed or crashed; a run
+    that did not start on time (no worker polls its pool, or the pool is paused: the server marks it Late); a run
+    still going after the bound; and no completed run for a day and more, which covers what makes no run at all
+    (a paused schedule, a stopped scheduler, a deleted deployment)."""
+    from datetime import timedelta
+
+    from prefect.events.schemas.automations import Posture
+
+    run_bound, silence = timedelta(hours=bounds.run_bound_hours), timedelta(hours=bounds.expect_run_every_hours)
+    return [
+        _automation(block_document_id, FAILED, "Reports failed and crashed runs, including those that die before "
+                    "the flow's own failure hook can run (a killed container, a worker that lost its machine).",
+                    "{{ flow_run.name }} {{ flow_run.state.name }} (automation)",
+                    RUN_LINES + "\nCause: {{ flow_run.state.message }}",
+                    expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}, posture=Posture.Reactive),
+        _automation(block_document_id, LATE, "Reports a run that did not start at its scheduled time: no worker is "
+                    "polling the work pool, or the pool or its queue is paused.",
+                    "{{ flow_run.name }} did not start (Late)",
+                    RUN_LINES + "\nScheduled for: {{ flow_run.expected_start_time }}\n\nNo worker started it: check "
+                    "that a worker runs (prefect worker start --pool ...) and that the work pool is not paused.",
+                    expect={"prefect.flow-run.Late"}, posture=Posture.Reactive),
+        _automation(block_document_id, OVERRUNNING, f"Reports a run still going {_hours(run_bound)} after it "
+                    "started: a hung statement or mount, or a night far larger than usual.",
+                    f"{{{{ flow_run.name }}}} still running after {_hours(run_bound)}",
+                    RUN_LINES + f"\n\nThe run started {_hours(run_bound)} ago and has not finished. Its log in the UI "
+                    "shows the phase it is in.",
+                    after={"prefect.flow-run.Running"}, expect={f"prefect.flow-run.{s}" for s in FINAL_STATES},
+                    for_each={"prefect.resource.id"}, posture=Posture.Proactive, within=run_bound),
+        _automation(block_document_id, SILENT, f"Reports that no run has completed for {_hours(silence)}.",
+                    f"no run completed in {_hours(silence)}",
+                    f"No lms-pipeline run has completed in the last {_hours(silence)}: the nightly load has not "
+                    "happened. Check the deployment's schedule, the work pool and its worker, and the Prefect "
+                    "server's scheduler.",
+                    expect={"prefect.flow-run.Completed", "prefect.flow-run.Warned"}, posture=Posture.Proactive,
+                    within=silence),
+    ]
+
+
+def _automation(block_document_id, name: str, description: str, subject: str, body: str, **trigger):
     from prefect.events.actions import SendNotification
-    from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+    from prefect.events.schemas.automations import AutomationCore, EventTrigger
 
     return AutomationCore(
-        name=AUTOMATION,
-        description="Reports failed and crashed lms-pipeline runs, including those that die before the flow's "
-                    "own failure hook can run.",
-        trigger=EventTrigger(
-            expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
-            match={"prefect.resource.id": "prefect.flow-run.*"},
-            match_related={"prefect.resource.role": "flow", "prefect.resource.name": FLOW_NAME},
-            posture=Posture.Reactive,
-            threshold=1,
-        ),
-        actions=[SendNotification(block_document_id=block_document_id, subject=AUTOMATION_SUBJECT,
-                                  body=AUTOMATION_BODY)],
+        name=name,
+        description=description,
+        trigger=EventTrigger(match={"prefect.resource.id": "prefect.flow-run.*"},
+                             match_related={"prefect.resource.role": "flow", "prefect.resource.name": FLOW_NAME},
+                             threshold=1, **trigger),
+        actions=[SendNotification(block_document_id=block_document_id, subject=f"lms-pipeline {subject}",
+                                  body=f"{body}\n\nSent by the Prefect automation {name}.")],
     )
+
+
+def _hours(span) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g} hours" if hours >= 1 else f"{span.total_seconds() / 60:g} minutes"
 
 
 def _automation_data(automation) -> dict:
     """What defines the automation; the trigger's own id is new on every build, and sets have no order."""
     data = automation.model_dump(mode="json", include={"name", "description", "enabled", "trigger", "actions"})
     data["trigger"].pop("id", None)
-    data["trigger"]["expect"] = sorted(data["trigger"]["expect"])
+    for key in ("expect", "after", "for_each"):
+        data["trigger"][key] = sorted(data["trigger"][key])
     return data

@@ -54,8 +54,8 @@ def connects_with(settings: DatabaseSettings) -> dict[str, str]:
     return parse_odbc(connection_string)
 
 
-def sql_server(**options) -> DatabaseSettings:
-    return DatabaseSettings(engine="mssql", server="sql.example.org", dbname="lms_ds", **options)
+def sql_server(password: str | None = None, **options) -> DatabaseSettings:
+    return DatabaseSettings(engine="mssql", server="sql.example.org", dbname="lms_ds", **options).with_password(password)
 
 
 @pytest.mark.parametrize("integrated, encrypt, trust, port, driver",
@@ -83,8 +83,8 @@ def test_a_password_reaches_sql_server_exactly(password):
 
 @pytest.mark.parametrize("password", PASSWORDS)
 def test_a_password_reaches_postgresql_exactly(password):
-    settings = DatabaseSettings(engine="postgresql", server="pg.example.org", dbname="lms", username="loader",
-                                password=password)
+    settings = DatabaseSettings(engine="postgresql", server="pg.example.org", dbname="lms",
+                                username="loader").with_password(password)
     _, connect_kwargs = PGDialect_psycopg2().create_connect_args(settings.url())
     assert connect_kwargs["password"] == password
 
@@ -92,8 +92,8 @@ def test_a_password_reaches_postgresql_exactly(password):
 @pytest.mark.parametrize("engine", ["mssql", "postgresql"])
 @pytest.mark.parametrize("password", PASSWORDS)
 def test_a_password_never_shows(engine, password):
-    settings = DatabaseSettings(engine=engine, server="db.example.org", dbname="lms", username="loader",
-                                password=password)
+    settings = DatabaseSettings(engine=engine, server="db.example.org", dbname="lms",
+                                username="loader").with_password(password)
     for text in (settings.describe(), repr(settings), str(settings), str(settings.url()), repr(settings.url())):
         assert password not in text
 
@@ -101,7 +101,7 @@ def test_a_password_never_shows(engine, password):
 @pytest.mark.parametrize("port, sslmode", list(itertools.product([None, 6543], [None, "require", "verify-full"])))
 def test_postgresql_connection_with_port_and_sslmode(port, sslmode):
     settings = DatabaseSettings(engine="postgresql", server="pg.example.org", port=port, dbname="lms",
-                                username="loader", password="pw1", sslmode=sslmode)
+                                username="loader", sslmode=sslmode).with_password("pw1")
     _, connect_kwargs = PGDialect_psycopg2().create_connect_args(settings.url())
     assert connect_kwargs == {"host": "pg.example.org", "port": port or 5432, "dbname": "lms", "user": "loader",
                               "password": "pw1", "application_name": "lms-pipeline",
@@ -172,8 +172,8 @@ def test_postgresql_users_need_no_odbc():
         "import lms_pipeline.cli, lms_pipeline.flows.pipeline\n"
         "from lms_pipeline.settings import DatabaseSettings\n"
         "from lms_pipeline.tasks.database import make_engine\n"
-        "make_engine(DatabaseSettings(dbname='lms', username='u', password='p'))\n"
-        "DatabaseSettings(engine='mssql', dbname='lms', username='u', password='p').odbc_connection_string()\n"
+        "make_engine(DatabaseSettings(dbname='lms', username='u').with_password('p'))\n"
+        "DatabaseSettings(engine='mssql', dbname='lms', username='u').with_password('p').odbc_connection_string()\n"
         "print('pyodbc' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,

@@ -3,6 +3,7 @@
 import asyncio
 import shutil
 import tempfile
+import time
 
 import pytest
 from prefect.artifacts import Artifact
@@ -15,6 +16,7 @@ from prefect.client.schemas.filters import (
     TaskRunFilterFlowRunId,
 )
 from prefect_email import EmailServerCredentials
+from sqlalchemy import text
 
 from extracts import user, write
 from lms_pipeline.flows.pipeline import LOAD_PHASES, Phase, lms_pipeline
@@ -161,6 +163,26 @@ def test_a_run_that_cannot_take_the_lock_names_that_phase(db, engine, tmp_path, 
     assert state.is_failed() and "another lms-pipeline run" in state.message
     [message] = webhook.messages
     assert "Phase: run lock" in message["body"]
+
+
+def test_a_hung_statement_is_cancelled_at_the_statement_timeout_and_the_run_names_it(db, engine, tmp_path, webhook):
+    """Another session holds the users table: the load's statement waits on it until the database cancels it."""
+    write(tmp_path, "users", [user("U1")])
+    run(tmp_path, db)  # the schema exists, so the table can be held
+    write(tmp_path, "users", [user("U1"), user("U2")], "2021-09-02-06-00-00")
+    with engine.connect() as holder:
+        holder.execute(text("LOCK TABLE lms.lmsuser IN ACCESS EXCLUSIVE MODE"))
+        started = time.monotonic()
+        state = run(tmp_path, db, statement_timeout_minutes=0.05, notification_block="custom-webhook/lms-test-alerts")
+        waited = time.monotonic() - started
+        holder.rollback()
+    assert state.is_failed() and waited < 60
+    assert "StatementCancelled: canceling statement due to statement timeout" in state.message
+    assert "the statement: " in state.message and "lmsuser" in state.message.split("the statement: ")[1].lower()
+    [message] = webhook.messages
+    assert "Phase: staging" in message["body"] and "StatementCancelled" in message["body"]
+    with engine.connect() as conn:  # nothing half-done: the first night's row alone
+        assert conn.execute(text("SELECT count(*) FROM lms.lmsuser")).scalar() == 1
 
 
 def test_a_run_with_warnings_ends_in_a_warned_completed_state(db, tmp_path):

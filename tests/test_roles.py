@@ -49,7 +49,7 @@ class Roles:
         return result.stderr
 
     def as_role(self, settings: DatabaseSettings, role: str) -> DatabaseSettings:
-        return settings.model_copy(update={"username": role, "password": None})
+        return settings.model_copy(update={"username": role}).with_password(None)
 
     def database(self) -> DatabaseSettings:
         """A new empty database, with the roles' database privileges granted (script 02) by the admin."""

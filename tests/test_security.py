@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,9 +20,9 @@ from typing import ClassVar
 import psycopg2.extensions
 import pytest
 from extracts import assignment, enrolment, section, submission, user, write
-from pydantic import SecretStr
 from sqlalchemy import event, text
 
+from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.database import dialect_of, make_engine
 from lms_pipeline.tasks.discovery import walk_tree
 from lms_pipeline.tasks.journal import pending_files
@@ -250,6 +251,7 @@ async def _prefect_records(flow_run_id, artifacts_expected: bool) -> dict[str, s
         artifacts = await client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids)))
         task_runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
+        events = await _events(client, ids)
     assert any("database" in r.parameters for r in runs), "the parent flow run was not found"
     assert logs and (artifacts or not artifacts_expected), "nothing read back: the search would prove nothing"
     return {
@@ -258,8 +260,31 @@ async def _prefect_records(flow_run_id, artifacts_expected: bool) -> dict[str, s
         "task runs": "\n".join(t.model_dump_json() for t in task_runs),
         "flow run logs": "\n".join(log.model_dump_json() for log in logs),
         "artifacts": "\n".join(a.model_dump_json() for a in artifacts),
+        "events": "\n".join(e.model_dump_json() for e in events),
         "_debug_logs": str(sum(1 for log in logs if log.level == logging.DEBUG)),
     }
+
+
+async def _events(client, flow_run_ids: list, timeout: float = 30) -> list:
+    """Every event about the runs, once the server has stored the parent's final state change (events are
+    written in batches, a few seconds after they happen)."""
+    from prefect.events.filters import EventAnyResourceFilter, EventFilter
+
+    resources = EventAnyResourceFilter(id=[f"prefect.flow-run.{i}" for i in flow_run_ids])
+    final = {"prefect.flow-run.Completed", "prefect.flow-run.Warned", "prefect.flow-run.Failed",
+             "prefect.flow-run.Crashed"}
+    deadline = time.monotonic() + timeout
+    while True:
+        page = await client.read_events(filter=EventFilter(any_resource=resources), limit=50)  # until: now
+        events = list(page.events)
+        while page.next_page:
+            page = await client.read_events_page(page.next_page)
+            events += page.events
+        parent = f"prefect.flow-run.{flow_run_ids[0]}"
+        if any(e.event in final and e.resource.id == parent for e in events) or time.monotonic() > deadline:
+            assert events, "no event was read back: the search would prove nothing"
+            return events
+        await asyncio.sleep(1)
 
 
 def prefect_records(flow_run_id, artifacts_expected: bool = True) -> dict[str, str]:
@@ -372,7 +397,7 @@ def test_a_flow_run_with_harmonization_leaves_no_password_and_no_webhook_secret(
     block = webhook_block(sink, secret)
     root, reports, work = tmp_path / "canvas", tmp_path / "reports", tmp_path / "work"
     canvas_tree(root)
-    settings = ods_db.model_copy(update={"password": SecretStr(password), "username": ods_db.username or "postgres"})
+    settings = ods_db.model_copy(update={"username": ods_db.username or "postgres"}).with_password(password)
     records = logging.getLogger()
     captured: list[str] = []
     handler = logging.Handler(level=logging.DEBUG)
@@ -417,8 +442,7 @@ def test_a_failed_run_and_its_notification_leave_no_password_and_no_webhook_secr
     block = webhook_block(sink, secret)
     root = tmp_path / "canvas"
     canvas_tree(root)
-    settings = db.model_copy(update={"password": SecretStr(password), "server": "127.0.0.1", "port": 1,
-                                     "username": "postgres"})
+    settings = db.model_copy(update={"server": "127.0.0.1", "port": 1, "username": "postgres"}).with_password(password)
     captured: list[str] = []
     handler = logging.Handler(level=logging.DEBUG)
     handler.emit = lambda record: captured.append(f"{record.name}: {record.getMessage()} {record.exc_text or ''}")
@@ -440,6 +464,75 @@ def test_a_failed_run_and_its_notification_leave_no_password_and_no_webhook_secr
               "state message": state.message, "notification body": sink.requests[0]["body"], **found,
               **folder_text(tmp_path / "work", "work_dir (manifests)")}
     assert leaks(places, [password, secret]) == []
+
+
+def test_the_flow_parameters_have_no_place_for_a_password():
+    """Prefect stores a run's parameters as given and shows them: the schema has no password field, and refuses
+    one (the server checks a deployment run's parameters against it before it stores them)."""
+    from pydantic import ValidationError
+    from prefect.utilities.callables import parameter_schema
+
+    from lms_pipeline.flows.pipeline import lms_pipeline
+
+    schema = parameter_schema(lms_pipeline).model_dump(by_alias=True)
+    database = schema["definitions"]["DatabaseSettings"]
+    assert "password" not in database["properties"] and database["additionalProperties"] is False
+    assert not [name for name in schema["properties"] if "password" in name or "secret" in name]
+    with pytest.raises(ValidationError, match="password"):
+        DatabaseSettings.model_validate({"dbname": "lms", "username": "u", "password": "typed-in-the-ui"})
+    typed = DatabaseSettings(dbname="lms", username="u").with_password("typed-at-the-terminal")
+    assert "typed-at-the-terminal" not in typed.model_dump_json() + repr(typed) + str(typed.model_dump())
+
+
+@pytest.mark.prefect
+def test_a_run_finds_the_password_given_in_a_secret_block_or_in_the_workers_environment(prefect_api, monkeypatch):
+    from prefect.blocks.system import Secret
+
+    from lms_pipeline.settings import PASSWORD_VARIABLE
+
+    block = f"lms-password-{uuid.uuid4().hex[:8]}"
+    Secret(value="from-the-block").save(block)
+    monkeypatch.setenv(PASSWORD_VARIABLE, "from-the-environment")
+
+    def found(typed: str | None = None, **settings) -> str | None:
+        given = DatabaseSettings(dbname="lms", username="loader", **settings).with_password(typed)
+        password = given.with_secrets().password
+        return password.get_secret_value() if password else None
+
+    assert found("typed") == "typed"
+    assert found(password_secret_block=block) == "from-the-block"
+    assert found() == "from-the-environment"
+    assert found(engine="mssql", use_integrated_security=True) is None
+    monkeypatch.delenv(PASSWORD_VARIABLE)
+    assert found() is None
+
+
+@pytest.mark.prefect
+def test_the_password_given_at_the_terminal_reaches_the_subflows_and_no_stored_parameter(prefect_api):
+    """The CLI's password travels inside the settings object, in the process, from the flow into its subflows and
+    their tasks; Prefect stores each run's parameters without it."""
+    from prefect import flow, task
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    @task
+    def password_in_task(settings: DatabaseSettings) -> str:
+        return settings.password.get_secret_value()
+
+    @flow
+    def subflow(settings: DatabaseSettings) -> tuple[str, str]:
+        return password_in_task(settings), flow_run.get_id()
+
+    @flow
+    def parent(settings: DatabaseSettings):
+        return subflow(settings.with_database("other")), flow_run.get_id()
+
+    (seen, child_id), parent_id = parent(DatabaseSettings(dbname="lms", username="u").with_password("pw-terminal"))
+    assert seen == "pw-terminal"
+    with get_client(sync_client=True) as client:
+        stored = [client.read_flow_run(run_id).parameters for run_id in (parent_id, child_id)]
+    assert stored[1]["settings"]["dbname"] == "other"
+    assert "pw-terminal" not in json.dumps(stored)
 
 
 # --- (4) TLS: sslmode reaches libpq -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from lms_pipeline.flows.migration import migrations
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import publish_data_quality, publish_summary, publish_warnings
 from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, tree_warnings, volume_drift
-from lms_pipeline.tasks.database import dialect_of, make_engine, run_lock
+from lms_pipeline.tasks.database import describe_error, dialect_of, make_engine, run_lock
 from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.manifests import load_manifest, manifest_folder, write_manifest
 from lms_pipeline.tasks.retries import database_task
@@ -58,7 +58,7 @@ class PhaseFailed(RuntimeError):
     def __init__(self, phase: Phase, error: BaseException):
         from lms_pipeline.tasks.staging import StagingFailed  # not at the top: see _staging_subflow
 
-        cause = str(error) if isinstance(error, StagingFailed) else f"{type(error).__name__}: {error}"
+        cause = str(error) if isinstance(error, StagingFailed) else describe_error(error)
         super().__init__(f"{phase.value} failed: {cause}")
 
 
@@ -95,6 +95,7 @@ def lms_pipeline(
     stale_after_hours: float | None = 36,
     volume_drift_percent: float | None = 50,
     lock_wait_seconds: float = 0,
+    statement_timeout_minutes: float | None = 60,
     work_dir: str | None = None,
     dask_scheduler: str | None = None,
 ) -> PipelineResult:
@@ -102,8 +103,10 @@ def lms_pipeline(
 
     Args:
         csv_paths: Extract roots, one per LMS: the folders that hold users/, sections/, section=<id>/ ...
-        database: Connection settings of the target database; the password is kept secret.
-        database_block: Instead of `database`, the name of a saved SqlAlchemyConnector block.
+        database: Connection settings of the target database, without the password: a run finds it in the Secret
+            block that password_secret_block names, else in the worker's environment variable LMS_DATABASE_PASSWORD.
+        database_block: Instead of `database`, the name of a saved SqlAlchemyConnector block, which holds the
+            password.
         phases: The phases to run: discovery, migrations, staging, harmonization; or validation instead of
             staging, to check the extracts without loading them.
         lms: The LMSs to harmonize: canvas, google, schoology.
@@ -121,6 +124,8 @@ def lms_pipeline(
         volume_drift_percent: Warn when a resource's live rows change by more than this since the last
             successful run; empty to disable.
         lock_wait_seconds: How long to wait for another run on the same database before giving up.
+        statement_timeout_minutes: The database cancels any one statement that runs longer than this, and the run
+            fails with a message that names it; empty for no bound. Raise it for a first load of a large district.
         work_dir: Where the run writes its manifests, in a folder of its own removed when the run ends; a
             temporary folder when empty.
         dask_scheduler: Validate files on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for
@@ -128,7 +133,7 @@ def lms_pipeline(
             a validation process of their own.
     """
     log = get_run_logger()
-    settings = resolve_database(database, database_block)
+    settings = resolve_database(database, database_block, statement_timeout_minutes)
     progress = track(flow_run.get_id())
     log.info("Running %s on %s", ", ".join(p.value for p in phases), settings.describe())
     # Subflows send no heartbeats: they run in the parent's process, whose own heartbeat speaks for it, and a
@@ -210,14 +215,19 @@ def _keep_pending(engine, tables, manifest_paths: list[str], retry_held: bool, l
     return pending
 
 
-def resolve_database(database: DatabaseSettings | None, database_block: str | None) -> DatabaseSettings:
+def resolve_database(database: DatabaseSettings | None, database_block: str | None,
+                     statement_timeout_minutes: float | None) -> DatabaseSettings:
+    """The settings every phase connects with: the block's, or the parameter's with their password found; each
+    statement bounded by the timeout."""
     if database_block:
         from prefect_sqlalchemy import SqlAlchemyConnector
 
-        return DatabaseSettings.from_connector(SqlAlchemyConnector.load(database_block))
-    if database is None:
+        settings = DatabaseSettings.from_connector(SqlAlchemyConnector.load(database_block))
+    elif database is None:
         raise ValueError("give the database: connection settings, or the name of a SqlAlchemyConnector block")
-    return database
+    else:
+        settings = database.with_secrets()
+    return settings.with_statement_timeout(statement_timeout_minutes)
 
 
 def _phase(progress: RunProgress, phase: Phase, phases: list[Phase], run):

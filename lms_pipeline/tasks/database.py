@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from lms_pipeline.settings import DatabaseSettings
@@ -25,10 +26,34 @@ def chunked(items: list, size: int = IN_LIST_LIMIT):
         yield items[start:start + size]
 
 
+# A statement the database cancelled: PostgreSQL's query_canceled, ODBC's query timeout.
+CANCELLED_SQLSTATES = {"57014", "HYT00"}
+
+
 def make_engine(settings: DatabaseSettings, **kwargs) -> Engine:
+    """An engine whose every statement the database itself cancels after the settings' statement timeout: a
+    Prefect timeout cannot interrupt a call blocked in the driver, the server can."""
+    timeout = settings.statement_timeout_seconds
     if settings.engine.value == "mssql":
-        return create_engine(settings.url(), fast_executemany=True, pool_pre_ping=True, **kwargs)
+        engine = create_engine(settings.url(), fast_executemany=True, pool_pre_ping=True, **kwargs)
+        if timeout:  # pyodbc's query timeout, in whole seconds, set on each new connection
+            event.listen(engine, "connect", lambda connection, _: setattr(connection, "timeout", math.ceil(timeout)))
+        return engine
+    if timeout:
+        kwargs["connect_args"] = {"options": f"-c statement_timeout={math.ceil(timeout * 1000)}",
+                                  **kwargs.get("connect_args", {})}
     return create_engine(settings.url(), pool_pre_ping=True, **kwargs)
+
+
+def describe_error(error: BaseException) -> str:
+    """An error as a run's message: its type and text; for a statement the database cancelled (a hung or runaway
+    statement past its timeout), what the database said and which statement, on one line."""
+    if isinstance(error, DBAPIError) and _sqlstate(error.orig) in CANCELLED_SQLSTATES:
+        said = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "cancelled"
+        statement = " ".join(str(error.statement or "").split())
+        statement = statement if len(statement) <= 300 else statement[:299] + "…"
+        return f"StatementCancelled: {said} (statement_timeout_minutes); the statement: {statement}"
+    return f"{type(error).__name__}: {error}"
 
 
 def dialect_of(engine: Engine) -> Dialect:

@@ -15,12 +15,14 @@ from sqlalchemy import Engine
 
 from lms_pipeline.resources import LOAD_ORDER, Resource
 from lms_pipeline.tasks.batching import is_large, plan_batches
+from lms_pipeline.tasks.database import describe_error
 from lms_pipeline.tasks.discovery import Manifest, ManifestFile
 from lms_pipeline.tasks.journal import record_set_aside
 from lms_pipeline.tasks.loading import MassDeletePolicy, load_large_file
 from lms_pipeline.tasks.prepared import load_prepared
 from lms_pipeline.tasks.summary import StagingSummary
 from lms_pipeline.tasks.validation import prepare_batch
+from lms_pipeline.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,8 @@ class StagingFailed(RuntimeError):
 
     def __init__(self, resource: Resource, files: list[ManifestFile], error: BaseException):
         first = files[0].relpath if files else "?"
-        more = f" and {len(files) - 1} more file(s) of the same batch" if len(files) > 1 else ""
-        super().__init__(f"staging {resource.name}: {first}{more}: {type(error).__name__}: {error}")
+        more = f" and {plural(len(files) - 1, 'more file')} of the same batch" if len(files) > 1 else ""
+        super().__init__(f"staging {resource.name}: {first}{more}: {describe_error(error)}")
 
 
 def _inline(resource: Resource, files: list[ManifestFile]) -> Future:
