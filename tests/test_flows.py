@@ -1,6 +1,8 @@
 """The parent flow against a real Prefect API: artifacts, cached validation, notifications, failure messages."""
 
 import asyncio
+import logging
+import re
 import shutil
 import tempfile
 import time
@@ -10,6 +12,8 @@ from prefect.artifacts import Artifact
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
     FlowRunFilter,
     FlowRunFilterParentFlowRunId,
     TaskRunFilter,
@@ -68,6 +72,61 @@ def test_a_load_publishes_summary_data_quality_and_progress(db, fixture_tree, qu
     assert "| users | datetime |" in quality and "users/2021-07-02-00-00-00.csv:2" in quality
     assert Artifact.get("lms-staging-progress").data == 100.0
     assert query("SELECT outcome, filesloaded FROM lms.loadrun") == [("succeeded", 35)]
+
+
+def test_runs_tasks_logs_and_artifacts_read_as_a_person_needs_them(db, fixture_tree, caplog):
+    """A run from the terminal is named cli-<date>; each batch task names its step, resource and root; each batch
+    logs one line with its files, rows and seconds instead of Prefect's bare 'Finished in state Completed()'; the
+    progress sits on the parent run; every artifact says what it is; a night with nothing new says so."""
+    from datetime import date
+
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    root = fixture_tree("starter-kit-sample")
+    caplog.set_level(logging.INFO, logger="prefect")  # the tests' default is WARNING
+    state = run(root, db)
+    parent_id = state.state_details.flow_run_id
+
+    async def read():
+        async with get_client() as client:
+            parent = await client.read_flow_run(parent_id)
+            children = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id])))
+            ids = [parent_id] + [c.id for c in children]
+            tasks = await client.read_task_runs(task_run_filter=TaskRunFilter(
+                flow_run_id=TaskRunFilterFlowRunId(any_=ids)))
+            logs = []
+            while page := await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200,
+                                                 offset=len(logs)):
+                logs += page
+            artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=ids)))
+            return parent, children, tasks, logs, artifacts
+
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=10)
+    parent, children, tasks, logs, artifacts = asyncio.run(read())
+    assert parent.name == f"cli-{date.today():%Y-%m-%d}"
+    assert {c.name for c in children} == {"discovery", "migrations", "staging"}
+    names = {t.name for t in tasks}
+    assert f"validate-users-{root.name}" in names and f"load-submissions-{root.name}" in names
+    messages = [log.message for log in logs]
+    assert not [log for log in logs if log.task_run_id and log.message.startswith("Finished in state Completed")]
+    batch_lines = [m for m in messages if m.startswith("batch ")]
+    assert len(batch_lines) == state.result().staging.batches
+    assert re.fullmatch(r"batch 1/5, users: 1 file: 49 inserted, 0 updated, 0 un-deleted, 0 soft-deleted, "
+                        r"0 quarantined, in \d+\.\d s", batch_lines[0]), batch_lines
+    by_key = {a.key: a for a in artifacts}
+    assert by_key["lms-staging-progress"].flow_run_id == parent_id
+    assert by_key["lms-trends"].flow_run_id == parent_id and "data:image/svg+xml;base64," in by_key["lms-trends"].data
+    assert all(a.description for a in artifacts), [a.key for a in artifacts if not a.description]
+
+    again = run(root, db)
+    assert again.is_completed()
+    nothing = Artifact.get("lms-load-summary")
+    assert nothing.type == "markdown" and nothing.data.startswith("# Nothing new")
+    assert f"{again.result().files_found} files found was loaded by an earlier run" in nothing.data
 
 
 def test_validation_then_load_reuses_the_cached_validation(db, fixture_tree, query):

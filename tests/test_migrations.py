@@ -25,7 +25,8 @@ def test_fresh_database_gets_every_reference_table_and_the_additions(empty_db):
     engine = make_engine(empty_db)
     report = apply_migrations(engine, builtin_scripts("postgresql", harmonizer=False))
     assert report.applied[0] == "0001_initialize_lms_database"
-    assert REFERENCE_TABLES | {"loadrun", "loadrunresource", "quarantine", "stg_loadscope"} <= tables(engine)
+    assert REFERENCE_TABLES | {"loadrun", "loadrunresource", "harmonizationrun", "quarantine",
+                               "stg_loadscope"} <= tables(engine)
     with engine.connect() as conn:
         cols = set(conn.execute(text(
             "SELECT column_name FROM information_schema.columns WHERE table_schema='lms' "

@@ -15,7 +15,7 @@ class NoReadableRoot(RuntimeError):
     """Not one extract root could be read: a wrong path or a mount that is down, not a bad file."""
 
 
-@flow(name="discovery")
+@flow(name="discovery", flow_run_name="discovery")
 def discovery(csv_paths: list[str], work_dir: str) -> list[str]:
     """Walk each extract root; return the paths of the manifests (resource, scope, timestamp, size, sha256).
 

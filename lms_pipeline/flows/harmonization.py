@@ -7,9 +7,10 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_table_artifact
+from prefect.runtime import flow_run
 
 from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.database import make_engine
+from lms_pipeline.tasks.database import dialect_of, make_engine
 from lms_pipeline.tasks.harmonizing import (
     LMS_BY_NAME,
     ReportFile,
@@ -19,9 +20,13 @@ from lms_pipeline.tasks.harmonizing import (
     write_exception_reports,
 )
 from lms_pipeline.tasks.retries import database_task
+from lms_pipeline.tasks.runs import record_harmonization
+from lms_pipeline.tasks.tables import StoreTables
 from lms_pipeline.wording import plural
 
 harmonize_task = database_task(harmonize_lms, name="harmonize", task_run_name="harmonize-{lms}")
+record_task = database_task(record_harmonization, name="record-harmonization",
+                            task_run_name="record-harmonization-{lms}")
 
 
 class HarmonizationFailed(RuntimeError):
@@ -34,6 +39,8 @@ def harmonize_one(database: DatabaseSettings, lms: str) -> dict:
     engine = make_engine(database)
     try:
         counts = asdict(harmonize_task(engine, lms))
+        # Keyed on the pipeline's run, as lms.loadrun is, so that the trends put a night's loads and matches together.
+        record_task(engine, StoreTables(dialect_of(engine)), flow_run.root_flow_run_id, lms, counts)
     finally:
         engine.dispose()
     create_table_artifact(key=f"lms-harmonization-{lms}", table=[{"lms": lms, **counts}],

@@ -11,7 +11,7 @@ from lms_pipeline.tasks.database import make_engine
 from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts, site_scripts
 
 
-@flow(name="migrations")
+@flow(name="migrations", flow_run_name="migrations")
 def migrations(database: DatabaseSettings, harmonizer: bool = False, customization_folder: str | None = None) -> dict:
     log = get_run_logger()
     scripts = builtin_scripts(database.engine.value, harmonizer)

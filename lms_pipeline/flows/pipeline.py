@@ -18,8 +18,9 @@ from lms_pipeline.flows.discovery import discovery
 from lms_pipeline.flows.harmonization import harmonize_every_lms
 from lms_pipeline.flows.hooks import RunProgress, notify_warnings, report_failure, track
 from lms_pipeline.flows.migration import migrations
+from lms_pipeline.flows.naming import pipeline_run_name, quiet_task_successes
 from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.artifacts import publish_data_quality, publish_summary, publish_warnings
+from lms_pipeline.tasks.artifacts import create_progress, publish_data_quality, publish_summary, publish_warnings
 from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, tree_warnings, volume_drift
 from lms_pipeline.tasks.database import describe_error, dialect_of, make_engine, run_lock
 from lms_pipeline.tasks.journal import pending_files
@@ -28,6 +29,7 @@ from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.tasks.runs import finish_run, mark_warned, start_run
 from lms_pipeline.tasks.summary import StagingSummary, forget_summary, live_summary
 from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.tasks.trends import publish_trends
 from lms_pipeline.wording import plural
 
 
@@ -78,7 +80,7 @@ end_run = database_task(finish_run, name="finish-load-run")
 warned = database_task(mark_warned, name="mark-load-run-warned")
 
 
-@flow(name="lms-pipeline", on_failure=[report_failure], on_crashed=[report_failure])
+@flow(name="lms-pipeline", flow_run_name=pipeline_run_name, on_failure=[report_failure], on_crashed=[report_failure])
 def lms_pipeline(
     csv_paths: list[str],
     database: DatabaseSettings | None = None,
@@ -133,6 +135,7 @@ def lms_pipeline(
             a validation process of their own.
     """
     log = get_run_logger()
+    quiet_task_successes()
     settings = resolve_database(database, database_block, statement_timeout_minutes)
     progress = track(flow_run.get_id())
     log.info("Running %s on %s", ", ".join(p.value for p in phases), settings.describe())
@@ -156,7 +159,8 @@ def lms_pipeline(
                 pending = _keep_pending(engine, tables, manifest_paths, allow_mass_delete, log)
                 if Phase.VALIDATION in phases and pending:
                     result.staging = _phase(progress, Phase.VALIDATION, phases, lambda: _staging_subflow(None)(
-                        manifest_paths, settings, None, allow_mass_delete, validate_only=True))
+                        manifest_paths, settings, None, allow_mass_delete, validate_only=True,
+                        progress_artifact_id=create_progress()))
                     forget_summary(None)
                     publish_summary(result.staging)
                 if Phase.STAGING in phases and manifest_paths:
@@ -176,6 +180,8 @@ def lms_pipeline(
                     _publish(engine, tables, result)
                 result.harmonization = _phase(progress, Phase.HARMONIZATION, phases, lambda: harmonize_every_lms(
                     settings, lms, exceptions_report_directory)) or {}
+                if {Phase.STAGING, Phase.HARMONIZATION} & set(phases):
+                    publish_trends(engine, tables)  # the last weeks, read from the journal this run just wrote
         finally:
             engine.dispose()
     for warning in result.warnings:
@@ -245,7 +251,8 @@ def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mas
     subflow = _staging_subflow(dask_scheduler)
     try:
         result.staging = _phase(progress, Phase.STAGING, [Phase.STAGING],
-                                lambda: subflow(manifest_paths, settings, result.load_run_id, allow_mass_delete))
+                                lambda: subflow(manifest_paths, settings, result.load_run_id, allow_mass_delete,
+                                                progress_artifact_id=create_progress()))
     except BaseException as error:
         try:
             end_run(engine, tables, result.load_run_id, "failed", live_summary(result.load_run_id),
@@ -267,7 +274,7 @@ def _staging_subflow(dask_scheduler: str | None):
 
 
 def _publish(engine, tables, result: PipelineResult) -> None:
-    publish_summary(result.staging)
+    publish_summary(result.staging, result.files_found)
     if result.staging.resources:  # a run that staged nothing has no data quality to speak of
         publish_data_quality(engine, tables, result.load_run_id, result.staging)
     publish_warnings(result.warnings)

@@ -11,6 +11,7 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from lms_pipeline.flows.naming import batch_run_name
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import Progress
 from lms_pipeline.tasks.database import make_engine
@@ -22,38 +23,38 @@ from lms_pipeline.tasks.staging import stage_all
 from lms_pipeline.tasks.summary import StagingSummary, live_summary
 from lms_pipeline.wording import plural
 
-load_large = database_task(load_large_file, name="load-large-file", task_run_name="load-{resource.name}-streamed")
+load_large = database_task(load_large_file, name="load-large-file", task_run_name=batch_run_name("stream"))
 validate = task(validate_batch, name="validate-batch", cache_policy=CACHE_POLICY,
-                cache_expiration=timedelta(days=30), task_run_name="validate-{resource.name}")
-load = database_task(load_prepared, name="load-batch", task_run_name="load-{resource.name}")
+                cache_expiration=timedelta(days=30), task_run_name=batch_run_name("validate"))
+load = database_task(load_prepared, name="load-batch", task_run_name=batch_run_name("load"))
 
 
-@flow(name="staging", task_runner=ThreadPoolTaskRunner(max_workers=2))
+@flow(name="staging", flow_run_name="staging", task_runner=ThreadPoolTaskRunner(max_workers=2))
 def staging(
     manifest_paths: list[str],
     database: DatabaseSettings,
     run_id: int | None = None,
     allow_mass_delete: bool = False,
     validate_only: bool = False,
+    progress_artifact_id: str | None = None,
 ) -> StagingSummary:
     """Load the files of the manifests, which hold only what the journal lacks. The run's summary fills up batch by
     batch, so a failure still reports it.
 
     With validate_only, batches are validated (and cached) but not loaded: a check of tonight's extracts whose
-    work the load that follows reuses.
+    work the load that follows reuses. The progress artifact is the parent run's, where a person looks for it.
     """
     log = get_run_logger()
     engine = make_engine(database)
     try:
         manifests = [load_manifest(p) for p in manifest_paths]
         store = store_identity(engine)
-        progress = Progress()
         summary = stage_all(
             engine, manifests, run_id, MassDeletePolicy(allow=allow_mass_delete),
             submit=lambda resource, files: validate.submit(resource, _unwalked(files), store),
             load=validation_only if validate_only else _files_quoted(load), load_large=load_large,
             summary=live_summary(run_id),
-            on_batch=_reporter(progress),
+            on_batch=_reporter(Progress(progress_artifact_id), log),
             validate_only=validate_only,
         )
     finally:
@@ -90,10 +91,11 @@ def _unwalked(files):
     return quote(files) if isinstance(runner, ThreadPoolTaskRunner) else files
 
 
-def _reporter(progress: Progress):
+def _reporter(progress: Progress, log):
     terminal = sys.stderr.isatty()
 
-    def report(done: int, total: int) -> None:
+    def report(done: int, total: int, line: str) -> None:
+        log.info("batch %d/%d, %s", done, total, line)
         progress(done, total)
         if terminal:
             filled = 30 * done // max(total, 1)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import os
+
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 from prefect.artifacts import update_progress_artifact
 from sqlalchemy import Engine, func, select
 
 from lms_pipeline.tasks.summary import StagingSummary
 from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.wording import plural
 
 TOP_REASONS = 10
 
 
-def publish_summary(summary: StagingSummary) -> None:
+def publish_summary(summary: StagingSummary, files_found: int | None = None) -> None:
+    """The table of what each resource's files did; a run that staged nothing says so in words."""
+    if not summary.resources and files_found is not None:
+        create_markdown_artifact(
+            key="lms-load-summary", description="Nothing new to load",
+            markdown=f"# Nothing new\n\nEvery one of the {plural(files_found, 'file')} found was loaded by an "
+                     "earlier run: nothing was inserted, updated or deleted.")
+        return
     create_table_artifact(
         key="lms-load-summary",
         table=summary.table(),
@@ -40,12 +50,15 @@ def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int, summa
     if not groups and not summary.rejected_files and not summary.drift:
         lines.append("No row was quarantined and no file was rejected.")
     if groups:
-        lines += ["| resource | check | column | rows | example (file:line) | value | reason |",
+        base = _common_root([example.FilePath for example in examples.values()])
+        lines += [f"Example files are under `{base}/`.", "",
+                  "| resource | check | column | rows | example (file:line) | value | reason |",
                   "|---|---|---|---|---|---|---|"]
         for g in groups:
             path, line, value, reason = examples[g.first]
             lines.append(f"| {g.ResourceName} | {g.CheckName} | {g.ColumnName or ''} | {g.rows} | "
-                         f"{_cell(path)}:{line or ''} | {_cell(value)} | {_cell(reason)} |")
+                         f"{_cell(os.path.relpath(path, base))}:{line or ''} | {_cell(value, 60)} | "
+                         f"{_cell(reason)} |")
     if summary.rejected_files:
         lines += ["", "## Rejected files", ""] + [f"- {_cell(m)}" for m in summary.rejected_files]
     if summary.drift:
@@ -57,20 +70,33 @@ def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int, summa
 
 def publish_warnings(warnings: list[str]) -> None:
     if warnings:
-        create_markdown_artifact(key="lms-warnings", markdown="# Warnings\n\n" + "\n".join(f"- {_cell(w)}"
-                                                                                       for w in warnings))
+        create_markdown_artifact(key="lms-warnings", description=f"{plural(len(warnings), 'warning')} to act on",
+                                 markdown="# Warnings\n\n" + "\n".join(f"- {_cell(w)}" for w in warnings))
+
+
+def create_progress() -> str:
+    """The staging progress artifact, on the run that calls this (the parent run); its id, for Progress."""
+    return str(create_progress_artifact(progress=0.0, key="lms-staging-progress",
+                                        description="Staging: share of the run's batches loaded"))
 
 
 class Progress:
-    """A progress artifact that moves while staging runs."""
+    """Moves the progress artifact as batches are done; without one (the staging subflow called alone), makes
+    its own."""
 
-    def __init__(self) -> None:
-        self.artifact_id = create_progress_artifact(progress=0.0, key="lms-staging-progress",
-                                                    description="Batches loaded")
+    def __init__(self, artifact_id: str | None = None) -> None:
+        self.artifact_id = artifact_id or create_progress()
 
     def __call__(self, done: int, total: int) -> None:
         update_progress_artifact(artifact_id=self.artifact_id, progress=100.0 * done / max(total, 1))
 
 
-def _cell(value) -> str:
-    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")[:200]
+def _common_root(paths: list[str]) -> str:
+    """The folder the example files share, from the extract root down: a file's own folder is its resource's
+    (users/, section=1/assignments/), so the root lies above it."""
+    return os.path.commonpath([os.path.dirname(os.path.dirname(p)) for p in paths])
+
+
+def _cell(value, width: int = 200) -> str:
+    text = "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= width else text[:width - 1] + "…"

@@ -1,4 +1,4 @@
-"""The load-run journal: one row per pipeline run, and one per resource within it."""
+"""The run journal: one row per pipeline run, one per resource within it, and one per LMS harmonized."""
 
 from __future__ import annotations
 
@@ -46,6 +46,14 @@ def mark_warned(engine: Engine, tables: StoreTables, run_id: int) -> None:
     lr = tables.load_run
     with engine.begin() as conn:
         conn.execute(update(lr).where(lr.c.LoadRunId == run_id, lr.c.Outcome == "succeeded").values(Outcome="warned"))
+
+
+def record_harmonization(engine: Engine, tables: StoreTables, flow_run_id: str | None, lms: str,
+                         counts: dict[str, int | None]) -> None:
+    """One LMS's harmonization counts (LmsHarmonization's fields, users_matched -> UsersMatched), for the trends."""
+    columns = {name.title().replace("_", ""): value for name, value in counts.items()}
+    with engine.begin() as conn:
+        conn.execute(insert(tables.harmonization_run).values(FlowRunId=flow_run_id, LmsName=lms, **columns))
 
 
 def _live_rows(conn, tables: StoreTables, resource: str) -> int:

@@ -169,3 +169,18 @@ class StoreTables:
             self._column("ResourceName", String(128), primary_key=True),
             *(self._column(c, Integer) for c in counts),
         )
+
+    @cached_property
+    def harmonization_run(self) -> Table:
+        counts = ("UsersMatched", "UsersUnmatched", "UsersAmbiguous", "SectionsMatched", "SectionsUnmatched",
+                  "SectionsAmbiguous", "AssignmentsInserted", "AssignmentsUpdated", "AssignmentsDeleted",
+                  "AssignmentsUnmatched", "SubmissionsInserted", "SubmissionsUpdated", "SubmissionsDeleted",
+                  "SubmissionsUnmatched")
+        return self._table(
+            "HarmonizationRun",
+            self._column("HarmonizationRunId", Integer, primary_key=True),
+            self._column("FlowRunId", String(64)),
+            self._column("LmsName", String(32)),
+            self._column("RecordedAt", DateTime),
+            *(self._column(c, Integer) for c in counts),
+        )
