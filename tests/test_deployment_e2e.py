@@ -18,10 +18,12 @@ import sys
 import time
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from records import leaks, read_records
 from sinks import WebhookSink
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,6 +55,9 @@ class Prefect:
             # The worker passes this on to its flow runs: the task cache of this test, and no other.
             "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "results"),
             "PREFECT_WORKER_QUERY_SECONDS": "1",
+            # The server: links in automation messages; a run not started 5 s after its time is Late (default 15).
+            "PREFECT_UI_URL": f"http://127.0.0.1:{self.port}",
+            "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "5",
         })
         self.processes: list[tuple[subprocess.Popen, Path]] = []
 
@@ -101,11 +106,13 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", *args]
 
 
-def deployment_run(deployment: str, name: str, **params) -> list[str]:
-    """`prefect deployment run` as an operator types it: each parameter as -p name=<JSON>."""
+def deployment_run(deployment: str, name: str | None, watch: bool = True, **params) -> list[str]:
+    """`prefect deployment run` as an operator types it: each parameter as -p name=<JSON>; without a name, the
+    run names itself."""
     flags = [flag for key, value in params.items() for flag in ("-p", f"{key}={json.dumps(value)}")]
-    return cli("prefect", "deployment", "run", f"lms-pipeline/{deployment}", *flags, "--flow-run-name", name,
-               "--watch", "--watch-timeout", str(RUN_TIMEOUT))
+    flags += ["--flow-run-name", name] if name else []
+    flags += ["--watch", "--watch-timeout", str(RUN_TIMEOUT)] if watch else []
+    return cli("prefect", "deployment", "run", f"lms-pipeline/{deployment}", *flags)
 
 
 def database_flags(settings, password: str) -> list[str]:
@@ -122,6 +129,11 @@ def prefect(tmp_path):
         stack.stop(process)
 
 
+# Alert bounds short enough to see fire within the test: a run still going after 18 s, no run completed for 36 s.
+ALERT_FLAGS = ["--run-bound", "0.005", "--expect-run-every", "0.01"]
+AUTOMATIONS = ("failed-or-crashed", "late", "overrunning", "silent")
+
+
 def test_an_operator_sets_up_deploys_and_runs_the_pipeline(prefect, databases, fixture_tree):
     server = prefect.start("server", *cli("prefect", "server", "start", "--host", "127.0.0.1",
                                           "--port", str(prefect.port)))
@@ -130,20 +142,27 @@ def test_an_operator_sets_up_deploys_and_runs_the_pipeline(prefect, databases, f
     password = store.password.get_secret_value() if store.password else f"e2e-{uuid.uuid4().hex}"
     root = fixture_tree("starter-kit-sample")
     sink = WebhookSink()
+    webhook_url = f"{sink.url}/T{uuid.uuid4().hex}"  # a token in the path, as Slack's and Teams' URLs carry
     try:
         prefect.wait_healthy(server)
 
         setup = prefect.run(*cli("lms_pipeline.cli", "setup", *database_flags(store, password),
-                                 "--webhook-url", sink.url))
+                                 "--webhook-url", webhook_url, *ALERT_FLAGS))
         assert setup.returncode == 0, setup.stdout + setup.stderr
-        assert "automation lms-pipeline-failed-or-crashed: created" in setup.stdout
+        for automation in AUTOMATIONS:
+            assert f"automation lms-pipeline-{automation}: created" in setup.stdout
         again = prefect.run(*cli("lms_pipeline.cli", "setup", *database_flags(store, password),
-                                 "--webhook-url", sink.url))
+                                 "--webhook-url", webhook_url, *ALERT_FLAGS))
         assert "Nothing changed" in again.stdout, again.stdout + again.stderr
 
         deploy = prefect.run(*cli("prefect", "deploy", "--all", "--no-prompt"))
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-        prefect.start("worker", *cli("prefect", "worker", "start", "--pool", "lms-process-pool", "--name", "e2e"))
+        refused = prefect.run(*deployment_run("adhoc", "e2e-password-parameter", watch=False,
+                                              csv_paths=[str(root)],
+                                              database={"dbname": store.dbname, "password": password}))
+        assert refused.returncode != 0 and "password" in refused.stdout + refused.stderr
+        worker = prefect.start("worker", *cli("prefect", "worker", "start", "--pool", "lms-process-pool",
+                                              "--name", "e2e"))
 
         # A check of the extracts, and meanwhile a run of the canvas deployment whose root does not exist.
         failing = prefect.start("failing-run", *deployment_run(
@@ -160,13 +179,56 @@ def test_an_operator_sets_up_deploys_and_runs_the_pipeline(prefect, databases, f
         assert count_rows(store, "lms.lmsuser") == 49
         assert count_rows(store, "lms.assignmentsubmission") == 901
 
+        # A run held up (here by another run's lock, as by a hung statement) is reported while it still runs.
+        # It is started without a name: it names itself after its deployment and day.
+        held_name = f"adhoc-{datetime.now().astimezone():%Y-%m-%d}"
+        with run_lock_held(store):
+            held = prefect.start("held-run", *deployment_run("adhoc", None, csv_paths=[str(root)]))
+            wait_for_message(sink, f"lms-pipeline {held_name} still running after 0.3 minutes", prefect)
+        assert held.wait(RUN_TIMEOUT) == 0, prefect.logs()
+
+        # The worker stops: the next run is not started, and someone is told; then that no run completes.
+        prefect.stop(worker)
+        started = prefect.run(*deployment_run("adhoc", "e2e-late", watch=False, csv_paths=[str(root)]))
+        assert started.returncode == 0, started.stdout + started.stderr
+        late = wait_for_message(sink, "lms-pipeline e2e-late did not start (Late)", prefect)
+        assert "No worker started it" in late["body"] and "/runs/flow-run/" in late["body"]
+        silent = wait_for_message(sink, "lms-pipeline no run completed in 0.6 minutes", prefect)
+        assert "the nightly load has not happened" in silent["body"]
+
         server_view = asyncio.run(read_server(prefect.api_url))
         check_runs_and_artifacts(server_view)
-        check_no_password_in_parameters(server_view, password)
+        assert held_name in server_view, sorted(server_view)
         check_nightly_schedule(prefect.api_url)
         check_failure_messages(sink, server_view["e2e-missing-root"])
+        check_no_secret_anywhere(prefect.api_url, server_view, ["e2e-load", "e2e-missing-root", held_name],
+                                 [password, webhook_url.rsplit("/", 1)[1]])
     finally:
         sink.close()
+
+
+@contextmanager
+def run_lock_held(settings):
+    """The database's run lock, held as another run would hold it."""
+    from lms_pipeline.tasks.database import make_engine, run_lock
+
+    engine = make_engine(settings)
+    try:
+        with run_lock(engine):
+            yield
+    finally:
+        engine.dispose()
+
+
+def wait_for_message(sink: WebhookSink, subject: str, prefect: Prefect, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in list(sink.messages):
+            if message.get("subject") == subject:
+                return message
+        time.sleep(1)
+    pytest.fail(f"no message {subject!r} within {timeout} s: {[m.get('subject') for m in sink.messages]}\n"
+                f"{prefect.logs()}")
 
 
 def count_rows(settings, table: str) -> int:
@@ -236,12 +298,22 @@ def check_runs_and_artifacts(runs: dict) -> None:
     assert validations and set(validations) == {"Cached"}, validations
 
 
-def check_no_password_in_parameters(runs: dict, password: str) -> None:
-    """The deployments name the connector block; no run, nor subflow run, carries the password itself."""
-    for name, view in runs.items():
-        for run in [view["run"], *view["children"]]:
-            assert password not in json.dumps(run.parameters, default=str), f"{name}/{run.name} leaks it"
+def check_no_secret_anywhere(api_url: str, runs: dict, searched: list[str], secrets: list[str]) -> None:
+    """The deployments name the connector block; no run (nor its subflow runs, task runs, logs, artifacts and
+    events) holds the password or the webhook's token, and neither does the alerts block's plain data."""
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     assert runs["e2e-load"]["run"].parameters["database_block"] == "lms-data-store"
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        places = {}
+        for name in searched:
+            records = asyncio.run(read_records(runs[name]["run"].id, artifacts_expected=name == "e2e-load"))
+            places.update({f"{name}: {where}": text for where, text in records.items()})
+        alerts = CustomWebhookNotificationBlock.load("lms-alerts")
+    places["alerts block (without secrets)"] = json.dumps(alerts.model_dump(mode="json"))
+    assert alerts.url == "{{webhook_url}}"
+    assert leaks(places, secrets) == []
 
 
 def check_nightly_schedule(api_url: str, timeout: float = 150) -> None:

@@ -3,7 +3,6 @@ neither the database password nor a webhook secret appears anywhere a run leaves
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -11,7 +10,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import ClassVar
 import psycopg2.extensions
 import pytest
 from extracts import assignment, enrolment, section, submission, user, write
+from records import leaks, prefect_records
 from sqlalchemy import event, text
 
 from lms_pipeline.settings import DatabaseSettings
@@ -222,78 +221,6 @@ def assert_sent_with_secret(sink: RecordingWebhook, secret: str) -> None:
     assert request["headers"]["Authorization"] == f"Bearer {secret}"
 
 
-async def _prefect_records(flow_run_id, artifacts_expected: bool) -> dict[str, str]:
-    """The flow run and its subflows as the API shows them: parameters and states, task runs, logs, artifacts."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterFlowRunId,
-        FlowRunFilter,
-        FlowRunFilterId,
-        FlowRunFilterParentFlowRunId,
-        LogFilter,
-        LogFilterFlowRunId,
-    )
-
-    async with get_client() as client:
-        runs, todo = [], [uuid.UUID(str(flow_run_id))]
-        while todo:
-            run = await client.read_flow_run(todo.pop())
-            runs.append(run)
-            children = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
-            todo += [c.id for c in children]
-        ids = [r.id for r in runs]
-        logs = []
-        while page := await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200,
-                                             offset=len(logs)):
-            logs += page
-        artifacts = await client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids)))
-        task_runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
-        events = await _events(client, ids)
-    assert any("database" in r.parameters for r in runs), "the parent flow run was not found"
-    assert logs and (artifacts or not artifacts_expected), "nothing read back: the search would prove nothing"
-    return {
-        "flow run parameters": "\n".join(json.dumps(r.parameters, default=str) for r in runs),
-        "flow runs (names, states, messages)": "\n".join(r.model_dump_json() for r in runs),
-        "task runs": "\n".join(t.model_dump_json() for t in task_runs),
-        "flow run logs": "\n".join(log.model_dump_json() for log in logs),
-        "artifacts": "\n".join(a.model_dump_json() for a in artifacts),
-        "events": "\n".join(e.model_dump_json() for e in events),
-        "_debug_logs": str(sum(1 for log in logs if log.level == logging.DEBUG)),
-    }
-
-
-async def _events(client, flow_run_ids: list, timeout: float = 30) -> list:
-    """Every event about the runs, once the server has stored the parent's final state change (events are
-    written in batches, a few seconds after they happen)."""
-    from prefect.events.filters import EventAnyResourceFilter, EventFilter
-
-    resources = EventAnyResourceFilter(id=[f"prefect.flow-run.{i}" for i in flow_run_ids])
-    final = {"prefect.flow-run.Completed", "prefect.flow-run.Warned", "prefect.flow-run.Failed",
-             "prefect.flow-run.Crashed"}
-    deadline = time.monotonic() + timeout
-    while True:
-        page = await client.read_events(filter=EventFilter(any_resource=resources), limit=50)  # until: now
-        events = list(page.events)
-        while page.next_page:
-            page = await client.read_events_page(page.next_page)
-            events += page.events
-        parent = f"prefect.flow-run.{flow_run_ids[0]}"
-        if any(e.event in final and e.resource.id == parent for e in events) or time.monotonic() > deadline:
-            assert events, "no event was read back: the search would prove nothing"
-            return events
-        await asyncio.sleep(1)
-
-
-def prefect_records(flow_run_id, artifacts_expected: bool = True) -> dict[str, str]:
-    from prefect.logging.handlers import APILogWorker
-
-    APILogWorker.drain_all(timeout=10)
-    return asyncio.run(_prefect_records(flow_run_id, artifacts_expected))
-
-
 def database_text(engine, schemas=("lms",)) -> dict[str, str]:
     """Every row of every table of the schemas, as text."""
     found = {}
@@ -314,19 +241,6 @@ def folder_text(folder: Path | str | None, label: str) -> dict[str, bytes]:
         for path in Path(folder).rglob("*"):
             if path.is_file() and not path.is_symlink():
                 found[f"{label}: {path}"] = path.read_bytes()
-    return found
-
-
-def leaks(places: dict[str, str | bytes], secrets: list[str]) -> list[str]:
-    """Where any of the secrets appears, as '<secret #> in <place>: ...context...'."""
-    found = []
-    for where, content in places.items():
-        data = content if isinstance(content, bytes) else content.encode("utf-8", "surrogateescape")
-        for number, secret in enumerate(secrets):
-            at = data.find(secret.encode())
-            if at >= 0:
-                context = data[max(0, at - 120): at + len(secret) + 40].decode("utf-8", "replace")
-                found.append(f"secret #{number} in {where}: ...{context}...")
     return found
 
 
@@ -469,8 +383,8 @@ def test_a_failed_run_and_its_notification_leave_no_password_and_no_webhook_secr
 def test_the_flow_parameters_have_no_place_for_a_password():
     """Prefect stores a run's parameters as given and shows them: the schema has no password field, and refuses
     one (the server checks a deployment run's parameters against it before it stores them)."""
-    from pydantic import ValidationError
     from prefect.utilities.callables import parameter_schema
+    from pydantic import ValidationError
 
     from lms_pipeline.flows.pipeline import lms_pipeline
 
