@@ -265,3 +265,24 @@ def test_every_command_has_verbose(command, argv):
     assert parse_args([command, *argv]).verbose is False
     assert parse_args([command, *argv, "-v"]).verbose is True
     assert parse_args([command, "--verbose", *argv]).verbose is True
+
+
+def test_setup_help_lists_only_the_flags_setup_uses(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["setup", "--help"])
+    text = capsys.readouterr().out
+    for flag in ("--webhook-url", "--expect-run-every", "--run-bound", "--database-url", "--password"):
+        assert flag in text
+    for flag in ("--lock-wait", "--statement-timeout", "--log-level", "--csvpath", "--allow-mass-delete"):
+        assert flag not in text
+
+
+def test_the_statement_timeout_is_minutes_and_zero_means_none(monkeypatch):
+    base = ["load", "-c", ".", "-e", "postgresql", "-s", "h", "-d", "lms", "-u", "u", "-p", "p"]
+    assert parse_args(base).statement_timeout == 60
+    assert parse_args([*base, "--statement-timeout", "2.5"]).statement_timeout == 2.5
+    assert parse_args([*base, "--statement-timeout", "0"]).statement_timeout is None
+    monkeypatch.setenv("STATEMENT_TIMEOUT_MINUTES", "15")
+    assert parse_args(base).statement_timeout == 15
+    with pytest.raises(SystemExit):
+        parse_args([*base, "--statement-timeout", "-1"])

@@ -384,3 +384,15 @@ def test_several_roots_share_batches_over_a_bounded_number_of_connections(db, en
     assert state.result().staging.batches == 6 + 6 + 2 + 2 + 2
     # The run lock's connection, the flow's, and the staging subflow's one loading connection.
     assert 2 <= watch.peak <= 3
+
+
+def test_every_parameter_description_shows_as_written_in_the_ui():
+    """The UI renders descriptions as markdown with HTML: '<id>' would vanish as an unknown tag."""
+    from prefect.utilities.callables import parameter_schema
+
+    schema = parameter_schema(lms_pipeline).model_dump(by_alias=True)
+    described = {**schema["properties"], **schema["definitions"]["DatabaseSettings"]["properties"]}
+    assert all(spec.get("description") for spec in schema["properties"].values())
+    assert not {name: spec["description"] for name, spec in described.items()
+                if re.search(r"<[A-Za-z/]", spec.get("description", ""))}
+

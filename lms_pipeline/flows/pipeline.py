@@ -104,7 +104,7 @@ def lms_pipeline(
     """Load LMS extract trees into the LMS data store.
 
     Args:
-        csv_paths: Extract roots, one per LMS: the folders that hold users/, sections/, section=<id>/ ...
+        csv_paths: Extract roots, one per LMS: the folders that hold users/, sections/, section=ID/ ...
         database: Connection settings of the target database, without the password: a run finds it in the Secret
             block that password_secret_block names, else in the worker's environment variable LMS_DATABASE_PASSWORD.
         database_block: Instead of `database`, the name of a saved SqlAlchemyConnector block, which holds the
@@ -117,7 +117,7 @@ def lms_pipeline(
         allow_mass_delete: Apply the soft deletes the mass-deletion guard holds: those that would leave a scope
             with less than half the rows it held in the last 14 days (users and sections at any size, a
             section's or assignment's rows from 50 up).
-        notification_block: A notification block as <block-type-slug>/<name>, e.g. custom-webhook/lms-alerts,
+        notification_block: A notification block as block-type-slug/name, e.g. custom-webhook/lms-alerts,
             slack-webhook/data-team or email-server-credentials/district-smtp.
         notify_email_to: Recipients, when the notification block is an e-mail server.
         notify_on: When to notify: never, failure (failures and crashes), or warning (those and warnings).
