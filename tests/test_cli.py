@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-
 from importlib import metadata
 
 import pytest

@@ -8,6 +8,7 @@ import tempfile
 import time
 
 import pytest
+from extracts import user, write
 from prefect.artifacts import Artifact
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
@@ -20,13 +21,12 @@ from prefect.client.schemas.filters import (
     TaskRunFilterFlowRunId,
 )
 from prefect_email import EmailServerCredentials
+from sinks import SmtpSink, WebhookSink
 from sqlalchemy import text
 
-from extracts import user, write
 from lms_pipeline.flows.pipeline import LOAD_PHASES, Phase, lms_pipeline
 from lms_pipeline.flows.staging import _batches_line
 from lms_pipeline.tasks.summary import StagingSummary
-from sinks import SmtpSink, WebhookSink
 
 pytestmark = pytest.mark.prefect
 

@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger
 
 from lms_pipeline.tasks.discovery import Notice, walk_tree
 from lms_pipeline.tasks.manifests import save_manifest
+from lms_pipeline.wording import plural
 
 
 class NoReadableRoot(RuntimeError):
@@ -40,6 +41,6 @@ def report_notices(notices: list[Notice], log) -> None:
         group = list(group)
         examples = "; ".join(f"{n.relpath} ({n.message})" for n in group[:3])
         level = log.info if kind in ("not-loaded", "empty-file") else log.warning
-        level("%d %s notice(s), e.g. %s", len(group), kind, examples)
+        level("%s, e.g. %s", plural(len(group), f"{kind} notice"), examples)
         for notice in group:
             log.debug("%s: %s", notice.relpath, notice.message)

@@ -10,6 +10,7 @@ from prefect.settings import PREFECT_UI_URL
 from lms_pipeline.report import format_table
 from lms_pipeline.tasks.notifications import send_quietly
 from lms_pipeline.tasks.summary import StagingSummary, live_summary
+from lms_pipeline.wording import plural
 
 
 @dataclass
@@ -65,4 +66,4 @@ def notify_warnings(block: str | None, email_to: list[str] | None, warnings: lis
         "",
         format_table(summary.table()) if summary.resources else "",
     ])
-    send_quietly(block, f"lms-pipeline {flow_run.get_name()}: {len(warnings)} warning(s)", body, email_to)
+    send_quietly(block, f"lms-pipeline {flow_run.get_name()}: {plural(len(warnings), 'warning')}", body, email_to)

@@ -21,7 +21,7 @@ from lms_pipeline.flows.migration import migrations
 from lms_pipeline.flows.naming import pipeline_run_name, quiet_task_successes
 from lms_pipeline.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import create_progress, publish_data_quality, publish_summary, publish_warnings
-from lms_pipeline.tasks.checks import Thresholds, stale_extracts, staging_warnings, tree_warnings, volume_drift
+from lms_pipeline.tasks.checks import Thresholds, staging_warnings, stale_extracts, tree_warnings, volume_drift
 from lms_pipeline.tasks.database import describe_error, dialect_of, make_engine, run_lock
 from lms_pipeline.tasks.journal import pending_files
 from lms_pipeline.tasks.manifests import load_manifest, manifest_folder, write_manifest

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
-from prefect.artifacts import update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from sqlalchemy import Engine, func, select
 
 from lms_pipeline.tasks.summary import StagingSummary
