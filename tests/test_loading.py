@@ -231,6 +231,16 @@ def test_a_header_only_users_file_deletes_nothing_and_warns(tmp_path, load_tree,
     assert any("header-only users file" in w for w in summary.warnings)
 
 
+def test_a_users_file_without_one_valid_row_deletes_nothing_and_says_why(tmp_path, load_tree, query):
+    write(tmp_path, "users", [user("U1"), user("U2")], "2021-09-01-06-00-00")
+    load_tree(tmp_path)
+    write(tmp_path, "users", [user("U3", CreateDate="2020-13-45")], "2021-09-02-06-00-00")
+    summary = load_tree(tmp_path)
+    assert live(query, "lmsuser") == ["U1", "U2"]
+    assert "users/2021-09-02-06-00-00.csv: not one valid row tells its SourceSystem; nothing was soft-deleted" \
+        in summary.warnings
+
+
 # --- mass deletes ----------------------------------------------------------------------------------------------
 
 

@@ -220,6 +220,10 @@ class _BatchLoader:
                 "nothing was soft-deleted"
             )
             return None
+        if outcome.source_system is None and self.resource.scope is Scope.SOURCE_SYSTEM:
+            self.result.warnings.append(f"{file.relpath}: not one valid row tells its SourceSystem; nothing was "
+                                        "soft-deleted")
+            return None
         source_system = outcome.source_system or self._scope_source_system(conn, file)
         if source_system is None:
             return None

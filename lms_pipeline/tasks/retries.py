@@ -28,6 +28,7 @@ def database_task(fn, name: str, **options):
     """A Prefect task around a database step, retried only when the failure is transient."""
     retries, delay = retry_settings()
     options.setdefault("cache_policy", NO_CACHE)  # a database step has effects; it is never skipped as cached
+    options.setdefault("task_run_name", name)  # its runs are told apart by their flow run, not a random suffix
     return task(
         fn,
         name=name,
