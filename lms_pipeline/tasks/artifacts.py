@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -54,15 +52,13 @@ def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int, summa
     if not groups and not summary.rejected_files and not summary.drift:
         lines.append("No row was quarantined and no file was rejected.")
     if groups:
-        base = _common_root([example.FilePath for example in examples.values()])
-        lines += [f"Example files are under `{base}/`.", "",
-                  "| resource | check | column | rows | example (file:line) | value | reason |",
+        lines += ["| resource | check | column | rows | example (file:line) | value | reason |",
                   "|---|---|---|---|---|---|---|"]
         for g in groups:
             path, line, value, reason = examples[g.first]
             lines.append(f"| {g.ResourceName} | {g.CheckName} | {g.ColumnName or ''} | {g.rows} | "
-                         f"{_cell(os.path.relpath(path, base))}:{line or ''} | {_cell(value, 60)} | "
-                         f"{_cell(reason)} |")
+                         f"{_cell(path)}:{line or ''} | {_cell(value, 40)} | {_cell(_gist(reason), 100)} |")
+        lines += ["", "Each reason in full, and every row: `lms.quarantine` (its `reason` column)."]
     if summary.rejected_files:
         lines += ["", "## Rejected files", ""] + [f"- {_cell(m)}" for m in summary.rejected_files]
     if summary.drift:
@@ -95,10 +91,10 @@ class Progress:
         update_progress_artifact(artifact_id=self.artifact_id, progress=100.0 * done / max(total, 1))
 
 
-def _common_root(paths: list[str]) -> str:
-    """The folder the example files share, from the extract root down: a file's own folder is its resource's
-    (users/, section=1/assignments/), so the root lies above it."""
-    return os.path.commonpath([os.path.dirname(os.path.dirname(p)) for p in paths])
+def _gist(reason: str | None) -> str | None:
+    """A reason without its parenthesised detail (the accepted forms of a date, say), which would widen the table
+    past the page: the table stays readable, and lms.quarantine keeps the whole text."""
+    return reason.split(" (", 1)[0] if reason and len(reason) > 80 else reason
 
 
 def _cell(value, width: int = 200) -> str:
