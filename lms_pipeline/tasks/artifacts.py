@@ -52,13 +52,14 @@ def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int, summa
     if not groups and not summary.rejected_files and not summary.drift:
         lines.append("No row was quarantined and no file was rejected.")
     if groups:
-        lines += ["| resource | check | column | rows | example (file:line) | value | reason |",
-                  "|---|---|---|---|---|---|---|"]
+        # The UI does not wrap table cells: the words first, the long file path last.
+        lines += ["| resource.column | rows | reason | value | example (file:line) |", "|---|---:|---|---|---|"]
         for g in groups:
             path, line, value, reason = examples[g.first]
-            lines.append(f"| {g.ResourceName} | {g.CheckName} | {g.ColumnName or ''} | {g.rows} | "
-                         f"{_cell(path)}:{line or ''} | {_cell(value, 40)} | {_cell(_gist(reason), 100)} |")
-        lines += ["", "Each reason in full, and every row: `lms.quarantine` (its `reason` column)."]
+            column = f"{g.ResourceName}.{g.ColumnName}" if g.ColumnName else g.ResourceName
+            lines.append(f"| {column} | {g.rows} | {_cell(_gist(reason), 100)} | {_cell(value, 40)} | "
+                         f"{_cell(path)}:{line or ''} |")
+        lines += ["", "Each reason in full, its check, and every row: `lms.quarantine`."]
     if summary.rejected_files:
         lines += ["", "## Rejected files", ""] + [f"- {_cell(m)}" for m in summary.rejected_files]
     if summary.drift:
