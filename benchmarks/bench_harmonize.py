@@ -3,7 +3,7 @@
     python benchmarks/bench_harmonize.py [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Builds, in a fresh database of its own, the Ed-Fi ODS 5.2 schema with the LMSX extension's foreign keys and change
-tracking (lms_pipeline.tasks.edfi_ods) and a Canvas data store of 50,000 users, 2,000 sections, 20,000 assignments
+tracking (lms_pipeline.demo.ods) and a Canvas data store of 50,000 users, 2,000 sections, 20,000 assignments
 and 600,000 submissions (set-based, in SQL), with matching SIS records seeded as a SIS seeds them, then times in the
 same run: harmonizing Canvas (one transaction: users, sections, assignments, submissions), a second harmonization
 with nothing changed, and the floor: INSERT INTO a scratch table SELECT * FROM lms.assignmentsubmission. A second
@@ -21,11 +21,11 @@ import uuid
 
 from sqlalchemy import create_engine, text
 
-from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.database import make_engine
-from lms_pipeline.tasks.edfi_ods import SEED_SIS, SIS_TABLES, apply_edfi_ods
-from lms_pipeline.tasks.harmonizing import harmonize_lms
-from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
+from lms_pipeline.demo.ods import SEED_SIS, SIS_TABLES, apply_edfi_ods
+from lms_pipeline.harmonization.harmonize import harmonize_lms
+from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
+from lms_pipeline.store.settings import DatabaseSettings
 
 SIZES = {"users": 50_000, "sections": 2_000, "assignments_per_section": 10, "submissions_per_assignment": 30}
 

@@ -19,9 +19,9 @@ from dotenv import load_dotenv
 from pydantic import SecretStr
 
 from lms_pipeline.demo import data_folder
+from lms_pipeline.harmonization import LMS_NAMES
+from lms_pipeline.store import DEFAULT_ENGINE, ENGINES
 
-ENGINES = ("mssql", "postgresql")
-DEFAULT_ENGINE = "mssql"  # the reference's default
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TRUE_WORDS = {"true", "yes", "t", "y", "1"}
 # The flags that --database-url replaces: their dests, each also the long flag's name.
@@ -125,8 +125,8 @@ def _notification_flags(parser: argparse.ArgumentParser, stale: bool = True) -> 
 
 
 def _lms_flag(parser: argparse.ArgumentParser) -> None:
-    _flag(parser, "--lms", env="LMS", nargs="+", choices=("canvas", "google", "schoology"),
-          default=["canvas", "google", "schoology"], help="the LMSs to harmonize (default: all three)")
+    _flag(parser, "--lms", env="LMS", nargs="+", choices=LMS_NAMES, default=list(LMS_NAMES),
+          help="the LMSs to harmonize (default: all three)")
 
 
 def _command(commands, name: str, **kwargs) -> argparse.ArgumentParser:
@@ -264,7 +264,7 @@ def _check_database_url(parser: argparse.ArgumentParser, args: argparse.Namespac
 
 def _check_extract_folders(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Every root a folder this user can list, whose files' paths fit the journal; the faults in one line."""
-    from lms_pipeline.tasks.discovery import PATH_LENGTH, SHORTEST_RELPATH
+    from lms_pipeline.discovery.walk import PATH_LENGTH, SHORTEST_RELPATH
 
     faults = {
         "no such folder": [p for p in args.csvpath if not os.path.exists(p)],
@@ -276,19 +276,6 @@ def _check_extract_folders(parser: argparse.ArgumentParser, args: argparse.Names
     named = [f"{fault}: {', '.join(paths)}" for fault, paths in faults.items() if paths]
     if named:
         parser.error(f"--csvpath: {'; '.join(named)}")
-
-
-def database_settings(args: argparse.Namespace):
-    from lms_pipeline.settings import DEFAULT_ODBC_DRIVER, DatabaseSettings
-
-    if args.database_url is not None:
-        return DatabaseSettings.from_url(args.database_url.get_secret_value())
-    return DatabaseSettings(
-        engine=args.engine or DEFAULT_ENGINE, server=args.server, port=args.port or None, dbname=args.dbname,
-        username=args.username, use_integrated_security=args.useintegratedsecurity,
-        encrypt=args.encrypt, trust_certificate=args.trust_certificate, sslmode=args.sslmode,
-        odbc_driver=args.odbc_driver or DEFAULT_ODBC_DRIVER,
-    ).with_password(args.password)
 
 
 def configure_logging(level: str, verbose: bool) -> None:
@@ -304,7 +291,7 @@ def configure_logging(level: str, verbose: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging(getattr(args, "log_level", "INFO"), args.verbose)
-    from lms_pipeline.prefect_api import PrefectUnavailable, connect, unavailable_message
+    from lms_pipeline.tasks.prefect_api import PrefectUnavailable, connect, unavailable_message
 
     try:
         # setup needs the user's own workspace; demo --psql needs no Prefect at all

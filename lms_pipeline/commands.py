@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from lms_pipeline.cli import database_settings
-from lms_pipeline.console import gathered_warnings
-from lms_pipeline.report import print_summary
+from lms_pipeline.launch import run_pipeline
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,7 +13,7 @@ def run(args: argparse.Namespace) -> int:
 
         return run_demo(args)
     if args.command == "setup":
-        from lms_pipeline.workspace import AlertBounds, run_setup
+        from lms_pipeline.tasks.workspace import AlertBounds, run_setup
 
         return run_setup(database_settings(args), args.webhook_url,
                          AlertBounds(expect_run_every_hours=args.expect_run_every, run_bound_hours=args.run_bound))
@@ -44,20 +41,15 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-EXIT_WARNED = 3  # the run completed, with warnings a person must see (README: exit codes)
+def database_settings(args: argparse.Namespace):
+    from lms_pipeline.store import DEFAULT_ENGINE
+    from lms_pipeline.store.settings import DEFAULT_ODBC_DRIVER, DatabaseSettings
 
-
-def run_pipeline(**parameters) -> int:
-    """Run the `lms-pipeline` flow, print its summary and what its runs warned of; the exit code: 0 success,
-    1 failure, 3 completed with warnings (2, bad arguments, is argparse's)."""
-    from lms_pipeline.flows.pipeline import WARNED, lms_pipeline
-
-    with gathered_warnings() as warnings:
-        state = lms_pipeline(**parameters, return_state=True)
-    if not state.is_completed():
-        print(*warnings, sep="\n", file=sys.stderr)
-        cause = (state.message or "").removeprefix("Flow run encountered an exception: ").removeprefix("PhaseFailed: ")
-        print(f"lms-pipeline: {state.name}: {cause}", file=sys.stderr)
-        return 1
-    print_summary(state.result(), warnings)
-    return EXIT_WARNED if state.name == WARNED else 0
+    if args.database_url is not None:
+        return DatabaseSettings.from_url(args.database_url.get_secret_value())
+    return DatabaseSettings(
+        engine=args.engine or DEFAULT_ENGINE, server=args.server, port=args.port or None, dbname=args.dbname,
+        username=args.username, use_integrated_security=args.useintegratedsecurity,
+        encrypt=args.encrypt, trust_certificate=args.trust_certificate, sslmode=args.sslmode,
+        odbc_driver=args.odbc_driver or DEFAULT_ODBC_DRIVER,
+    ).with_password(args.password)

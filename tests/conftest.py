@@ -25,7 +25,7 @@ os.environ["LMS_PREFECT_SERVER"] = "temporary"
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from lms_pipeline.settings import DatabaseSettings  # noqa: E402
+from lms_pipeline.store.settings import DatabaseSettings  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "lms-toolkit")  # Apache-2.0 sample data: see NOTICE
 
@@ -79,8 +79,8 @@ def databases(server_settings):
 
 @pytest.fixture(scope="session")
 def migrated_template(databases) -> str:
-    from lms_pipeline.tasks.database import make_engine
-    from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
+    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 
     settings = databases.create()
     engine = make_engine(settings)
@@ -102,7 +102,7 @@ def db(databases, migrated_template) -> DatabaseSettings:
 
 @pytest.fixture
 def engine(db):
-    from lms_pipeline.tasks.database import make_engine
+    from lms_pipeline.store.engine import make_engine
 
     eng = make_engine(db)
     yield eng
@@ -120,9 +120,8 @@ def prefect_api():
     if os.environ.get("PREFECT_API_URL"):
         yield os.environ["PREFECT_API_URL"]
         return
-    from prefect.testing.utilities import prefect_test_harness
-
     from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=180):
         os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
@@ -146,12 +145,12 @@ def fixture_tree(tmp_path):
 @pytest.fixture
 def load_tree(engine):
     """Load extract roots with the plain functions under the staging subflow (no Prefect needed)."""
-    from lms_pipeline.tasks.database import dialect_of
-    from lms_pipeline.tasks.discovery import walk_tree
-    from lms_pipeline.tasks.journal import pending_files
-    from lms_pipeline.tasks.loading import MassDeletePolicy
-    from lms_pipeline.tasks.staging import stage_all
-    from lms_pipeline.tasks.tables import StoreTables
+    from lms_pipeline.discovery.walk import walk_tree
+    from lms_pipeline.loading.batch import MassDeletePolicy
+    from lms_pipeline.loading.journal import pending_files
+    from lms_pipeline.loading.stage import stage_all
+    from lms_pipeline.store.engine import dialect_of
+    from lms_pipeline.store.tables import StoreTables
 
     def load(*roots, allow_mass_delete: bool = False):
         tables = StoreTables(dialect_of(engine))
@@ -172,11 +171,11 @@ def query(engine):
 
 @pytest.fixture(scope="session")
 def ods_template(databases, migrated_template) -> str:
-    """The Ed-Fi ODS 5.2 schema with its LMSX extension (lms_pipeline.tasks.edfi_ods), the LMS data store inside it
+    """The Ed-Fi ODS 5.2 schema with its LMSX extension (lms_pipeline.demo.ods), the LMS data store inside it
     and the harmonizer's scripts applied."""
-    from lms_pipeline.tasks.database import make_engine
-    from lms_pipeline.tasks.edfi_ods import apply_edfi_ods
-    from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
+    from lms_pipeline.demo.ods import apply_edfi_ods
+    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 
     settings = databases.create(template=migrated_template)
     engine = make_engine(settings)
@@ -194,7 +193,7 @@ def ods_db(databases, ods_template) -> DatabaseSettings:
 
 @pytest.fixture
 def ods_engine(ods_db):
-    from lms_pipeline.tasks.database import make_engine
+    from lms_pipeline.store.engine import make_engine
 
     eng = make_engine(ods_db)
     yield eng
@@ -261,7 +260,7 @@ def _tables_parents_first(conn, schemas: list[str]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def _shared_ods(databases, ods_template):
-    from lms_pipeline.tasks.database import make_engine
+    from lms_pipeline.store.engine import make_engine
 
     engine = make_engine(databases.create(template=ods_template))
     yield engine, DataSnapshot(engine, ["lms", "edfi", "lmsx", "tracked_deletes_lmsx", "changes"])

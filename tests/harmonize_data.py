@@ -1,4 +1,4 @@
-"""Rows for the harmonization tests: Ed-Fi ODS records, added as a SIS adds them (lms_pipeline.tasks.edfi_ods), and
+"""Rows for the harmonization tests: Ed-Fi ODS records, added as a SIS adds them (lms_pipeline.demo.ods), and
 LMS data store records.
 
 Each helper adds one record with bound values and returns what a test needs to refer to it.
@@ -12,8 +12,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, text
 
-from lms_pipeline.tasks.edfi_ods import add_descriptors, seed_sis
-from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, SCHOOLOGY, Lms
+from lms_pipeline.demo.ods import add_descriptors, seed_sis
+from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, SCHOOLOGY, Lms
 
 ALL_LMS = (CANVAS, GOOGLE, SCHOOLOGY)
 

@@ -2,9 +2,9 @@
 
 import sys
 
-from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.database import make_engine
-from lms_pipeline.tasks.harmonizing import harmonize_lms
+from lms_pipeline.harmonization.harmonize import harmonize_lms
+from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.settings import DatabaseSettings
 
 if __name__ == "__main__":
     harmonize_lms(make_engine(DatabaseSettings.from_url(sys.argv[1])), "canvas")

@@ -2,13 +2,13 @@
 
 import sys
 
-from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.discovery import walk_tree
-from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import MassDeletePolicy
-from lms_pipeline.tasks.staging import stage_all
-from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.discovery.walk import walk_tree
+from lms_pipeline.loading.batch import MassDeletePolicy
+from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.stage import stage_all
+from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.settings import DatabaseSettings
+from lms_pipeline.store.tables import StoreTables
 
 
 def main(url: str, *roots: str) -> None:

@@ -13,18 +13,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from extracts import activity, assignment, enrolment, section, submission, user, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from extracts import activity, assignment, enrolment, section, submission, user, write
+from lms_pipeline.discovery.walk import walk_tree
+from lms_pipeline.loading.batch import MassDeletePolicy
+from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.stage import stage_all
 from lms_pipeline.resources import LOAD_ORDER
-from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.discovery import walk_tree
-from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import MassDeletePolicy
-from lms_pipeline.tasks.staging import stage_all
-from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.tables import StoreTables
 
 USERS = [f"u{i}" for i in range(5)]
 SECTIONS = {"s1": "a1", "s2": "a2"}  # each section's one assignment

@@ -2,8 +2,7 @@
 changes nothing outside its own scope."""
 
 import pytest
-
-from extracts import HEADERS, DATES, assignment, section, submission, user, write
+from extracts import DATES, HEADERS, assignment, section, submission, user, write
 
 
 @pytest.fixture
@@ -131,7 +130,7 @@ def test_wrong_number_of_fields_quarantines_the_row(tmp_path, load_tree, query):
 
 def test_a_failure_inside_a_batch_leaves_the_store_as_it_was(loaded, load_tree, query, monkeypatch):
     """Stage, merge, soft delete and journal are one transaction: an error after the merge undoes it all."""
-    from lms_pipeline.tasks import loading
+    from lms_pipeline.loading import batch as loading
 
     write(loaded, "assignments", [assignment("A1", "S1", Title="changed"), assignment("A3", "S1")],
           "2021-09-02-06-00-00", section="S1")
@@ -161,9 +160,9 @@ def test_a_submission_for_an_unknown_user_names_the_file_and_line(loaded, load_t
 
 
 def test_a_file_changed_after_discovery_is_refused_and_loaded_next_time(tmp_path, engine, load_tree, query):
-    from lms_pipeline.tasks.discovery import walk_tree
-    from lms_pipeline.tasks.loading import MassDeletePolicy
-    from lms_pipeline.tasks.staging import stage_all
+    from lms_pipeline.discovery.walk import walk_tree
+    from lms_pipeline.loading.batch import MassDeletePolicy
+    from lms_pipeline.loading.stage import stage_all
 
     path = write(tmp_path, "users", [user("U1")])
     manifest = walk_tree(tmp_path)

@@ -7,7 +7,8 @@ from importlib import metadata
 
 import pytest
 
-from lms_pipeline.cli import database_settings, parse_args
+from lms_pipeline.cli import parse_args
+from lms_pipeline.commands import database_settings
 
 DB = ["-s", "db.example.org", "-d", "lms", "-u", "loader", "-p", "pw"]
 ROOT = "extracts"  # made in the working folder by clean_environment

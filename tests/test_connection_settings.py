@@ -16,8 +16,9 @@ from sqlalchemy.dialects.mssql.pyodbc import MSDialect_pyodbc
 from sqlalchemy.dialects.postgresql.psycopg2 import PGDialect_psycopg2
 from sqlalchemy.engine import make_url
 
-from lms_pipeline.cli import database_settings, parse_args
-from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.cli import parse_args
+from lms_pipeline.commands import database_settings
+from lms_pipeline.store.settings import DatabaseSettings
 
 DRIVERS = ["ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS"]
 PASSWORDS = [
@@ -170,8 +171,8 @@ def test_postgresql_users_need_no_odbc():
     program = (
         "import sys\n"
         "import lms_pipeline.cli, lms_pipeline.flows.pipeline\n"
-        "from lms_pipeline.settings import DatabaseSettings\n"
-        "from lms_pipeline.tasks.database import make_engine\n"
+        "from lms_pipeline.store.settings import DatabaseSettings\n"
+        "from lms_pipeline.store.engine import make_engine\n"
         "make_engine(DatabaseSettings(dbname='lms', username='u').with_password('p'))\n"
         "DatabaseSettings(engine='mssql', dbname='lms', username='u').with_password('p').odbc_connection_string()\n"
         "print('pyodbc' in sys.modules)\n"

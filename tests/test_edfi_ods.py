@@ -1,4 +1,4 @@
-"""The ODS of the demo and the tests (lms_pipeline.tasks.edfi_ods): the real Ed-Fi ODS 5.2 schema with the LMSX
+"""The ODS of the demo and the tests (lms_pipeline.demo.ods): the real Ed-Fi ODS 5.2 schema with the LMSX
 extension's foreign keys and change tracking, seeded as a SIS seeds it; and harmonization, run against it, firing
 its triggers and meeting its foreign keys."""
 
@@ -9,9 +9,9 @@ from harmonize_data import classroom, lms_submission, rows, set_column
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from lms_pipeline.tasks.database import make_engine
-from lms_pipeline.tasks.edfi_ods import DESCRIPTORS, RealOdsError, apply_edfi_ods, seed_sis
-from lms_pipeline.tasks.harmonizing import CANVAS, harmonize_lms
+from lms_pipeline.demo.ods import DESCRIPTORS, RealOdsError, apply_edfi_ods, seed_sis
+from lms_pipeline.harmonization.harmonize import CANVAS, harmonize_lms
+from lms_pipeline.store.engine import make_engine
 
 SECTION = {"section_identifier": "SEC-1", "school_id": 255901001, "school_year": 2022,
            "session_name": "2021-2022 Fall Semester", "local_course_code": "ALG-1"}

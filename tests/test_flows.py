@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from lms_pipeline.flows.pipeline import LOAD_PHASES, Phase, lms_pipeline
 from lms_pipeline.flows.staging import _batches_line
-from lms_pipeline.tasks.summary import StagingSummary
+from lms_pipeline.loading.summary import StagingSummary
 
 pytestmark = pytest.mark.prefect
 
@@ -216,7 +216,7 @@ def test_the_staging_log_names_processes_only_when_some_validated_batches():
 
 
 def test_a_run_that_cannot_take_the_lock_names_that_phase(db, engine, tmp_path, webhook):
-    from lms_pipeline.tasks.database import run_lock
+    from lms_pipeline.store.engine import run_lock
 
     write(tmp_path, "users", [user("U1")])
     with run_lock(engine):  # another run holds the database
@@ -307,7 +307,7 @@ def test_the_database_can_come_from_a_sqlalchemy_connector_block(db, fixture_tre
 def test_a_large_load_validates_in_a_process_of_its_own(db, fixture_tree, query, monkeypatch):
     import os
 
-    from lms_pipeline.tasks import validated
+    from lms_pipeline.validation import worker as validated
 
     monkeypatch.setattr(validated, "VALIDATION_PROCESS_BYTES", 0)  # every batch of the sample tree counts as large
     state = run(fixture_tree("starter-kit-sample"), db)

@@ -24,7 +24,7 @@ from lms_pipeline.demo.generator import (
     header,
 )
 from lms_pipeline.resources import BY_NAME, Kind
-from lms_pipeline.tasks.datetimes import parse_datetimes
+from lms_pipeline.validation.datetimes import parse_datetimes
 
 FILE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\.csv$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")

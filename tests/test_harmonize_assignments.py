@@ -19,7 +19,7 @@ from harmonize_data import (
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
+from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
 
 LMSX_ASSIGNMENTS = "SELECT * FROM lmsx.assignment ORDER BY namespace, assignmentidentifier"
 

@@ -6,7 +6,7 @@ import pytest
 from harmonize_data import classroom, email, lms_submission, lms_user, rows, student
 from sqlalchemy import text
 
-from lms_pipeline.tasks.harmonizing import (
+from lms_pipeline.harmonization.harmonize import (
     CANVAS,
     GOOGLE,
     SCHOOLOGY,
@@ -14,7 +14,7 @@ from lms_pipeline.tasks.harmonizing import (
     harmonize_all,
     harmonize_lms,
 )
-from lms_pipeline.tasks.migrations import MigrationError, apply_migrations, builtin_scripts, scripts_in
+from lms_pipeline.store.migrations import MigrationError, apply_migrations, builtin_scripts, scripts_in
 
 HARMONIZER_FOLDER = builtin_scripts("postgresql", harmonizer=False)[0].path.parent / "harmonizer"
 

@@ -16,10 +16,9 @@ from harmonize_data import (
     set_column,
     student,
 )
-
 from sqlalchemy import text
 
-from lms_pipeline.tasks.harmonizing import (
+from lms_pipeline.harmonization.harmonize import (
     CANVAS,
     GOOGLE,
     SCHOOLOGY,

@@ -19,7 +19,7 @@ from harmonize_data import (
 )
 from sqlalchemy import text
 
-from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
+from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
 
 LMSX_SUBMISSIONS = (
     "SELECT s.assignmentsubmissionidentifier, s.namespace, s.studentusi, s.assignmentidentifier, s.grade, "

@@ -5,7 +5,7 @@ import pytest
 from harmonize_data import email, lms_user, rows, student
 from sqlalchemy import text
 
-from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
+from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
 
 SIS_LMS = (CANVAS, SCHOOLOGY)
 

@@ -13,14 +13,14 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from extracts import enrolment, section, user, write
-from lms_pipeline.tasks.database import dialect_of
-from lms_pipeline.tasks.discovery import walk_tree
-from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import MassDeletePolicy
-from lms_pipeline.tasks.staging import stage_all
-from lms_pipeline.tasks.tables import StoreTables
+
+from lms_pipeline.discovery.walk import walk_tree
+from lms_pipeline.loading.batch import MassDeletePolicy
+from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.stage import stage_all
+from lms_pipeline.store.engine import dialect_of
+from lms_pipeline.store.tables import StoreTables
 
 WORKER = Path(__file__).resolve().parent / "load_worker.py"
 # Root without its capabilities: file permissions bind it as they bind the loader's own user in its container.
@@ -112,7 +112,7 @@ def test_discovery_without_root_powers_reports_what_it_cannot_read(tmp_path):
     root = small_tree(tmp_path / "root")
     (root / "section=s2").chmod(0)
     (root / "users" / "2021-09-01-06-00-00.csv").chmod(0)
-    script = ("import sys; from lms_pipeline.tasks.discovery import walk_tree; m = walk_tree(sys.argv[1]); "
+    script = ("import sys; from lms_pipeline.discovery.walk import walk_tree; m = walk_tree(sys.argv[1]); "
               "print(sorted((n.relpath, n.kind) for n in m.notices)); print([s.message for s in m.set_aside])")
     try:
         walked = subprocess.run([*NO_CAPABILITIES, sys.executable, "-c", script, str(root)], capture_output=True,
@@ -347,7 +347,7 @@ def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(rea
 
 
 def test_notices_a_person_must_act_on_become_the_runs_warnings(tmp_path):
-    from lms_pipeline.tasks.checks import tree_warnings
+    from lms_pipeline.reporting.warnings import tree_warnings
 
     root = small_tree(tmp_path / "root")
     write(root, "users", [user("1")], "2999-01-01-00-00-00")

@@ -118,7 +118,7 @@ def registered(prefect_api, tmp_path_factory):
     suffix = uuid.uuid4().hex[:8]
     pool = f"lms-kubernetes-pool-{suffix}"
     document = deployment_file()
-    document["build"] = [step for step in document["build"] if "lms_pipeline.workspace.deploy_settings" in step]
+    document["build"] = [step for step in document["build"] if "lms_pipeline.tasks.workspace.deploy_settings" in step]
     document["push"] = None
     for deployment in document["deployments"]:
         deployment["name"] = f"{deployment['name']}-{suffix}"

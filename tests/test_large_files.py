@@ -1,14 +1,14 @@
 """Large files are streamed: validated and staged in chunks, merged once, in one transaction."""
 
 import pytest
-
 from extracts import activity, user, write
 
 
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Make 'large' mean a few hundred bytes, and chunks 3 rows, so a small test takes the streamed path."""
-    from lms_pipeline.tasks import batching, loading
+    from lms_pipeline.loading import batch as loading
+    from lms_pipeline.loading import batching
 
     monkeypatch.setattr(batching, "LARGE_FILE_BYTES", 200)
     monkeypatch.setattr(loading, "CHUNK_ROWS", 3)

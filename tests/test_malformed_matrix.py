@@ -34,12 +34,12 @@ from conftest import DataSnapshot
 from extracts import DATES, HEADERS, activity, assignment, attendance, enrolment, section, submission, user, write
 from sqlalchemy import text
 
-from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.discovery import walk_tree
-from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import MassDeletePolicy
-from lms_pipeline.tasks.staging import stage_all
-from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.discovery.walk import walk_tree
+from lms_pipeline.loading.batch import MassDeletePolicy
+from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.stage import stage_all
+from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.tables import StoreTables
 
 STAMP = "2021-09-02-06-00-00"  # the cases' files are a day newer than the baseline
 A_S2 = f"section=S2/assignments/{STAMP}.csv"  # the default target: section S2's assignments

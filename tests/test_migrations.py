@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import text
 
-from lms_pipeline.tasks.database import make_engine, run_lock
-from lms_pipeline.tasks.dialects import RunLockTimeout
-from lms_pipeline.tasks.migrations import MigrationError, Script, apply_migrations, builtin_scripts, scripts_in
+from lms_pipeline.store.dialects import RunLockTimeout
+from lms_pipeline.store.engine import make_engine, run_lock
+from lms_pipeline.store.migrations import MigrationError, Script, apply_migrations, builtin_scripts, scripts_in
 
 REFERENCE_TABLES = {
     "lmsuser", "stg_lmsuser", "lmssection", "stg_lmssection", "assignment", "stg_assignment",

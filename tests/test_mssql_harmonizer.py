@@ -22,15 +22,15 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 from test_mssql_sql import SQLGLOT, Recorder, Sent, invalid_reasons, render, script_batches, set_aside_sql_server_only
 
-from lms_pipeline.tasks.dialects import SQL_ROOT
-from lms_pipeline.tasks.edfi_ods import apply_edfi_ods
-from lms_pipeline.tasks.harmonizing import (
+from lms_pipeline.demo.ods import apply_edfi_ods
+from lms_pipeline.harmonization.harmonize import (
     LMS_BY_NAME,
     exception_counts,
     harmonize_lms,
     write_exception_reports,
 )
-from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
+from lms_pipeline.store.dialects import SQL_ROOT
+from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 
 ENGINES = ("postgresql", "mssql")
 

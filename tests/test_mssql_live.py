@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import func, select, text
 from test_whole_pipeline import STATUS_NAMESPACE, rows
 
+from lms_pipeline.demo.ods import apply_edfi_ods
 from lms_pipeline.flows.pipeline import ALL_PHASES, lms_pipeline
 from lms_pipeline.resources import LOAD_ORDER
-from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.edfi_ods import apply_edfi_ods
-from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.settings import DatabaseSettings
+from lms_pipeline.store.tables import StoreTables
 
 MSSQL_URL = os.environ.get("LMS_TEST_MSSQL_URL")
 

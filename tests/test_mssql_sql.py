@@ -31,19 +31,19 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError
 from sqlglot.tokens import TokenType
 
+from lms_pipeline.discovery.walk import walk_tree
+from lms_pipeline.loading.batch import MassDeletePolicy, load_batch
+from lms_pipeline.loading.batching import plan_batches
+from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.merge import ResourceStatements, SubmissionTypeStatements
+from lms_pipeline.loading.runs import finish_run, start_run
+from lms_pipeline.loading.summary import StagingSummary
 from lms_pipeline.resources import ASSIGNMENTS, BY_NAME, LOAD_ORDER, Parent, Scope
-from lms_pipeline.tasks.batching import plan_batches
-from lms_pipeline.tasks.database import run_lock
-from lms_pipeline.tasks.dialects import MSSQL_BULK_ROWS, SQL_ROOT, dialect_for
-from lms_pipeline.tasks.discovery import walk_tree
-from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import MassDeletePolicy, load_batch
-from lms_pipeline.tasks.merge import ResourceStatements, SubmissionTypeStatements
-from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
-from lms_pipeline.tasks.runs import finish_run, start_run
-from lms_pipeline.tasks.summary import StagingSummary
-from lms_pipeline.tasks.tables import StoreTables
-from lms_pipeline.tasks.validation import prepare_batch
+from lms_pipeline.store.dialects import MSSQL_BULK_ROWS, SQL_ROOT, dialect_for
+from lms_pipeline.store.engine import run_lock
+from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
+from lms_pipeline.store.tables import StoreTables
+from lms_pipeline.validation.rows import prepare_batch
 
 SQLGLOT = {"mssql": "tsql", "postgresql": "postgres"}
 SQLALCHEMY = {"mssql": mssql.dialect(), "postgresql": postgresql.psycopg2.dialect()}

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from lms_pipeline.prefect_api import is_healthy
+from lms_pipeline.tasks.prefect_api import is_healthy
 
 SLOW_START = """
 import os, sys, time

@@ -26,12 +26,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.discovery import walk_tree
-from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import MassDeletePolicy
-from lms_pipeline.tasks.staging import stage_all
-from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.discovery.walk import walk_tree
+from lms_pipeline.loading.batch import MassDeletePolicy
+from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.stage import stage_all
+from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.tables import StoreTables
 
 INT_MAX = 2**31 - 1
 

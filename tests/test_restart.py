@@ -22,7 +22,7 @@ from sinks import WebhookSink
 from sqlalchemy import create_engine, text
 
 from lms_pipeline.demo.generator import generate_district
-from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.store.settings import DatabaseSettings
 
 pytestmark = pytest.mark.prefect
 
@@ -126,8 +126,8 @@ def scalar(settings: DatabaseSettings, sql: str):
 def clean(server, tree):
     """What a load without faults leaves, for comparison."""
     settings = server.create_database("clean")
-    from lms_pipeline.tasks.database import make_engine
-    from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
+    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 
     engine = make_engine(settings)
     apply_migrations(engine, builtin_scripts("postgresql", harmonizer=False))

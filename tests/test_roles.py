@@ -18,14 +18,14 @@ from extracts import assignment, enrolment, section, submission, user, write
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.discovery import walk_tree
-from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import STATISTICS_ROWS, MassDeletePolicy
-from lms_pipeline.tasks.migrations import apply_migrations, builtin_scripts
-from lms_pipeline.tasks.staging import stage_all
-from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.discovery.walk import walk_tree
+from lms_pipeline.loading.batch import STATISTICS_ROWS, MassDeletePolicy
+from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.stage import stage_all
+from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
+from lms_pipeline.store.settings import DatabaseSettings
+from lms_pipeline.store.tables import StoreTables
 
 ROLES = Path(__file__).resolve().parent.parent / "lms_pipeline" / "sql" / "postgresql" / "roles"
 PSQL = shutil.which("psql") or "/usr/bin/psql"
@@ -110,7 +110,7 @@ def test_the_migration_role_owns_every_lms_object(roles, store):
 
 
 def test_the_runtime_role_loads_updates_and_soft_deletes(roles, store, tmp_path):
-    from lms_pipeline.tasks.runs import finish_run, start_run
+    from lms_pipeline.loading.runs import finish_run, start_run
 
     engine = make_engine(roles.as_role(store, roles.runtime))
     tables = StoreTables(dialect_of(engine))
@@ -189,8 +189,8 @@ def test_the_runtime_role_harmonizes_in_an_ods(roles, tmp_path):
     """In an Ed-Fi ODS: the migration role adds the harmonizer; the runtime role loads, calls the procedures and
     writes the exception reports. The procedures insert, update and delete lmsx rows, so the runtime role also
     takes change versions and writes tracked deletes, through the LMSX extension's change-tracking triggers."""
-    from lms_pipeline.tasks.edfi_ods import apply_edfi_ods, seed_sis
-    from lms_pipeline.tasks.harmonizing import harmonize_lms, write_exception_reports
+    from lms_pipeline.demo.ods import apply_edfi_ods, seed_sis
+    from lms_pipeline.harmonization.harmonize import harmonize_lms, write_exception_reports
 
     settings = roles.database()
     admin = make_engine(settings)

@@ -21,13 +21,13 @@ from extracts import assignment, enrolment, section, submission, user, write
 from records import leaks, prefect_records
 from sqlalchemy import event, text
 
-from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.discovery import walk_tree
-from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.loading import MassDeletePolicy
-from lms_pipeline.tasks.staging import stage_all
-from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.discovery.walk import walk_tree
+from lms_pipeline.loading.batch import MassDeletePolicy
+from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.stage import stage_all
+from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.settings import DatabaseSettings
+from lms_pipeline.store.tables import StoreTables
 
 LMS_TABLES = ("lmsuser", "lmssection", "lmsuserlmssectionassociation", "assignment", "assignmentsubmission",
               "processedfiles", "quarantine", "migrationjournal", "loadrun", "datastore")
@@ -402,7 +402,8 @@ def test_the_flow_parameters_have_no_place_for_a_password():
 def test_a_run_finds_the_password_given_in_a_secret_block_or_in_the_workers_environment(prefect_api, monkeypatch):
     from prefect.blocks.system import Secret
 
-    from lms_pipeline.settings import PASSWORD_VARIABLE
+    from lms_pipeline.flows.pipeline import read_secret_block
+    from lms_pipeline.store.settings import PASSWORD_VARIABLE
 
     block = f"lms-password-{uuid.uuid4().hex[:8]}"
     Secret(value="from-the-block").save(block)
@@ -410,7 +411,7 @@ def test_a_run_finds_the_password_given_in_a_secret_block_or_in_the_workers_envi
 
     def found(typed: str | None = None, **settings) -> str | None:
         given = DatabaseSettings(dbname="lms", username="loader", **settings).with_password(typed)
-        password = given.with_secrets().password
+        password = given.with_secrets(read_secret_block).password
         return password.get_secret_value() if password else None
 
     assert found("typed") == "typed"
@@ -457,7 +458,8 @@ def test_sslmode_from_the_command_line_reaches_libpq(server_settings, monkeypatc
     without TLS, `require` refuses to connect; against one with TLS, the session is encrypted."""
     from sqlalchemy.exc import OperationalError
 
-    from lms_pipeline.cli import database_settings, parse_args
+    from lms_pipeline.cli import parse_args
+    from lms_pipeline.commands import database_settings
 
     s = server_settings
     base = ["migrate", "-e", "postgresql", "-s", s.server, "--port", str(s.effective_port), "-d", s.dbname,

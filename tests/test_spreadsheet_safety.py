@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from harmonize_data import lms_user
 
-from lms_pipeline.tasks.harmonizing import CANVAS, _write_report, write_exception_reports
-from lms_pipeline.tasks.spreadsheet import safe_cell
+from lms_pipeline.harmonization.harmonize import CANVAS, _write_report, write_exception_reports
+from lms_pipeline.reporting.spreadsheet import safe_cell
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+1", "-1+1", "\t=1+1", "\r=1+1",
             "-5e3", "+-1", "-A1", "=", "-"]

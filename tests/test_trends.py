@@ -14,12 +14,10 @@ from prefect.runtime import flow_run
 from sqlalchemy import text
 
 from lms_pipeline.flows.harmonization import harmonize_one
-from lms_pipeline.tasks.database import dialect_of
-from lms_pipeline.tasks.harmonizing import CANVAS, GOOGLE
-from lms_pipeline.tasks.runs import finish_run, record_harmonization, start_run
-from lms_pipeline.tasks.summary import StagingSummary
-from lms_pipeline.tasks.tables import StoreTables
-from lms_pipeline.tasks.trends import (
+from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE
+from lms_pipeline.loading.runs import finish_run, record_harmonization, start_run
+from lms_pipeline.loading.summary import StagingSummary
+from lms_pipeline.reporting.trends import (
     LEFT,
     OUTCOME_STYLES,
     RIGHT,
@@ -27,11 +25,13 @@ from lms_pipeline.tasks.trends import (
     Run,
     chart_svg,
     nice_ceiling,
-    publish_trends,
     read_runs,
     runs_from_rows,
     trends_markdown,
 )
+from lms_pipeline.store.engine import dialect_of
+from lms_pipeline.store.tables import StoreTables
+from lms_pipeline.tasks.artifacts import publish_trends
 
 SVG = "{http://www.w3.org/2000/svg}"
 # Three nights: a first load, a night with nothing new, and a failed run.

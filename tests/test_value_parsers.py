@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pandera.errors import SchemaErrors
 
+from lms_pipeline.discovery.walk import walk_tree
 from lms_pipeline.resources import ASSIGNMENTS, ATTENDANCE_EVENTS, Resource
-from lms_pipeline.tasks.datetimes import parse_datetimes, unparseable
-from lms_pipeline.tasks.discovery import walk_tree
-from lms_pipeline.tasks.validation import INT_RANGE, prepare_batch, schema_for, whole_numbers
+from lms_pipeline.validation.datetimes import parse_datetimes, unparseable
+from lms_pipeline.validation.rows import INT_RANGE, prepare_batch, schema_for, whole_numbers
 
 # Lists of up to 30 values per example; each example that runs the pandera schema costs about 30 ms.
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from lms_pipeline.demo.generator import District
-from lms_pipeline.tasks.edfi_ods import seed_sis
+from lms_pipeline.demo.ods import seed_sis
 
 
 def seed_roster(engine: Engine, district: District) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from lms_pipeline.demo import data_folder
 from lms_pipeline.demo.generator import EMPTY, GRADES, generate_district
 from lms_pipeline.demo.safety import add_failed_extract
-from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.store.settings import DatabaseSettings
 
 DEMO_DATABASE = "lms_demo"
 FAILED_EXTRACT_LMS = "canvas"
@@ -33,9 +33,9 @@ def start_embedded_postgres(folder: Path):
 
 def prepare_ods(database: DatabaseSettings, extracts: Path) -> None:
     """On the first demo: the district's extracts, an Ed-Fi ODS with its roster, and what differs on purpose."""
+    from lms_pipeline.demo.ods import apply_edfi_ods
     from lms_pipeline.demo.roster import seed_roster
-    from lms_pipeline.tasks.database import make_engine
-    from lms_pipeline.tasks.edfi_ods import apply_edfi_ods
+    from lms_pipeline.store.engine import make_engine
 
     district = generate_district(extracts, seed=2021, messy=True)
     failed_extract = add_failed_extract(district.roots[FAILED_EXTRACT_LMS])
@@ -65,8 +65,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"Removed {folder}: the demo starts over.")
     if args.psql:
         return open_psql(folder)
-    from lms_pipeline.commands import EXIT_WARNED, run_pipeline
     from lms_pipeline.flows.pipeline import ALL_PHASES
+    from lms_pipeline.launch import EXIT_WARNED, run_pipeline
 
     extracts, reports = folder / "extracts", folder / "exception-reports"
     print(f"lms-pipeline demo: data under {folder}")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from lms_pipeline.tasks.discovery import Notice, walk_tree
-from lms_pipeline.tasks.manifests import save_manifest
+from lms_pipeline.discovery.manifests import save_manifest
+from lms_pipeline.discovery.walk import Notice, walk_tree
 from lms_pipeline.wording import plural
 
 

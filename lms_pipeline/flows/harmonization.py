@@ -9,9 +9,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
-from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.database import dialect_of, make_engine
-from lms_pipeline.tasks.harmonizing import (
+from lms_pipeline.harmonization.harmonize import (
     LMS_BY_NAME,
     ReportFile,
     exception_counts,
@@ -19,9 +17,11 @@ from lms_pipeline.tasks.harmonizing import (
     summary_lines,
     write_exception_reports,
 )
+from lms_pipeline.loading.runs import record_harmonization
+from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.settings import DatabaseSettings
+from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.tasks.retries import database_task
-from lms_pipeline.tasks.runs import record_harmonization
-from lms_pipeline.tasks.tables import StoreTables
 from lms_pipeline.wording import plural
 
 harmonize_task = database_task(harmonize_lms, name="harmonize", task_run_name="harmonize-{lms}")

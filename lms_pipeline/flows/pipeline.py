@@ -14,22 +14,28 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.states import Completed
 from prefect.utilities.annotations import quote
 
+from lms_pipeline.discovery.manifests import load_manifest, manifest_folder, write_manifest
 from lms_pipeline.flows.discovery import discovery
 from lms_pipeline.flows.harmonization import harmonize_every_lms
-from lms_pipeline.flows.hooks import RunProgress, notify_warnings, report_failure, track
-from lms_pipeline.flows.migration import migrations
-from lms_pipeline.flows.naming import pipeline_run_name, quiet_task_successes
-from lms_pipeline.settings import DatabaseSettings
-from lms_pipeline.tasks.artifacts import create_progress, publish_data_quality, publish_summary, publish_warnings
-from lms_pipeline.tasks.checks import Thresholds, staging_warnings, stale_extracts, tree_warnings, volume_drift
-from lms_pipeline.tasks.database import describe_error, dialect_of, make_engine, run_lock
-from lms_pipeline.tasks.journal import pending_files
-from lms_pipeline.tasks.manifests import load_manifest, manifest_folder, write_manifest
+from lms_pipeline.flows.migrations import migrations
+from lms_pipeline.harmonization import LMS_NAMES
+from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.runs import finish_run, mark_warned, start_run
+from lms_pipeline.loading.summary import StagingSummary, forget_summary, live_summary
+from lms_pipeline.reporting.warnings import Thresholds, staging_warnings, stale_extracts, tree_warnings, volume_drift
+from lms_pipeline.store.engine import describe_error, dialect_of, make_engine, run_lock
+from lms_pipeline.store.settings import DatabaseSettings
+from lms_pipeline.store.tables import StoreTables
+from lms_pipeline.tasks.artifacts import (
+    create_progress,
+    publish_data_quality,
+    publish_summary,
+    publish_trends,
+    publish_warnings,
+)
+from lms_pipeline.tasks.hooks import RunProgress, notify_warnings, report_failure, track
+from lms_pipeline.tasks.naming import pipeline_run_name, quiet_task_successes
 from lms_pipeline.tasks.retries import database_task
-from lms_pipeline.tasks.runs import finish_run, mark_warned, start_run
-from lms_pipeline.tasks.summary import StagingSummary, forget_summary, live_summary
-from lms_pipeline.tasks.tables import StoreTables
-from lms_pipeline.tasks.trends import publish_trends
 from lms_pipeline.wording import plural
 
 
@@ -51,14 +57,14 @@ WARNED = "Warned"  # the state of a run that completed with warnings a person mu
 
 LOAD_PHASES = [Phase.DISCOVERY, Phase.MIGRATIONS, Phase.STAGING]
 ALL_PHASES = LOAD_PHASES + [Phase.HARMONIZATION]
-ALL_LMS = ["canvas", "google", "schoology"]  # the reference's order
+ALL_LMS = list(LMS_NAMES)
 
 
 class PhaseFailed(RuntimeError):
     """The flow run's state message: the phase, and for staging the file, then the cause."""
 
     def __init__(self, phase: Phase, error: BaseException):
-        from lms_pipeline.tasks.staging import StagingFailed  # not at the top: see _staging_subflow
+        from lms_pipeline.loading.stage import StagingFailed  # not at the top: see _staging_subflow
 
         cause = str(error) if isinstance(error, StagingFailed) else describe_error(error)
         super().__init__(f"{phase.value} failed: {cause}")
@@ -232,8 +238,14 @@ def resolve_database(database: DatabaseSettings | None, database_block: str | No
     elif database is None:
         raise ValueError("give the database: connection settings, or the name of a SqlAlchemyConnector block")
     else:
-        settings = database.with_secrets()
+        settings = database.with_secrets(read_secret_block)
     return settings.with_statement_timeout(statement_timeout_minutes)
+
+
+def read_secret_block(name: str) -> str:
+    from prefect.blocks.system import Secret
+
+    return Secret.load(name).get()
 
 
 def _phase(progress: RunProgress, phase: Phase, phases: list[Phase], run):

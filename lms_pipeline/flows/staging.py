@@ -11,16 +11,17 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from lms_pipeline.flows.naming import batch_run_name
-from lms_pipeline.settings import DatabaseSettings
+from lms_pipeline.discovery.manifests import load_manifest
+from lms_pipeline.loading.batch import MassDeletePolicy, load_large_file
+from lms_pipeline.loading.prepared import load_prepared, store_identity, validation_only
+from lms_pipeline.loading.stage import stage_all
+from lms_pipeline.loading.summary import StagingSummary, live_summary
+from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import Progress
-from lms_pipeline.tasks.database import make_engine
-from lms_pipeline.tasks.loading import MassDeletePolicy, load_large_file
-from lms_pipeline.tasks.manifests import load_manifest
-from lms_pipeline.tasks.prepared import CACHE_POLICY, load_prepared, store_identity, validate_batch, validation_only
+from lms_pipeline.tasks.naming import batch_run_name
 from lms_pipeline.tasks.retries import database_task
-from lms_pipeline.tasks.staging import stage_all
-from lms_pipeline.tasks.summary import StagingSummary, live_summary
+from lms_pipeline.tasks.validation_cache import CACHE_POLICY, validate_batch
 from lms_pipeline.wording import plural
 
 load_large = database_task(load_large_file, name="load-large-file", task_run_name=batch_run_name("stream"))

@@ -10,8 +10,9 @@ from prefect.artifacts import (
 )
 from sqlalchemy import Engine, func, select
 
-from lms_pipeline.tasks.summary import StagingSummary
-from lms_pipeline.tasks.tables import StoreTables
+from lms_pipeline.loading.summary import StagingSummary
+from lms_pipeline.reporting.trends import RUNS, read_runs, trends_markdown
+from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.wording import plural
 
 TOP_REASONS = 10
@@ -101,3 +102,11 @@ def _gist(reason: str | None) -> str | None:
 def _cell(value, width: int = 200) -> str:
     text = "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
     return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def publish_trends(engine: Engine, tables: StoreTables, limit: int = RUNS) -> None:
+    """The trends of the last runs as a markdown artifact of the current flow run."""
+    runs = read_runs(engine, tables, limit)
+    create_markdown_artifact(key="lms-trends", markdown=trends_markdown(runs),
+                             description=f"Trends of the last {len(runs)} runs: rows loaded per run, load duration, "
+                                         "match rates per LMS (chart, then the figures)")

@@ -1,0 +1,157 @@
+"""The processed-files journal: which file contents are loaded, so a re-run does only what is new.
+
+A file is known by its path relative to the root and its sha256. Rows the reference loader wrote (an absolute
+path, no hash and no outcome) still count for the same absolute path, so an adopted data store is not loaded twice.
+A file that could not be read is journaled as rejected without a hash, so it is tried again on every run.
+
+Extract time decides, not arrival: a file older than the newest file of its scope already loaded is set aside as
+superseded, so an extract that arrives late never overwrites newer values or soft-deletes what a newer file
+listed. The store after any order of arrival is the store of a clean load of the final tree (test_arrival.py).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
+
+from lms_pipeline.discovery.walk import TIMESTAMP, Manifest, ManifestFile, SetAside
+from lms_pipeline.resources import BY_NAME, Scope
+from lms_pipeline.store.engine import chunked, dialect_of
+from lms_pipeline.store.tables import StoreTables
+
+SCOPE_KEY_LENGTH = 600
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    file: ManifestFile
+    outcome: str  # loaded, held (deletions wait for --allow-mass-delete), rejected
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    deletions_held: int
+    retry: bool = False  # the file could not be read: journaled without its hash, so the next run tries again
+
+
+@dataclass(frozen=True)
+class JournalState:
+    done: frozenset[tuple[str, str]]  # (relative path, sha256) loaded, rejected or superseded
+    held: frozenset[tuple[str, str]]  # loaded, with deletions held
+    reference_paths: frozenset[str]  # absolute paths the reference loader journaled
+    # (root, scope key) -> (timestamp, relative path) of the newest file of the scope whose rows were merged
+    newest: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+    def newer_than(self, root: str, file: ManifestFile) -> str | None:
+        """The relative path of a merged file of the same scope that is newer than `file`, if there is one. Files
+        of one timestamp go by name, the order in which a clean load of the tree takes them."""
+        newest = self.newest.get((root, _scope_key(file)))
+        return newest[1] if newest and (file.timestamp, file.relpath) < newest else None
+
+
+def _scope_key(file: ManifestFile) -> str:
+    return file.scope_key[:SCOPE_KEY_LENGTH]
+
+
+def root_of(fullpath: str, relpath: str | None) -> str | None:
+    """The extract root a journaled file was found in."""
+    if not relpath or not fullpath.endswith("/" + relpath):
+        return None
+    return fullpath[: -len(relpath) - 1]
+
+
+def read_journal(conn: Connection, tables: StoreTables) -> JournalState:
+    pf = tables.processed_files
+    rows = conn.execute(select(pf.c.RelativePath, pf.c.ContentHash, pf.c.FullPath, pf.c.Outcome, pf.c.ScopeKey)).all()
+    done, held, reference, newest = set(), set(), set(), {}
+    for relpath, digest, fullpath, outcome, scope_key in rows:
+        if digest is None:
+            if outcome is None:
+                reference.add(fullpath)
+            continue  # otherwise a file that could not be read: tried again
+        if outcome == "held":
+            held.add((relpath, digest.strip()))
+        else:  # loaded, rejected, or superseded
+            done.add((relpath, digest.strip()))
+        if outcome != "rejected":
+            _note_newest(newest, root_of(fullpath, relpath), scope_key, relpath)
+    return JournalState(frozenset(done), frozenset(held), frozenset(reference), newest)
+
+
+def _note_newest(newest: dict, root: str | None, scope_key: str | None, relpath: str) -> None:
+    stamp = TIMESTAMP.match(posixpath.basename(relpath))
+    if root is None or scope_key is None or stamp is None:
+        return
+    key, candidate = (root, scope_key), (stamp.group(1), relpath)
+    if candidate > newest.get(key, ("", "")):
+        newest[key] = candidate
+
+
+def drop_journaled(manifest: Manifest, state: JournalState, retry_held: bool) -> Manifest:
+    """The manifest without files whose content is already loaded (held files come back when retry_held), and
+    with files older than their scope's newest merged file set aside as superseded. Incremental resources only
+    add rows, so an older file of theirs still loads; the merge keeps the newer values (merge.py)."""
+    pending = []
+    for f in manifest.files:
+        key = (f.relpath, f.sha256)
+        if key in state.held and retry_held:
+            manifest.held_retried += 1
+            pending.append(f)
+        elif key in state.done or key in state.held or f.path in state.reference_paths:
+            manifest.already_loaded += 1
+        elif (newer := _superseding(state, manifest.root, f)) is not None:
+            manifest.set_aside.append(SetAside(f, "superseded", f"older than {newer}, which is already loaded; "
+                                                                 "set aside, so it changes nothing"))
+        else:
+            pending.append(f)
+    manifest.files = pending
+    return manifest
+
+
+def _superseding(state: JournalState, root: str, file: ManifestFile) -> str | None:
+    return None if BY_NAME[file.resource].scope is Scope.INCREMENTAL else state.newer_than(root, file)
+
+
+def write_journal(conn: Connection, tables: StoreTables, entries: list[JournalEntry], run_id: int | None) -> None:
+    """Record the batch's files; a file loaded again (new content at the same path) replaces its row."""
+    pf = tables.processed_files
+    for paths in chunked([e.file.path for e in entries]):
+        conn.execute(delete(pf).where(pf.c.FullPath.in_(bindparam("paths", expanding=True))), {"paths": paths})
+    _supersede_held(conn, pf, [e.file for e in entries if e.outcome == "loaded"])
+    conn.execute(pf.insert(), [
+        {
+            "FullPath": e.file.path, "ResourceName": e.file.resource, "NumberOfRows": e.rows_read,
+            "RelativePath": e.file.relpath, "ContentHash": None if e.retry else e.file.sha256,
+            "ScopeKey": _scope_key(e.file),
+            "Outcome": e.outcome, "RowsLoaded": e.rows_loaded, "RowsQuarantined": e.rows_quarantined,
+            "DeletionsHeld": e.deletions_held, "LoadRunId": run_id,
+        }
+        for e in entries
+    ])
+
+
+def _supersede_held(conn: Connection, pf, loaded: list[ManifestFile]) -> None:
+    """A newer file of the same scope, in the same root, decides its deletions now: older held files are
+    superseded. This runs before the batch's own rows are written, so they are never among those superseded."""
+    scopes = {(root_of(f.path, f.relpath), _scope_key(f)) for f in loaded}
+    for keys in chunked(sorted({key for _, key in scopes})):
+        held = conn.execute(select(pf.c.FullPath, pf.c.RelativePath, pf.c.ScopeKey).where(
+            pf.c.Outcome == "held", pf.c.ScopeKey.in_(bindparam("scopes", expanding=True))), {"scopes": keys}).all()
+        superseded = [path for path, relpath, key in held if (root_of(path, relpath), key) in scopes]
+        for paths in chunked(superseded):
+            conn.execute(update(pf).where(pf.c.FullPath.in_(bindparam("paths", expanding=True)))
+                         .values(Outcome="superseded"), {"paths": paths})
+
+
+def record_set_aside(engine: Engine, set_aside: list[SetAside], run_id: int | None) -> None:
+    """Journal the files decided on without loading them: rejected unreadable files, superseded older ones."""
+    entries = [JournalEntry(s.file, s.outcome, 0, 0, 0, 0, retry=s.outcome == "rejected") for s in set_aside]
+    if entries:
+        with engine.begin() as conn:
+            write_journal(conn, StoreTables(dialect_of(engine)), entries, run_id)
+
+
+def pending_files(engine: Engine, tables: StoreTables, manifest: Manifest, retry_held: bool) -> Manifest:
+    with engine.connect() as conn:
+        return drop_journaled(manifest, read_journal(conn, tables), retry_held)

@@ -1,0 +1,275 @@
+"""Set-based statements that merge a staged batch into a live table.
+
+Per resource: find staged rows whose parent is unknown, un-delete rows that reappear, update rows whose values
+differ, insert new rows, and soft-delete the rows of each file's scope that its file no longer lists. Every
+statement works on the whole batch at once and compiles for PostgreSQL and SQL Server.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
+
+from lms_pipeline.resources import NATURAL_KEY, SECTION_ASSOCIATIONS, Parent, Resource, Scope
+from lms_pipeline.store.tables import StoreTables
+
+
+def same_key(a: Table, b: Table, a_columns=NATURAL_KEY, b_columns=NATURAL_KEY):
+    return and_(*(a.c[x] == b.c[y] for x, y in zip(a_columns, b_columns)))
+
+
+class ResourceStatements:
+    def __init__(self, tables: StoreTables, resource: Resource):
+        self.tables = tables
+        self.resource = resource
+        self.live = tables.live(resource)
+        self.stg = tables.staging(resource)
+
+    # --- duplicates --------------------------------------------------------------------------------------------
+
+    def duplicates(self) -> Select:
+        """Staged rows whose natural key comes again in the batch, with the row kept: the latest
+        LastModifiedDate, the last one (by file and line) on a tie."""
+        stg = self.stg
+        window = {
+            "partition_by": [stg.c.SourceSystemIdentifier, stg.c.SourceSystem],
+            "order_by": [stg.c.LastModifiedDate.desc(), stg.c.BatchFileId.desc(), stg.c.SourceLine.desc()],
+        }
+        ranked = select(
+            stg.c.StagingId, stg.c.BatchFileId, stg.c.SourceLine, stg.c.SourceSystemIdentifier,
+            func.first_value(stg.c.BatchFileId).over(**window).label("kept_file"),
+            func.first_value(stg.c.SourceLine).over(**window).label("kept_line"),
+            func.row_number().over(**window).label("rank"),
+        ).subquery("ranked")
+        return select(ranked.c.StagingId, ranked.c.BatchFileId, ranked.c.SourceLine,
+                      ranked.c.SourceSystemIdentifier, ranked.c.kept_file, ranked.c.kept_line).where(ranked.c.rank > 1)
+
+    # --- parents -----------------------------------------------------------------------------------------------
+
+    def _parent_match(self, parent: Parent, parent_table: Table):
+        return and_(
+            parent_table.c.SourceSystemIdentifier == self.stg.c[parent.csv_column],
+            parent_table.c.SourceSystem == self.stg.c.SourceSystem,
+        )
+
+    def orphans(self, parent: Parent) -> Select:
+        """Staged rows that name a parent the data store does not have (same SourceSystem)."""
+        parent_table = self.tables.parent(parent.table).alias("p")
+        return select(
+            self.stg.c.StagingId, self.stg.c.BatchFileId, self.stg.c.SourceLine, self.stg.c[parent.csv_column]
+        ).where(
+            self.stg.c[parent.csv_column].is_not(None),
+            ~exists().where(self._parent_match(parent, parent_table)),
+        )
+
+    def without_enrolment(self) -> Select:
+        """Attendance rows whose user is not enrolled in the section."""
+        user, section = self._aliases()
+        association = self._associations().alias("a")
+        return (
+            select(self.stg.c.StagingId, self.stg.c.BatchFileId, self.stg.c.SourceLine,
+                   self.stg.c.LMSUserSourceSystemIdentifier)
+            .join(user, self._parent_match(self.resource.parents[0], user))
+            .join(section, self._parent_match(self.resource.parents[1], section))
+            .where(~exists().where(
+                association.c.LMSUserIdentifier == user.c.LMSUserIdentifier,
+                association.c.LMSSectionIdentifier == section.c.LMSSectionIdentifier,
+            ))
+        )
+
+    def _associations(self) -> Table:
+        return self.tables.live(SECTION_ASSOCIATIONS)
+
+    def _aliases(self) -> list[Table]:
+        return [self.tables.parent(p.table).alias(f"p{i}") for i, p in enumerate(self.resource.parents)]
+
+    # --- the merge ---------------------------------------------------------------------------------------------
+
+    @cached_property
+    def source(self):
+        """The staged rows with their parents' synthetic keys, shaped like the live table."""
+        aliases = self._aliases()
+        columns = [self.stg.c[c.name] for c in self.resource.live_columns]
+        columns += [a.c[p.id_column].label(p.id_column) for p, a in zip(self.resource.parents, aliases)]
+        query = select(*columns)
+        for parent, alias in zip(self.resource.parents, aliases):
+            query = query.join_from(self.stg, alias, self._parent_match(parent, alias), isouter=not parent.required)
+        if self.resource.links_enrolment:
+            query = query.add_columns(self._enrolment(*aliases).label("LMSUserLMSSectionAssociationIdentifier"))
+        return query.subquery("src")
+
+    def _enrolment(self, user: Table, section: Table):
+        """The user's enrolment in the section: the live one first, then the oldest (reference bug B12)."""
+        association = self._associations().alias("e")
+        return (
+            select(association.c.LMSUserLMSSectionAssociationIdentifier)
+            .where(
+                association.c.LMSUserIdentifier == user.c.LMSUserIdentifier,
+                association.c.LMSSectionIdentifier == section.c.LMSSectionIdentifier,
+            )
+            .order_by(case((association.c.DeletedAt.is_(None), 0), else_=1),
+                      association.c.LMSUserLMSSectionAssociationIdentifier)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    @property
+    def _copied(self) -> list[str]:
+        keys = set(NATURAL_KEY)
+        return [c.key for c in self.source.c if c.key not in keys]
+
+    def undelete(self):
+        """Rows that reappear come back, whatever their LastModifiedDate (reference bug B3)."""
+        src = self.source
+        return (
+            update(self.live)
+            .where(same_key(self.live, src), self.live.c.DeletedAt.is_not(None))
+            .values({**{c: src.c[c] for c in self._copied}, "DeletedAt": null()})
+        )
+
+    def update_changed(self):
+        """Live rows where any loaded value differs, not only LastModifiedDate. Files of an incremental resource
+        may load out of extract order (journal.py), so there a row older than the live one changes nothing."""
+        src = self.source
+        changed = or_(*(self.live.c[c].is_distinct_from(src.c[c]) for c in self._copied))
+        conditions = [same_key(self.live, src), self.live.c.DeletedAt.is_(None), changed]
+        if self.resource.scope is Scope.INCREMENTAL:
+            conditions.append(src.c.LastModifiedDate >= self.live.c.LastModifiedDate)
+        return update(self.live).where(*conditions).values({c: src.c[c] for c in self._copied})
+
+    def insert_new(self):
+        src = self.source
+        known = select(literal(1)).where(same_key(self.live, src)).exists()
+        names = [c.key for c in src.c]
+        return insert(self.live).from_select(names, select(*src.c).where(~known))
+
+    # --- soft deletes within each file's scope -----------------------------------------------------------------
+
+    def _in_scope(self, live: Table):
+        """Correlated condition: the live row lies in the scope of one of the batch's files."""
+        scope = self.tables.load_scope
+        same_system = live.c.SourceSystem == scope.c.SourceSystem
+        if self.resource.scope is Scope.SOURCE_SYSTEM:
+            return exists().where(same_system)
+        parent_table, scope_column, key = self.scope_parent()
+        parent = self.tables.parent(parent_table).alias("sp")
+        return exists().where(
+            same_system,
+            parent.c.SourceSystemIdentifier == scope.c[scope_column],
+            parent.c.SourceSystem == scope.c.SourceSystem,
+            live.c[key] == parent.c[key],
+        )
+
+    def scope_parent(self) -> tuple[str, str, str]:
+        if self.resource.scope is Scope.ASSIGNMENT:
+            return "Assignment", "AssignmentSourceSystemIdentifier", "AssignmentIdentifier"
+        return "LMSSection", "SectionSourceSystemIdentifier", "LMSSectionIdentifier"
+
+    def _missing_from_batch(self, live: Table):
+        """Not listed by the batch's files: quarantined rows are listed too, so bad data never deletes."""
+        return ~exists().where(same_key(self.tables.load_keys, live))
+
+    def scope_sizes(self) -> Select:
+        """Per file: the rows of its scope live now or soft-deleted since :since (its recent high-water mark), the
+        live ones, and how many of those the file would soft-delete.
+
+        Missing rows are counted through an outer join, not EXISTS inside an aggregate (SQL Server refuses
+        subqueries there), and by distinct key, since a streamed file lists its keys chunk by chunk."""
+        scope, live, keys = self.tables.load_scope, self.live, self.tables.load_keys
+        if self.resource.scope is Scope.SOURCE_SYSTEM:
+            joined = scope.join(live, live.c.SourceSystem == scope.c.SourceSystem)
+        else:
+            parent_table, scope_column, key = self.scope_parent()
+            parent = self.tables.parent(parent_table).alias("sp")
+            joined = scope.join(parent, and_(parent.c.SourceSystemIdentifier == scope.c[scope_column],
+                                             parent.c.SourceSystem == scope.c.SourceSystem))
+            joined = joined.join(live, and_(live.c[key] == parent.c[key], live.c.SourceSystem == scope.c.SourceSystem))
+        joined = joined.outerjoin(keys, same_key(keys, live))
+        row = live.c[self.resource.key]
+        alive = live.c.DeletedAt.is_(None)
+        unlisted = and_(alive, keys.c.SourceSystemIdentifier.is_(None))
+        return (
+            select(scope.c.BatchFileId, func.count(distinct(row)).label("recent"),
+                   func.count(distinct(case((alive, row)))).label("live"),
+                   func.count(distinct(case((unlisted, row)))).label("missing"))
+            .select_from(joined)
+            .where(or_(alive, live.c.DeletedAt >= bindparam("since")))
+            .group_by(scope.c.BatchFileId)
+        )
+
+    def soft_delete(self):
+        return (
+            update(self.live)
+            .where(self.live.c.DeletedAt.is_(None), self._in_scope(self.live), self._missing_from_batch(self.live))
+            .values(DeletedAt=func.current_timestamp())
+        )
+
+
+class SubmissionTypeStatements:
+    """Submission types ride along with assignments; their deletes are scoped to the batch's assignments (B2)."""
+
+    def __init__(self, tables: StoreTables, assignments: Resource):
+        self.types = tables.submission_types
+        self.stg_types = tables.staged_submission_types
+        self.assignment = tables.live(assignments)
+        self.stg_assignment = tables.staging(assignments)
+
+    def _staged_pairs(self) -> Select:
+        return select(self.assignment.c.AssignmentIdentifier, self.stg_types.c.SubmissionType).join_from(
+            self.stg_types, self.assignment, same_key(self.stg_types, self.assignment)
+        )
+
+    def _listed(self):
+        pairs = self._staged_pairs().subquery("pairs")
+        return exists().where(
+            pairs.c.AssignmentIdentifier == self.types.c.AssignmentIdentifier,
+            pairs.c.SubmissionType == self.types.c.SubmissionType,
+        )
+
+    def drop_unstaged(self):
+        """Types of assignments no longer staged (duplicates, unknown sections) go with them."""
+        staged = exists().where(self.stg_assignment.c.BatchFileId == self.stg_types.c.BatchFileId,
+                                self.stg_assignment.c.SourceLine == self.stg_types.c.SourceLine)
+        return delete(self.stg_types).where(~staged)
+
+    def insert_new(self):
+        pairs = self._staged_pairs().distinct().subquery("pairs")
+        known = exists().where(
+            self.types.c.AssignmentIdentifier == pairs.c.AssignmentIdentifier,
+            self.types.c.SubmissionType == pairs.c.SubmissionType,
+        )
+        return insert(self.types).from_select(
+            ["AssignmentIdentifier", "SubmissionType"], select(pairs.c.AssignmentIdentifier, pairs.c.SubmissionType)
+            .where(~known)
+        )
+
+    def undelete(self):
+        return update(self.types).where(self.types.c.DeletedAt.is_not(None), self._listed()).values(DeletedAt=null())
+
+    def soft_delete(self):
+        staged_assignment = exists().where(
+            same_key(self.stg_assignment, self.assignment),
+            self.assignment.c.AssignmentIdentifier == self.types.c.AssignmentIdentifier,
+        )
+        return (
+            update(self.types)
+            .where(self.types.c.DeletedAt.is_(None), staged_assignment, ~self._listed())
+            .values(DeletedAt=func.current_timestamp())
+        )

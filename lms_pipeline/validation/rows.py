@@ -1,0 +1,351 @@
+"""Turn a batch of extract files into typed rows for staging, and quarantine what is wrong with file and line.
+
+One pandera schema per resource checks what the data store would refuse (required values, lengths, whole
+numbers, dates). Rules that span rows (the folder's scope, one SourceSystem per file) follow; duplicate natural
+keys are found once the batch is staged (loading.py), across every file and chunk of it. A file that cannot be
+read or lacks a required column is rejected whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from lms_pipeline.discovery.walk import ManifestFile
+from lms_pipeline.resources import NATURAL_KEY, Column, Kind, Resource
+from lms_pipeline.validation.csv_files import CsvContent, FileRejected, read_csv
+from lms_pipeline.validation.datetimes import parse_datetimes, unparseable
+from lms_pipeline.wording import INVISIBLE, shown
+
+INT_PATTERN = r"[ \t\r\n]*[+-]?[0-9]+(\.0*)?[ \t\r\n]*"  # ASCII only: \d takes Arabic-Indic and other digits
+INT_RANGE = (-(2**31), 2**31 - 1)
+FILE_COLUMN, LINE_COLUMN = "batchfileid", "sourceline"
+KEY_LENGTH = 255  # SourceSystemIdentifier and SourceSystem
+QUOTED_ITEM = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    relpath: str
+    line: int | None
+    column: str | None
+    check: str
+    value: str | None
+    reason: str
+
+
+@dataclass
+class FileOutcome:
+    file: ManifestFile
+    rows_read: int = 0
+    rejected: str | None = None  # why the whole file was refused
+    retry: bool = False  # refused because it could not be read, not for what it holds: tried again next run
+    drift: list[str] = field(default_factory=list)  # columns the schema does not know
+    source_system: str | None = None
+
+
+@dataclass
+class PreparedBatch:
+    resource: Resource
+    files: list[FileOutcome]  # position = batchfileid
+    staged: pd.DataFrame  # staging columns + batchfileid + sourceline
+    submission_types: pd.DataFrame | None
+    rejections: list[Rejection]
+    keys: pd.DataFrame  # every natural key the files list, valid or not
+
+
+def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
+    """Read and validate a batch of whole files."""
+    outcomes = [FileOutcome(f) for f in files]
+    rejections: list[Rejection] = []
+    columns = _empty_columns(resource)
+    listed: list[tuple] = []
+    for file_id, outcome in enumerate(outcomes):
+        try:
+            content = read_csv(outcome.file.path, outcome.file.sha256, outcome.file.identity)
+            names = _map_header(resource, outcome.file.path, content.header, outcome)
+        except FileRejected as error:
+            outcome.rejected, outcome.retry = str(error), error.transient
+            continue
+        _append(columns, listed, resource, file_id, outcome, content, names, rejections)
+    return _prepared(resource, columns, listed, outcomes, rejections)
+
+
+def prepare_chunk(resource: Resource, outcome: FileOutcome, content: CsvContent, first: bool) -> PreparedBatch:
+    """Read and validate one chunk of a large file (file id 0); a bad header rejects the file (FileRejected)."""
+    rejections: list[Rejection] = []
+    columns = _empty_columns(resource)
+    listed: list[tuple] = []
+    names = _map_header(resource, outcome.file.path, content.header, outcome if first else FileOutcome(outcome.file))
+    _append(columns, listed, resource, 0, outcome, content, names, rejections)
+    return _prepared(resource, columns, listed, [outcome], rejections)
+
+
+def _prepared(resource: Resource, columns: dict[str, list], listed: list[tuple], outcomes: list[FileOutcome],
+              rejections: list[Rejection]) -> PreparedBatch:
+    raw = pd.DataFrame(columns, dtype="object")
+    raw = raw.replace("", None) if len(raw) else raw
+    keys = pd.concat([raw[list(NATURAL_KEY)], pd.DataFrame(listed, columns=list(NATURAL_KEY), dtype="object")])
+    keys = _with_visible_forms(keys.replace("", None).dropna()).drop_duplicates()
+    keys = keys[keys.apply(lambda column: column.str.len() <= KEY_LENGTH).all(axis=1)]  # longer keys exist nowhere
+    keys.columns = [c.lower() for c in NATURAL_KEY]
+    raw = _validate(resource, raw, outcomes, rejections)
+    raw = _check_rows(resource, raw, outcomes, rejections)
+    staged = _typed(resource, raw)
+    types = _submission_types(raw) if "SubmissionType" in raw else None
+    return PreparedBatch(resource, outcomes, staged, types, rejections, keys)
+
+
+def _with_visible_forms(keys: pd.DataFrame) -> pd.DataFrame:
+    """Keys with hidden characters are quarantined; their visible forms count as listed too, so that "abc\u200b"
+    in tonight's file never soft-deletes yesterday's "abc"."""
+    hidden = keys.apply(lambda column: column.str.contains(HIDDEN_IN_IDENTIFIER)).any(axis=1)
+    if not hidden.any():
+        return keys
+    visible = keys[hidden].apply(lambda column: column.str.replace(INVISIBLE, "", regex=True).str.strip())
+    return pd.concat([keys, visible])
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+
+def _empty_columns(resource: Resource) -> dict[str, list]:
+    return {name: [] for name in [c.name for c in resource.columns] + [FILE_COLUMN, LINE_COLUMN]}
+
+
+def _append(columns: dict[str, list], listed: list[tuple], resource: Resource, file_id: int, outcome: FileOutcome,
+            content: CsvContent, names: list[str | None], rejections: list[Rejection]) -> None:
+    """Append a file's rows to the batch's columns. Rows of the wrong width are quarantined; their natural keys,
+    where they can be read, still count as listed, so a cut row never soft-deletes its live row."""
+    width = len(content.header)
+    key_positions = [names.index(k) for k in NATURAL_KEY]
+    rows, lines = [], []
+    for row, line in zip(content.rows, content.lines):
+        if len(row) == width:
+            rows.append(row)
+            lines.append(line)
+            continue
+        rejections.append(Rejection(outcome.file.relpath, line, None, "field-count", None,
+                                    f"expected {width} fields as in the header, found {len(row)}"))
+        if max(key_positions) < len(row):
+            listed.append(tuple(row[p] for p in key_positions))
+    outcome.rows_read += len(content.rows)
+    values = list(zip(*rows)) if rows else [()] * width
+    position = {name: i for i, name in enumerate(names) if name is not None}
+    for column in resource.columns:
+        index = position.get(column.name)  # None: an optional column the file leaves out
+        columns[column.name].extend(values[index] if index is not None else [None] * len(rows))
+    columns[FILE_COLUMN].extend([file_id] * len(rows))
+    columns[LINE_COLUMN].extend(lines)
+
+
+def _map_header(resource: Resource, path: str, header: list[str], outcome: FileOutcome) -> list[str | None]:
+    """Catalog names for the header's columns (None for unknown ones), matched without regard to case."""
+    known = {c.name.lower(): c.name for c in resource.columns}
+    seen: dict[str, int] = {}
+    names: list[str | None] = []
+    for position, raw_name in enumerate(header, start=1):
+        key = raw_name.strip().lower()
+        if key not in known and INVISIBLE.sub("", key) in known:
+            raise FileRejected(path, f"column {shown(raw_name)} holds an invisible character", 1, position)
+        if key in seen:
+            raise FileRejected(path, f"column {shown(raw_name.strip())} appears twice in the header", 1, position)
+        seen[key] = position
+        names.append(known.get(key))
+        if key not in known:
+            outcome.drift.append(shown(raw_name.strip())[1:-1])
+    missing = [c.name for c in resource.columns if c.required and c.name.lower() not in seen]
+    if missing:
+        raise FileRejected(path, "missing required column(s): " + ", ".join(missing), 1)
+    return names
+
+
+# --- the pandera schema --------------------------------------------------------------------------------------
+
+
+def whole_numbers(values: pd.Series) -> pd.Series:
+    """Int64 values; <NA> where a value is missing or no whole number in the range of INT. The check and the
+    typed rows both use it, so a value passes the check exactly when it converts. pd.to_numeric alone would also
+    take `1e3` and `.5`; the pattern admits only what it then reads as written (it strips the same blanks)."""
+    text = values.astype("object").where(values.notna(), None)
+    matches = text.str.fullmatch(INT_PATTERN).fillna(False).astype(bool)
+    numbers = pd.to_numeric(text.where(matches), errors="coerce")
+    return numbers.where(numbers.between(*INT_RANGE)).astype("Int64")
+
+
+def _is_whole_number(values: pd.Series) -> pd.Series:
+    return whole_numbers(values).notna()
+
+
+def _is_datetime(values: pd.Series) -> pd.Series:
+    return ~unparseable(values)
+
+
+CHECK_REASONS = {
+    "not_nullable": "a required value is empty",
+    "whole-number": "not a whole number in the range of INT",
+    "datetime": "not a date and time in an accepted form (YYYY-MM-DD[ HH:MM[:SS[.fraction]]] with an optional "
+                "offset Z, +HH:MM, +HHMM or +HH, or M/D/YYYY[ H:MM[:SS]]; ASCII digits; a date and time that exist)",
+}
+
+
+# An identifier whose characters cannot all be seen: "abc" and "abc\u200b" or "abc " would load as two rows that
+# look like one, and never match the SIS.
+HIDDEN_IN_IDENTIFIER = re.compile(f"{INVISIBLE.pattern}|^ | $")
+
+
+def _is_visible(values: pd.Series) -> pd.Series:
+    return ~values.str.contains(HIDDEN_IN_IDENTIFIER).fillna(False).astype(bool)
+
+
+def _reason(check: str, value) -> str:
+    if check == "identifier":
+        return f"an identifier holds an invisible character or a space at either end: {shown(str(value))}"
+    if check.startswith("max-length"):
+        return f"longer than {check.rsplit('-', 1)[1]} characters"
+    return CHECK_REASONS.get(check, check)
+
+
+def _checks(column: Column, resource: Resource) -> list[pa.Check]:
+    visible = [pa.Check(_is_visible, name="identifier")] if column.identifier else []
+    return visible + _type_checks(column, resource)
+
+
+def _type_checks(column: Column, resource: Resource) -> list[pa.Check]:
+    if column.kind is Kind.INT:
+        return [pa.Check(_is_whole_number, name="whole-number")]
+    if column.kind in (Kind.DATETIME, Kind.DATE):
+        return [pa.Check(_is_datetime, name="datetime")]
+    if column.length and column.name not in resource.truncated:
+        limit = column.length
+        return [pa.Check(lambda values: values.str.len() <= limit, name=f"max-length-{limit}")]
+    return []
+
+
+@cache
+def schema_for(resource: Resource) -> pa.DataFrameSchema:
+    columns = {
+        c.name: pa.Column(nullable=not c.required, checks=_checks(c, resource), coerce=False)
+        for c in resource.columns
+    }
+    return pa.DataFrameSchema(columns, strict=False, name=resource.name)
+
+
+def _validate(resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame:
+    try:
+        schema_for(resource).validate(raw, lazy=True)
+        return raw
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+    cases = cases[cases["index"].notna()]
+    bad_index = set()
+    for case in cases.itertuples(index=False):
+        row = raw.loc[case.index]
+        bad_index.add(case.index)
+        check = str(case.check)
+        rejections.append(_rejection(outcomes, row, case.column, check, case.failure_case,
+                                     _reason(check, case.failure_case)))
+    return raw.drop(index=list(bad_index))
+
+
+def _rejection(outcomes, row, column, check, value, reason) -> Rejection:
+    outcome = outcomes[int(row[FILE_COLUMN])]
+    shown = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)[:1024]
+    return Rejection(outcome.file.relpath, int(row[LINE_COLUMN]), column, check, shown, reason)
+
+
+# --- rules across rows ---------------------------------------------------------------------------------------
+
+
+def _check_rows(resource: Resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame:
+    raw = _check_scope(resource, raw, outcomes, rejections)
+    return _check_source_system(raw, outcomes, rejections)
+
+
+def _check_scope(resource, raw, outcomes, rejections) -> pd.DataFrame:
+    """Rows must belong to the section or assignment whose folder holds their file."""
+    column = resource.scope_column
+    if column is None or raw.empty:
+        return raw
+    folder_ids = raw[FILE_COLUMN].map(lambda i: _folder_id(outcomes[i].file, column))
+    if not resource.column(column).required:
+        raw[column] = raw[column].where(raw[column].notna(), folder_ids)
+    wrong = raw[column] != folder_ids
+    for _, row in raw[wrong].iterrows():
+        expected = folder_ids[row.name]
+        rejections.append(_rejection(outcomes, row, column, "scope", row[column],
+                                     f"belongs to '{row[column]}' but the file is in the folder of '{expected}'"))
+    return raw[~wrong]
+
+
+def _folder_id(file: ManifestFile, column: str) -> str | None:
+    return file.assignment if column == "AssignmentSourceSystemIdentifier" else file.section
+
+
+def _check_source_system(raw, outcomes, rejections) -> pd.DataFrame:
+    """A file speaks for one SourceSystem, the one of its first valid row."""
+    if raw.empty:
+        return raw
+    first = raw.groupby(FILE_COLUMN)["SourceSystem"].transform("first")
+    for file_id, value in raw.groupby(FILE_COLUMN)["SourceSystem"].first().items():
+        outcomes[file_id].source_system = value
+    wrong = raw["SourceSystem"] != first
+    for _, row in raw[wrong].iterrows():
+        rejections.append(_rejection(outcomes, row, "SourceSystem", "source-system", row["SourceSystem"],
+                                     f"differs from the file's SourceSystem '{first[row.name]}'"))
+    return raw[~wrong]
+
+
+# --- typed rows for staging ----------------------------------------------------------------------------------
+
+
+def _typed(resource: Resource, raw: pd.DataFrame) -> pd.DataFrame:
+    typed = {}
+    for column in resource.staged_columns:
+        values = raw[column.name]
+        if column.kind is Kind.DATETIME:
+            values = parse_datetimes(values)
+        elif column.kind is Kind.DATE:
+            values = parse_datetimes(values).dt.normalize().dt.date
+        elif column.kind is Kind.INT:
+            values = whole_numbers(values)
+        elif column.name in resource.truncated:
+            values = values.str.slice(0, column.length)
+        typed[column.db] = values
+    typed[FILE_COLUMN] = raw[FILE_COLUMN].astype("int64")
+    typed[LINE_COLUMN] = raw[LINE_COLUMN].astype("int64")
+    return pd.DataFrame(typed, index=raw.index).reset_index(drop=True)
+
+
+def split_submission_types(value) -> list[str]:
+    """Canvas writes "['online_text_entry', 'online_upload']", Google one plain value, Schoology nothing.
+
+    Read with a pattern, not ast.literal_eval: CPython 3.11's AST constructor fails at random ("recursion depth
+    mismatch") when two threads parse at once, and batches are validated on two threads."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    text = str(value).strip()
+    if text.startswith("["):
+        quoted = QUOTED_ITEM.findall(text)
+        parsed = [a or b for a, b in quoted] if quoted else text.strip("[]").split(",")
+        return [v.strip() for v in parsed if v.strip()]
+    return [text] if text else []
+
+
+def _submission_types(raw: pd.DataFrame) -> pd.DataFrame:
+    types = raw[["SourceSystemIdentifier", "SourceSystem", "CreateDate", "SubmissionType", FILE_COLUMN, LINE_COLUMN]]
+    types = types.assign(SubmissionType=types["SubmissionType"].map(split_submission_types)).explode("SubmissionType")
+    types = types[types["SubmissionType"].notna()].drop_duplicates(["SourceSystemIdentifier", "SubmissionType"])
+    return pd.DataFrame({
+        "sourcesystemidentifier": types["SourceSystemIdentifier"],
+        "sourcesystem": types["SourceSystem"],
+        "submissiontype": types["SubmissionType"].str.slice(0, 60),
+        "createdate": parse_datetimes(types["CreateDate"]),
+        FILE_COLUMN: types[FILE_COLUMN].astype("int64"),
+        LINE_COLUMN: types[LINE_COLUMN].astype("int64"),
+    }).reset_index(drop=True)
