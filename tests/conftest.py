@@ -32,6 +32,23 @@ FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "lms-toolkit")  #
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "prefect: needs a Prefect API (server or test harness)")
+    config.addinivalue_line("markers", "unit: needs no PostgreSQL and no Prefect (marked by conftest)")
+    config.addinivalue_line("markers", "services: needs PostgreSQL or Prefect though no fixture of its says so")
+
+
+# Every database fixture rests on server_settings, every flow fixture on prefect_api: a test that reaches neither
+# (and is not marked as needing them) is a unit test.
+SERVICE_FIXTURES = {"server_settings", "prefect_api"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "prefect_api" in fixtures:
+            item.add_marker(pytest.mark.prefect)
+        if not fixtures & SERVICE_FIXTURES and not any(item.get_closest_marker(name)
+                                                       for name in ("prefect", "services")):
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture(scope="session")
