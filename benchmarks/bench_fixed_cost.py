@@ -72,9 +72,12 @@ def measure(command: list[str], runs: int, scratch: Path) -> dict[str, list[floa
     server_home = scratch / "server"
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                               "--port", str(port)], env=user_env(server_home), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=user_env(server_home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while not healthy(api):
             if server.poll() is not None:
@@ -106,9 +109,17 @@ def report(figures: dict[str, list[float]]) -> list[dict]:
     for name, seconds in figures.items():
         median = statistics.median(seconds)
         target = TARGETS.get(name)
-        rows.append({"case": name, "median_s": round(median, 2), "min_s": round(min(seconds), 2),
-                     "max_s": round(max(seconds), 2), "runs": len(seconds), "target_s": target,
-                     "met": None if target is None else median <= target})
+        rows.append(
+            {
+                "case": name,
+                "median_s": round(median, 2),
+                "min_s": round(min(seconds), 2),
+                "max_s": round(max(seconds), 2),
+                "runs": len(seconds),
+                "target_s": target,
+                "met": None if target is None else median <= target,
+            }
+        )
     print(f"\n{'case':<38} {'median':>7} {'min':>6} {'max':>6}  target")
     for r in rows:
         target = "" if r["target_s"] is None else f"<= {r['target_s']} s: {'met' if r['met'] else 'NOT met'}"
@@ -128,8 +139,7 @@ def main() -> int:
     try:
         district = generate_tree(scratch / "tree", scaled(1), days=2, seed=1)
         with fresh_database(server, "fixedcost") as dbname:
-            command = [*pipeline_command(), "--csvpath", str(district.roots["canvas"]),
-                       *server.loader_flags(dbname)]
+            command = [*pipeline_command(), "--csvpath", str(district.roots["canvas"]), *server.loader_flags(dbname)]
             figures = measure(command, args.runs, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -30,12 +30,16 @@ from lms_pipeline.store.settings import DatabaseSettings
 SIZES = {"users": 50_000, "sections": 2_000, "assignments_per_section": 10, "submissions_per_assignment": 30}
 
 # The SIS's students and sections go through edfi_ods's tables and statements, filled here in SQL.
-POPULATE = SIS_TABLES + """
+POPULATE = (
+    SIS_TABLES
+    + """
 INSERT INTO sis_student (student_unique_id, first_name, last_name, birth_date)
 SELECT 'S' || i, 'First' || i, 'Last' || i, DATE '2008-01-01' FROM generate_series(1, %(users)s) i;
 INSERT INTO sis_section (section_identifier, school_id, school_year, session_name, local_course_code)
 SELECT 'SEC' || i, 255901001, 2022, 'Fall', 'C' || i FROM generate_series(1, %(sections)s) i;
-""" + SEED_SIS + """
+"""
+    + SEED_SIS
+    + """
 INSERT INTO lms.lmsuser (sourcesystemidentifier, sourcesystem, userrole, sisuseridentifier, name, emailaddress,
                          createdate, lastmodifieddate)
 SELECT 'U' || i, 'Canvas', 'student', 'S' || i, 'User ' || i, 'u' || i || '@x.org', now(), now()
@@ -55,6 +59,7 @@ SELECT 'B' || a.assignmentidentifier || '-' || k, 'Canvas', a.assignmentidentifi
 FROM lms.assignment a, generate_series(1, %(submissions_per_assignment)s) k;
 ANALYZE;
 """
+)
 
 
 def timed(label: str, action) -> float:
@@ -70,12 +75,13 @@ def write_floor(engine) -> float:
     INSERT ... SELECT, then rolled back: what writing them costs at the least, before any matching."""
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE written AS SELECT * FROM lmsx.assignmentsubmission"))
-    with engine.connect() as conn:
-        with conn.begin() as transaction:
-            conn.execute(text("TRUNCATE lmsx.assignmentsubmission CASCADE"))
-            seconds = timed("write floor: the same rows, same table", lambda: conn.execute(
-                text("INSERT INTO lmsx.assignmentsubmission SELECT * FROM written")))
-            transaction.rollback()
+    with engine.connect() as conn, conn.begin() as transaction:
+        conn.execute(text("TRUNCATE lmsx.assignmentsubmission CASCADE"))
+        seconds = timed(
+            "write floor: the same rows, same table",
+            lambda: conn.execute(text("INSERT INTO lmsx.assignmentsubmission SELECT * FROM written")),
+        )
+        transaction.rollback()
     return seconds
 
 
@@ -109,10 +115,21 @@ def main() -> None:
         with engine.connect() as conn:
             written = conn.execute(text("SELECT count(*) FROM lmsx.assignmentsubmission")).scalar()
         write = write_floor(engine)
-        print(json.dumps({"submissions": submissions, "lmsx_submissions": written, "harmonize_seconds": round(first, 2),
-                          "rerun_seconds": round(again, 2), "floor_seconds": round(base, 2),
-                          "ratio": round(first / base, 2), "target": "<= 3", "write_floor_seconds": round(write, 2),
-                          "ratio_to_write_floor": round(first / write, 2)}))
+        print(
+            json.dumps(
+                {
+                    "submissions": submissions,
+                    "lmsx_submissions": written,
+                    "harmonize_seconds": round(first, 2),
+                    "rerun_seconds": round(again, 2),
+                    "floor_seconds": round(base, 2),
+                    "ratio": round(first / base, 2),
+                    "target": "<= 3",
+                    "write_floor_seconds": round(write, 2),
+                    "ratio_to_write_floor": round(first / write, 2),
+                }
+            )
+        )
     finally:
         engine.dispose()
         with admin.connect() as conn:

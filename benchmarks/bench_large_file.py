@@ -41,19 +41,43 @@ STAMP = "2021-09-14-06-00-00"
 def write_tree(root: Path, users: int, rows: int) -> Path:
     """users/<stamp>.csv and system-activities/date=2021-09-13/<stamp>.csv; returns the activities file."""
     user_ids = [f"u{i}" for i in range(users)]
-    _write(root / "users" / f"{STAMP}.csv", "users", (
-        {"SourceSystemIdentifier": uid, "SourceSystem": SOURCE_SYSTEM, "UserRole": "student", "Name": f"User {uid}",
-         "EmailAddress": f"{uid}@example.org", "SISUserIdentifier": f"S{uid}", "LocalUserIdentifier": uid,
-         "CreateDate": "2021-09-01 08:00:00", "LastModifiedDate": "2021-09-01 08:00:00"}
-        for uid in user_ids))
+    _write(
+        root / "users" / f"{STAMP}.csv",
+        "users",
+        (
+            {
+                "SourceSystemIdentifier": uid,
+                "SourceSystem": SOURCE_SYSTEM,
+                "UserRole": "student",
+                "Name": f"User {uid}",
+                "EmailAddress": f"{uid}@example.org",
+                "SISUserIdentifier": f"S{uid}",
+                "LocalUserIdentifier": uid,
+                "CreateDate": "2021-09-01 08:00:00",
+                "LastModifiedDate": "2021-09-01 08:00:00",
+            }
+            for uid in user_ids
+        ),
+    )
     start = datetime(2021, 9, 13, 7, 0)
     path = root / "system-activities" / "date=2021-09-13" / f"{STAMP}.csv"
-    _write(path, "system-activities", (
-        {"SourceSystemIdentifier": f"in#{i}", "SourceSystem": SOURCE_SYSTEM,
-         "LMSUserSourceSystemIdentifier": user_ids[i % users], "ActivityType": "sign-in",
-         "ActivityDateTime": f"{start + timedelta(seconds=i % 36_000):%Y-%m-%d %H:%M:%S}",
-         "ActivityStatus": "active", "CreateDate": "2021-09-13 07:00:00", "LastModifiedDate": "2021-09-13 07:00:00"}
-        for i in range(rows)))
+    _write(
+        path,
+        "system-activities",
+        (
+            {
+                "SourceSystemIdentifier": f"in#{i}",
+                "SourceSystem": SOURCE_SYSTEM,
+                "LMSUserSourceSystemIdentifier": user_ids[i % users],
+                "ActivityType": "sign-in",
+                "ActivityDateTime": f"{start + timedelta(seconds=i % 36_000):%Y-%m-%d %H:%M:%S}",
+                "ActivityStatus": "active",
+                "CreateDate": "2021-09-13 07:00:00",
+                "LastModifiedDate": "2021-09-13 07:00:00",
+            }
+            for i in range(rows)
+        ),
+    )
     return path
 
 
@@ -88,8 +112,9 @@ def pipeline_load(server: Server, root: Path, out: Path) -> tuple[Result, int | 
         command[command.index("--dbname") + 1] = dbname
         log = out / "pipeline.log"
         with timing(result), open(log, "w") as handle:
-            returncode, result.peak_memory_mb, result.peak_tree_memory_mb = run_measured(command, cwd=out,
-                                                                                         stdout=handle)
+            returncode, result.peak_memory_mb, result.peak_tree_memory_mb = run_measured(
+                command, cwd=out, stdout=handle
+            )
         result.outcome = "ok" if returncode == 0 else f"exit {returncode}"
         with server.connection(dbname) as conn, conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM lms.lmssystemactivity WHERE deletedat IS NULL")
@@ -111,18 +136,25 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(scratch) / "canvas"
         started = time.perf_counter()
         path = write_tree(root, args.users, args.rows)
-        print(f"{args.rows:,} rows, {path.stat().st_size / 2**20:.0f} MB, written in "
-              f"{time.perf_counter() - started:.1f} s", flush=True)
+        print(
+            f"{args.rows:,} rows, {path.stat().st_size / 2**20:.0f} MB, written in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
         floor = copy_floor(server, path)
         pipeline, loaded = pipeline_load(server, root, out)
     summary = {
         "title": f"One system-activities file of {args.rows:,} rows ({args.users:,} users)",
         "when": datetime.now().isoformat(timespec="seconds"),
         "machine": machine(server),
-        "floor_seconds": round(floor.seconds, 2), "floor_rows": floor.samples[0],
-        "pipeline_seconds": round(pipeline.seconds, 2), "pipeline_outcome": pipeline.outcome,
-        "rows_loaded": loaded, "pipeline_over_floor": ratio(pipeline.seconds, floor.seconds),
-        "peak_memory_mb": pipeline.peak_memory_mb, "peak_memory_all_processes_mb": pipeline.peak_tree_memory_mb,
+        "floor_seconds": round(floor.seconds, 2),
+        "floor_rows": floor.samples[0],
+        "pipeline_seconds": round(pipeline.seconds, 2),
+        "pipeline_outcome": pipeline.outcome,
+        "rows_loaded": loaded,
+        "pipeline_over_floor": ratio(pipeline.seconds, floor.seconds),
+        "peak_memory_mb": pipeline.peak_memory_mb,
+        "peak_memory_all_processes_mb": pipeline.peak_tree_memory_mb,
         "memory_target": f"< {PEAK_MEMORY_MB}",
         "memory_met": pipeline.peak_memory_mb < PEAK_MEMORY_MB,
         "load_average": {"floor": floor.load_average, "pipeline": pipeline.load_average},

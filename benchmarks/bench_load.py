@@ -57,8 +57,10 @@ class TreeSize:
     assignments_per_section: int
 
     def describe(self) -> str:
-        return (f"{self.users:,} users, {self.sections:,} sections of {self.students_per_section} students, "
-                f"{self.assignments_per_section} assignments each")
+        return (
+            f"{self.users:,} users, {self.sections:,} sections of {self.students_per_section} students, "
+            f"{self.assignments_per_section} assignments each"
+        )
 
 
 def scaled(scale: int) -> TreeSize:
@@ -249,8 +251,9 @@ def _floor_count(cur, district: District, resource: str) -> Count:
     return Count(resource, sum(expected.per_day), expected.distinct, rows, distinct)
 
 
-def run_loader(name: str, label: str, argv: list[str], server: Server, district: District, out: Path,
-               rerun: bool = False) -> list[Result]:
+def run_loader(
+    name: str, label: str, argv: list[str], server: Server, district: District, out: Path, rerun: bool = False
+) -> list[Result]:
     """Run a loader command on a fresh database, time it, keep its output and count what it loaded; with rerun,
     run it once more over the unchanged tree."""
     with fresh_database(server, label) as dbname:
@@ -261,8 +264,9 @@ def run_loader(name: str, label: str, argv: list[str], server: Server, district:
     return results
 
 
-def _run_once(name: str, label: str, argv: list[str], server: Server, dbname: str, district: District,
-              out: Path) -> Result:
+def _run_once(
+    name: str, label: str, argv: list[str], server: Server, dbname: str, district: District, out: Path
+) -> Result:
     command = argv + ["--csvpath", str(district.roots[LMS])] + server.loader_flags(dbname)
     result = Result(name, _shown(command))
     log = out / f"{label}.log"
@@ -388,9 +392,14 @@ def targets(size: TreeSize, floor: Result, pipeline: Result, rerun: Result, refe
         whole = ratio(pipeline.seconds, floor.seconds)
         again = ratio(rerun.seconds, pipeline.seconds)
         return {
-            "pipeline_over_floor": whole, "pipeline_target": "<= 3", "pipeline_met": _met(whole, lambda r: r <= 3),
-            "rerun_over_first": again, "rerun_target": "< 0.1", "rerun_met": _met(again, lambda r: r < 0.1),
-            "peak_memory_mb": pipeline.peak_memory_mb, "memory_target": f"< {PEAK_MEMORY_MB}",
+            "pipeline_over_floor": whole,
+            "pipeline_target": "<= 3",
+            "pipeline_met": _met(whole, lambda r: r <= 3),
+            "rerun_over_first": again,
+            "rerun_target": "< 0.1",
+            "rerun_met": _met(again, lambda r: r < 0.1),
+            "peak_memory_mb": pipeline.peak_memory_mb,
+            "memory_target": f"< {PEAK_MEMORY_MB}",
             "memory_met": _met(pipeline.peak_memory_mb, lambda mb: mb < PEAK_MEMORY_MB),
             "staging_over_floor": ratio(pipeline.staging_seconds, floor.seconds),
         }

@@ -22,10 +22,21 @@ DEFAULT_UI = "http://127.0.0.1:4200"
 def chromium_command(url: str, output: Path, profile: str, size: str, budget_ms: int) -> list[str]:
     # A fresh profile and no background traffic: the browser talks only to the page's own server.
     return [
-        shutil.which("chromium") or "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", f"--window-size={size}", f"--virtual-time-budget={budget_ms}",
-        "--hide-scrollbars", f"--screenshot={output}", url,
+        shutil.which("chromium") or "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        f"--window-size={size}",
+        f"--virtual-time-budget={budget_ms}",
+        "--hide-scrollbars",
+        f"--screenshot={output}",
+        url,
     ]
 
 
@@ -33,8 +44,12 @@ def screenshot(ui: str, path: str, output: Path, size: str = "1400,1800", budget
     output.parent.mkdir(parents=True, exist_ok=True)
     url = ui.rstrip("/") + "/" + path.lstrip("/")
     with tempfile.TemporaryDirectory(prefix="screenshot-profile-") as profile:
-        subprocess.run(chromium_command(url, output.resolve(), profile, size, budget_ms), check=True,
-                       capture_output=True, timeout=budget_ms / 1000 + 60)
+        subprocess.run(
+            chromium_command(url, output.resolve(), profile, size, budget_ms),
+            check=True,
+            capture_output=True,
+            timeout=budget_ms / 1000 + 60,
+        )
     if not output.exists():
         raise RuntimeError(f"chromium wrote no screenshot of {url}")
     return output

@@ -25,8 +25,19 @@ from lms_pipeline.store import DEFAULT_ENGINE, ENGINES
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TRUE_WORDS = {"true", "yes", "t", "y", "1"}
 # The flags that --database-url replaces: their dests, each also the long flag's name.
-CONNECTION_FLAGS = ("engine", "server", "port", "dbname", "username", "password", "useintegratedsecurity",
-                    "encrypt", "trust_certificate", "odbc_driver", "sslmode")
+CONNECTION_FLAGS = (
+    "engine",
+    "server",
+    "port",
+    "dbname",
+    "username",
+    "password",
+    "useintegratedsecurity",
+    "encrypt",
+    "trust_certificate",
+    "odbc_driver",
+    "sslmode",
+)
 URL_FORMS = "postgresql://user:password@host:5432/dbname or mssql+pyodbc://user:password@host:1433/dbname"
 # The reference tools give -e different meanings; each command's --help says which one it follows.
 LOADER_LETTERS = "-e is the engine, as in edfi-lms-ds-loader."
@@ -78,35 +89,73 @@ def _switch(parser, *names, env: str, help: str):
 
 def _database_flags(parser: argparse.ArgumentParser, engine_letters: tuple[str, ...]) -> None:
     """The connection, as one URL or as the reference's flags; secrets are SecretStr so that no repr shows them."""
-    _flag(parser, "--database-url", env="LMS_DATABASE_URL", type=SecretStr,
-          help=f"the database as one URL instead of the flags below, e.g. {URL_FORMS}?driver=...; "
-               "a URL without a user means SQL Server integrated security")
-    _flag(parser, *engine_letters, "--engine", env="DB_ENGINE", choices=ENGINES,
-          help=f"database engine (default: {DEFAULT_ENGINE}, as the reference)")
+    _flag(
+        parser,
+        "--database-url",
+        env="LMS_DATABASE_URL",
+        type=SecretStr,
+        help=f"the database as one URL instead of the flags below, e.g. {URL_FORMS}?driver=...; "
+        "a URL without a user means SQL Server integrated security",
+    )
+    _flag(
+        parser,
+        *engine_letters,
+        "--engine",
+        env="DB_ENGINE",
+        choices=ENGINES,
+        help=f"database engine (default: {DEFAULT_ENGINE}, as the reference)",
+    )
     _flag(parser, "-s", "--server", env="DB_SERVER", help="database server name or address (required without a URL)")
-    _flag(parser, "--port", env="DB_PORT", type=_port,
-          help="port; empty or 0 means 5432 for postgresql, 1433 for mssql")
+    _flag(
+        parser, "--port", env="DB_PORT", type=_port, help="port; empty or 0 means 5432 for postgresql, 1433 for mssql"
+    )
     _flag(parser, "-d", "--dbname", env="DB_NAME", help="database name (required without a URL)")
-    _switch(parser, "-i", "--useintegratedsecurity", env="USE_INTEGRATED_SECURITY",
-            help="SQL Server integrated security; username and password are then not needed")
+    _switch(
+        parser,
+        "-i",
+        "--useintegratedsecurity",
+        env="USE_INTEGRATED_SECURITY",
+        help="SQL Server integrated security; username and password are then not needed",
+    )
     _flag(parser, "-u", "--username", env="DB_USERNAME", help="database user")
     _flag(parser, "-p", "--password", env="DB_PASSWORD", type=SecretStr, help="database password (never logged)")
     _switch(parser, "-n", "--encrypt", env="ENCRYPT_SQL_CONNECTION", help="SQL Server: encrypt the connection")
-    _switch(parser, "-t", "--trust-certificate", env="TRUST_SERVER_CERTIFICATE",
-            help="SQL Server: trust the server certificate")
-    _flag(parser, "--odbc-driver", env="ODBC_DRIVER",
-          help="SQL Server: the ODBC driver, e.g. 'ODBC Driver 17 for SQL Server' or FreeTDS "
-               "(default: ODBC Driver 18 for SQL Server)")
+    _switch(
+        parser,
+        "-t",
+        "--trust-certificate",
+        env="TRUST_SERVER_CERTIFICATE",
+        help="SQL Server: trust the server certificate",
+    )
+    _flag(
+        parser,
+        "--odbc-driver",
+        env="ODBC_DRIVER",
+        help="SQL Server: the ODBC driver, e.g. 'ODBC Driver 17 for SQL Server' or FreeTDS "
+        "(default: ODBC Driver 18 for SQL Server)",
+    )
     _flag(parser, "--sslmode", env="DB_SSLMODE", help="PostgreSQL sslmode: disable, require, verify-full, ...")
 
 
 def _run_flags(parser: argparse.ArgumentParser) -> None:
     """The flags of every command that runs the pipeline's flow."""
-    _flag(parser, "--lock-wait", env="LOCK_WAIT_SECONDS", type=float, default=0.0,
-          help="seconds to wait for another run on the same database (default 0: stop at once)")
-    _flag(parser, "--statement-timeout", env="STATEMENT_TIMEOUT_MINUTES", type=minutes, default=60.0,
-          help="minutes after which the database cancels any one statement, failing the run with a message "
-               "that names it (default 60; 0 for no bound)")
+    _flag(
+        parser,
+        "--lock-wait",
+        env="LOCK_WAIT_SECONDS",
+        type=float,
+        default=0.0,
+        help="seconds to wait for another run on the same database (default 0: stop at once)",
+    )
+    _flag(
+        parser,
+        "--statement-timeout",
+        env="STATEMENT_TIMEOUT_MINUTES",
+        type=minutes,
+        default=60.0,
+        help="minutes after which the database cancels any one statement, failing the run with a message "
+        "that names it (default 60; 0 for no bound)",
+    )
     _flag(parser, "-l", "--log-level", env="LOG_LEVEL", default="INFO", choices=LOG_LEVELS, help="log level")
 
 
@@ -115,26 +164,52 @@ def _extract_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def _notification_flags(parser: argparse.ArgumentParser, stale: bool = True) -> None:
-    _flag(parser, "--notification-block", env="NOTIFICATION_BLOCK",
-          help="Prefect notification block for failures and warnings, as <block-type-slug>/<name>")
-    _flag(parser, "--notify-email-to", env="NOTIFY_EMAIL_TO", nargs="+",
-          help="recipients, when the notification block is an e-mail server")
+    _flag(
+        parser,
+        "--notification-block",
+        env="NOTIFICATION_BLOCK",
+        help="Prefect notification block for failures and warnings, as <block-type-slug>/<name>",
+    )
+    _flag(
+        parser,
+        "--notify-email-to",
+        env="NOTIFY_EMAIL_TO",
+        nargs="+",
+        help="recipients, when the notification block is an e-mail server",
+    )
     if stale:
-        _flag(parser, "--stale-after-hours", env="STALE_AFTER_HOURS", type=float, default=36.0,
-              help="warn when a root's newest extract file is older than this (default 36)")
+        _flag(
+            parser,
+            "--stale-after-hours",
+            env="STALE_AFTER_HOURS",
+            type=float,
+            default=36.0,
+            help="warn when a root's newest extract file is older than this (default 36)",
+        )
 
 
 def _lms_flag(parser: argparse.ArgumentParser) -> None:
-    _flag(parser, "--lms", env="LMS", nargs="+", choices=LMS_NAMES, default=list(LMS_NAMES),
-          help="the LMSs to harmonize (default: all three)")
+    _flag(
+        parser,
+        "--lms",
+        env="LMS",
+        nargs="+",
+        choices=LMS_NAMES,
+        default=list(LMS_NAMES),
+        help="the LMSs to harmonize (default: all three)",
+    )
 
 
 def _command(commands, name: str, **kwargs) -> argparse.ArgumentParser:
     """A subcommand, with the flag that every subcommand has."""
     parser = commands.add_parser(name, **kwargs)
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="show Prefect's log lines on the terminal (flow and task runs); by default only a "
-                             "progress bar, warnings and the summary are shown")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show Prefect's log lines on the terminal (flow and task runs); by default only a "
+        "progress bar, warnings and the summary are shown",
+    )
     return parser
 
 
@@ -148,76 +223,143 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parser.subcommands = commands.choices
 
-    load = _command(commands, "load", help="discover, migrate and load extract trees (the reference loader)",
-                    description="Load LMS extract trees into the LMS data store.", epilog=LOADER_LETTERS)
+    load = _command(
+        commands,
+        "load",
+        help="discover, migrate and load extract trees (the reference loader)",
+        description="Load LMS extract trees into the LMS data store.",
+        epilog=LOADER_LETTERS,
+    )
     _extract_flag(load)
     _database_flags(load, ("-e",))
     _run_flags(load)
-    _switch(load, "--allow-mass-delete", env="ALLOW_MASS_DELETE",
-            help="apply soft deletes the mass-deletion guard holds (see README: mass deletion)")
+    _switch(
+        load,
+        "--allow-mass-delete",
+        env="ALLOW_MASS_DELETE",
+        help="apply soft deletes the mass-deletion guard holds (see README: mass deletion)",
+    )
     _notification_flags(load)
 
-    validate = _command(commands, "validate", help="validate extract trees without loading them",
-                        description="Discover and validate extract trees; report what would be quarantined or "
-                                    "rejected. Nothing is loaded; a load that follows reuses the cached validation.",
-                        epilog=LOADER_LETTERS)
+    validate = _command(
+        commands,
+        "validate",
+        help="validate extract trees without loading them",
+        description="Discover and validate extract trees; report what would be quarantined or "
+        "rejected. Nothing is loaded; a load that follows reuses the cached validation.",
+        epilog=LOADER_LETTERS,
+    )
     _extract_flag(validate)
     _database_flags(validate, ("-e",))
     _run_flags(validate)
 
     harmonize = _command(
-        commands, "harmonize", help="link LMS data with the Ed-Fi ODS and write lmsx (the reference harmonizer)",
+        commands,
+        "harmonize",
+        help="link LMS data with the Ed-Fi ODS and write lmsx (the reference harmonizer)",
         description="Harmonize the LMS data store with the Ed-Fi ODS in the same database: match users and "
-                    "sections, write assignments and submissions to lmsx, report exceptions.",
-        epilog=HARMONIZER_LETTERS)
+        "sections, write assignments and submissions to lmsx, report exceptions.",
+        epilog=HARMONIZER_LETTERS,
+    )
     _database_flags(harmonize, ("-g",))
     _run_flags(harmonize)
-    _flag(harmonize, "-e", "--exceptions-report-directory", env="EXCEPTIONS_REPORT_DIRECTORY",
-          help="write the exception reports (CSV) under this folder")
+    _flag(
+        harmonize,
+        "-e",
+        "--exceptions-report-directory",
+        env="EXCEPTIONS_REPORT_DIRECTORY",
+        help="write the exception reports (CSV) under this folder",
+    )
     _lms_flag(harmonize)
     _notification_flags(harmonize, stale=False)
 
-    run = _command(commands, "run", help="load, then harmonize, in one pipeline run",
-                   description="Discover, migrate, load and harmonize in one parent flow run.", epilog=RUN_LETTERS)
+    run = _command(
+        commands,
+        "run",
+        help="load, then harmonize, in one pipeline run",
+        description="Discover, migrate, load and harmonize in one parent flow run.",
+        epilog=RUN_LETTERS,
+    )
     _extract_flag(run)
     _database_flags(run, ("-e",))
     _run_flags(run)
-    _flag(run, "-x", "--exceptions-report-directory", env="EXCEPTIONS_REPORT_DIRECTORY",
-          help="write the exception reports (CSV) under this folder")
+    _flag(
+        run,
+        "-x",
+        "--exceptions-report-directory",
+        env="EXCEPTIONS_REPORT_DIRECTORY",
+        help="write the exception reports (CSV) under this folder",
+    )
     _lms_flag(run)
-    _switch(run, "--allow-mass-delete", env="ALLOW_MASS_DELETE",
-            help="apply soft deletes the mass-deletion guard holds (see README: mass deletion)")
+    _switch(
+        run,
+        "--allow-mass-delete",
+        env="ALLOW_MASS_DELETE",
+        help="apply soft deletes the mass-deletion guard holds (see README: mass deletion)",
+    )
     _notification_flags(run)
 
-    migrate = _command(commands, "migrate", help="apply the data store's schema only",
-                       description="Apply the migration scripts the database lacks.", epilog=LOADER_LETTERS)
+    migrate = _command(
+        commands,
+        "migrate",
+        help="apply the data store's schema only",
+        description="Apply the migration scripts the database lacks.",
+        epilog=LOADER_LETTERS,
+    )
     _database_flags(migrate, ("-e",))
     _run_flags(migrate)
 
-    setup = _command(commands, "setup", help="create or update the Prefect blocks, work pools and automations",
-                     description="Set up the Prefect workspace that PREFECT_API_URL points at for the deployments "
-                                 "in prefect.yaml: the database block lms-data-store, the webhook block lms-alerts "
-                                 "(its URL kept secret), the work pools, and the automations that report a run that "
-                                 "failed, crashed, did not start on time, ran too long, or did not happen at all. "
-                                 "Running it again changes only what differs.",
-                     epilog=LOADER_LETTERS)
+    setup = _command(
+        commands,
+        "setup",
+        help="create or update the Prefect blocks, work pools and automations",
+        description="Set up the Prefect workspace that PREFECT_API_URL points at for the deployments "
+        "in prefect.yaml: the database block lms-data-store, the webhook block lms-alerts "
+        "(its URL kept secret), the work pools, and the automations that report a run that "
+        "failed, crashed, did not start on time, ran too long, or did not happen at all. "
+        "Running it again changes only what differs.",
+        epilog=LOADER_LETTERS,
+    )
     _database_flags(setup, ("-e",))
-    _flag(setup, "--webhook-url", env="ALERTS_WEBHOOK_URL",
-          help="URL that failure and warning messages are POSTed to (the custom-webhook/lms-alerts block)")
-    _flag(setup, "--expect-run-every", env="EXPECT_RUN_EVERY_HOURS", type=float, default=26.0,
-          help="hours: alert when no lms-pipeline run has completed for this long (default 26: a nightly run "
-               "and two hours' grace)")
-    _flag(setup, "--run-bound", env="RUN_BOUND_HOURS", type=float, default=4.0,
-          help="hours: alert when a run is still going this long after it started (default 4)")
+    _flag(
+        setup,
+        "--webhook-url",
+        env="ALERTS_WEBHOOK_URL",
+        help="URL that failure and warning messages are POSTed to (the custom-webhook/lms-alerts block)",
+    )
+    _flag(
+        setup,
+        "--expect-run-every",
+        env="EXPECT_RUN_EVERY_HOURS",
+        type=float,
+        default=26.0,
+        help="hours: alert when no lms-pipeline run has completed for this long (default 26: a nightly run "
+        "and two hours' grace)",
+    )
+    _flag(
+        setup,
+        "--run-bound",
+        env="RUN_BOUND_HOURS",
+        type=float,
+        default=4.0,
+        help="hours: alert when a run is still going this long after it started (default 4)",
+    )
 
-    demo = _command(commands, "demo", help="load a generated district into an embedded PostgreSQL; no setup needed",
-                    description="Start an embedded PostgreSQL, generate a small district's extracts for all three "
-                                "LMSs (with a failed extract and a bad value on purpose), load and harmonize them "
-                                "through the production flow, and print a summary and the next steps. The database, "
-                                "the extracts and the exception reports are kept under "
-                                f"{data_folder()}; a second run finds nothing new to load.")
-    demo.add_argument("--psql", action="store_true",
-                      help="open the kept demo database in psql (the embedded server runs while psql does)")
+    demo = _command(
+        commands,
+        "demo",
+        help="load a generated district into an embedded PostgreSQL; no setup needed",
+        description="Start an embedded PostgreSQL, generate a small district's extracts for all three "
+        "LMSs (with a failed extract and a bad value on purpose), load and harmonize them "
+        "through the production flow, and print a summary and the next steps. The database, "
+        "the extracts and the exception reports are kept under "
+        f"{data_folder()}; a second run finds nothing new to load.",
+    )
+    demo.add_argument(
+        "--psql",
+        action="store_true",
+        help="open the kept demo database in psql (the embedded server runs while psql does)",
+    )
     demo.add_argument("--reset", action="store_true", help="delete the demo's folder first, and start over")
     return parser
 
@@ -252,8 +394,10 @@ def _check_database_url(parser: argparse.ArgumentParser, args: argparse.Namespac
 
     given = [f"--{dest.replace('_', '-')}" for dest in CONNECTION_FLAGS if getattr(args, dest) not in (None, False)]
     if given:  # merging the two would leave it unclear which value is used
-        parser.error(f"give either --database-url or the --server/--dbname/... flags, not both "
-                     f"(from flags or environment: {', '.join(given)})")
+        parser.error(
+            f"give either --database-url or the --server/--dbname/... flags, not both "
+            f"(from flags or environment: {', '.join(given)})"
+        )
     try:
         backend = make_url(args.database_url.get_secret_value()).get_backend_name()
     except (ArgumentError, ValueError):  # their messages may quote the password
@@ -271,7 +415,8 @@ def _check_extract_folders(parser: argparse.ArgumentParser, args: argparse.Names
         "not a folder": [p for p in args.csvpath if os.path.exists(p) and not os.path.isdir(p)],
         "cannot be read": [p for p in args.csvpath if os.path.isdir(p) and not os.access(p, os.R_OK | os.X_OK)],
         f"too long: a file's full path must fit in {PATH_LENGTH} characters": [
-            p for p in args.csvpath if len(os.path.abspath(p)) + SHORTEST_RELPATH > PATH_LENGTH],
+            p for p in args.csvpath if len(os.path.abspath(p)) + SHORTEST_RELPATH > PATH_LENGTH
+        ],
     }
     named = [f"{fault}: {', '.join(paths)}" for fault, paths in faults.items() if paths]
     if named:

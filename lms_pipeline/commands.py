@@ -15,8 +15,11 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "setup":
         from lms_pipeline.tasks.workspace import AlertBounds, run_setup
 
-        return run_setup(database_settings(args), args.webhook_url,
-                         AlertBounds(expect_run_every_hours=args.expect_run_every, run_bound_hours=args.run_bound))
+        return run_setup(
+            database_settings(args),
+            args.webhook_url,
+            AlertBounds(expect_run_every_hours=args.expect_run_every, run_bound_hours=args.run_bound),
+        )
     from lms_pipeline.flows.pipeline import ALL_LMS, ALL_PHASES, LOAD_PHASES, Phase
 
     phases = {
@@ -48,8 +51,14 @@ def database_settings(args: argparse.Namespace):
     if args.database_url is not None:
         return DatabaseSettings.from_url(args.database_url.get_secret_value())
     return DatabaseSettings(
-        engine=args.engine or DEFAULT_ENGINE, server=args.server, port=args.port or None, dbname=args.dbname,
-        username=args.username, use_integrated_security=args.useintegratedsecurity,
-        encrypt=args.encrypt, trust_certificate=args.trust_certificate, sslmode=args.sslmode,
+        engine=args.engine or DEFAULT_ENGINE,
+        server=args.server,
+        port=args.port or None,
+        dbname=args.dbname,
+        username=args.username,
+        use_integrated_security=args.useintegratedsecurity,
+        encrypt=args.encrypt,
+        trust_certificate=args.trust_certificate,
+        sslmode=args.sslmode,
         odbc_driver=args.odbc_driver or DEFAULT_ODBC_DRIVER,
     ).with_password(args.password)

@@ -46,8 +46,9 @@ def pytest_collection_modifyitems(config, items):
         fixtures = set(getattr(item, "fixturenames", ()))
         if "prefect_api" in fixtures:
             item.add_marker(pytest.mark.prefect)
-        if not fixtures & SERVICE_FIXTURES and not any(item.get_closest_marker(name)
-                                                       for name in ("prefect", "services")):
+        if not fixtures & SERVICE_FIXTURES and not any(
+            item.get_closest_marker(name) for name in ("prefect", "services")
+        ):
             item.add_marker(pytest.mark.unit)
 
 
@@ -234,8 +235,10 @@ class DataSnapshot:
                     conn.execute(text(f"CREATE TABLE {copy} AS TABLE {table}"))
                     copies.append((table, copy))
             sequences = conn.execute(
-                text("SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
-                     "WHERE schemaname = ANY(:schemas)"),
+                text(
+                    "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
+                    "WHERE schemaname = ANY(:schemas)"
+                ),
                 {"schemas": schemas},
             ).all()
         # Identifiers from the catalog, never data: children emptied first, parents refilled first.
@@ -245,8 +248,10 @@ class DataSnapshot:
             ["SET LOCAL session_replication_role = replica"]
             + [f"DELETE FROM {table}" for table in reversed(tables)]
             + [f"INSERT INTO {table} OVERRIDING SYSTEM VALUE SELECT * FROM {copy}" for table, copy in copies]
-            + [f"SELECT setval('{name}', {last})" if last is not None else f"ALTER SEQUENCE {name} RESTART"
-               for name, last in sequences]
+            + [
+                f"SELECT setval('{name}', {last})" if last is not None else f"ALTER SEQUENCE {name} RESTART"
+                for name, last in sequences
+            ]
         )
 
     def restore(self, engine) -> None:
@@ -259,14 +264,22 @@ class DataSnapshot:
 def _tables_parents_first(conn, schemas: list[str]) -> list[str]:
     from graphlib import TopologicalSorter
 
-    tables = conn.execute(
-        text("SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables "
-             "WHERE table_schema = ANY(:schemas) AND table_type = 'BASE TABLE' ORDER BY 1"),
-        {"schemas": schemas},
-    ).scalars().all()
+    tables = (
+        conn.execute(
+            text(
+                "SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables "
+                "WHERE table_schema = ANY(:schemas) AND table_type = 'BASE TABLE' ORDER BY 1"
+            ),
+            {"schemas": schemas},
+        )
+        .scalars()
+        .all()
+    )
     references = conn.execute(
-        text("SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
-             "WHERE contype = 'f' AND conrelid <> confrelid"),
+        text(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid <> confrelid"
+        ),
     ).all()
     graph = {table: set() for table in tables}
     for child, parent in references:

@@ -39,8 +39,12 @@ class Section:
 
 
 def student(conn: Connection, unique_id: str) -> Student:
-    seed_sis(conn, students=[{"student_unique_id": unique_id, "first_name": "First", "last_name": "Last",
-                              "birth_date": "2010-01-01"}])
+    seed_sis(
+        conn,
+        students=[
+            {"student_unique_id": unique_id, "first_name": "First", "last_name": "Last", "birth_date": "2010-01-01"}
+        ],
+    )
     usi, id_ = conn.execute(
         text("SELECT studentusi, id FROM edfi.student WHERE studentuniqueid = :unique_id"), {"unique_id": unique_id}
     ).one()
@@ -59,24 +63,41 @@ def section(
     local_course_code: str = "Local course code test",
     session_name: str = "session name test",
 ) -> Section:
-    key = {"local_course_code": local_course_code, "school_id": school_id, "school_year": school_year,
-           "section_identifier": identifier, "session_name": session_name}
+    key = {
+        "local_course_code": local_course_code,
+        "school_id": school_id,
+        "school_year": school_year,
+        "section_identifier": identifier,
+        "session_name": session_name,
+    }
     seed_sis(conn, sections=[key])
     id_ = conn.execute(
-        text("SELECT id FROM edfi.section WHERE localcoursecode = :local_course_code AND schoolid = :school_id "
-             "AND schoolyear = :school_year AND sectionidentifier = :section_identifier "
-             "AND sessionname = :session_name"),
+        text(
+            "SELECT id FROM edfi.section WHERE localcoursecode = :local_course_code AND schoolid = :school_id "
+            "AND schoolyear = :school_year AND sectionidentifier = :section_identifier "
+            "AND sessionname = :session_name"
+        ),
         key,
     ).scalar_one()
     return Section(id_, identifier, school_id, school_year, local_course_code, session_name)
 
 
 def enrol(conn: Connection, who: Student, where: Section, end_date: date | None = None) -> None:
-    seed_sis(conn, enrolments=[{
-        "student_unique_id": who.unique_id, "section_identifier": where.identifier, "school_id": where.school_id,
-        "school_year": where.school_year, "session_name": where.session_name,
-        "local_course_code": where.local_course_code, "begin_date": "2020-08-01", "end_date": end_date,
-    }])
+    seed_sis(
+        conn,
+        enrolments=[
+            {
+                "student_unique_id": who.unique_id,
+                "section_identifier": where.identifier,
+                "school_id": where.school_id,
+                "school_year": where.school_year,
+                "session_name": where.session_name,
+                "local_course_code": where.local_course_code,
+                "begin_date": "2020-08-01",
+                "end_date": end_date,
+            }
+        ],
+    )
 
 
 def descriptor(conn: Connection, namespace: str, code_value: str, registered_in: str | None) -> int:
@@ -116,8 +137,15 @@ def lms_user(
             "VALUES (:source_id, :source_system, :role, :sis_id, 'Name', :email, :deleted_at, :edfi_student_id) "
             "RETURNING lmsuseridentifier"
         ),
-        {"source_id": source_id, "source_system": _source_system(lms), "role": role, "sis_id": sis_id,
-         "email": email_address, "deleted_at": _deleted_at(deleted), "edfi_student_id": edfi_student_id},
+        {
+            "source_id": source_id,
+            "source_system": _source_system(lms),
+            "role": role,
+            "sis_id": sis_id,
+            "email": email_address,
+            "deleted_at": _deleted_at(deleted),
+            "edfi_student_id": edfi_student_id,
+        },
     ).scalar_one()
 
 
@@ -136,8 +164,13 @@ def lms_section(
             "VALUES (:source_id, :source_system, :sis_id, 'Title', :deleted_at, :edfi_section_id) "
             "RETURNING lmssectionidentifier"
         ),
-        {"source_id": source_id, "source_system": _source_system(lms), "sis_id": sis_id,
-         "deleted_at": _deleted_at(deleted), "edfi_section_id": edfi_section_id},
+        {
+            "source_id": source_id,
+            "source_system": _source_system(lms),
+            "sis_id": sis_id,
+            "deleted_at": _deleted_at(deleted),
+            "edfi_section_id": edfi_section_id,
+        },
     ).scalar_one()
 
 
@@ -158,8 +191,15 @@ def lms_assignment(
             "VALUES (:source_id, :source_system, :section, :title, :category, :due, :deleted_at) "
             "RETURNING assignmentidentifier"
         ),
-        {"source_id": source_id, "source_system": _source_system(lms), "section": lms_section_id, "title": title,
-         "category": category, "due": due, "deleted_at": _deleted_at(deleted)},
+        {
+            "source_id": source_id,
+            "source_system": _source_system(lms),
+            "section": lms_section_id,
+            "title": title,
+            "category": category,
+            "due": due,
+            "deleted_at": _deleted_at(deleted),
+        },
     ).scalar_one()
 
 
@@ -181,9 +221,15 @@ def lms_submission(
             "VALUES (:source_id, :source_system, :assignment, :user_id, :status, :grade, :deleted_at) "
             "RETURNING assignmentsubmissionidentifier"
         ),
-        {"source_id": source_id, "source_system": source_system, "assignment": lms_assignment_id,
-         "user_id": lms_user_id, "status": status or STATUS.get(source_system), "grade": grade,
-         "deleted_at": _deleted_at(deleted)},
+        {
+            "source_id": source_id,
+            "source_system": source_system,
+            "assignment": lms_assignment_id,
+            "user_id": lms_user_id,
+            "status": status or STATUS.get(source_system),
+            "grade": grade,
+            "deleted_at": _deleted_at(deleted),
+        },
     ).scalar_one()
 
 

@@ -28,16 +28,19 @@ async def read_records(flow_run_id, artifacts_expected: bool) -> dict[str, str]:
         while todo:
             run = await client.read_flow_run(todo.pop())
             runs.append(run)
-            children = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
+            children = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id]))
+            )
             todo += [c.id for c in children]
         ids = [r.id for r in runs]
         logs = []
-        while page := await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200,
-                                             offset=len(logs)):
+        while page := await client.read_logs(
+            LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200, offset=len(logs)
+        ):
             logs += page
         artifacts = await client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids)))
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids))
+        )
         task_runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
         events = await _events(client, ids)
     assert runs[0].parameters, "the parent flow run was not found"
@@ -59,8 +62,12 @@ async def _events(client, flow_run_ids: list, timeout: float = 30) -> list:
     from prefect.events.filters import EventAnyResourceFilter, EventFilter
 
     resources = EventAnyResourceFilter(id=[f"prefect.flow-run.{i}" for i in flow_run_ids])
-    final = {"prefect.flow-run.Completed", "prefect.flow-run.Warned", "prefect.flow-run.Failed",
-             "prefect.flow-run.Crashed"}
+    final = {
+        "prefect.flow-run.Completed",
+        "prefect.flow-run.Warned",
+        "prefect.flow-run.Failed",
+        "prefect.flow-run.Crashed",
+    }
     deadline = time.monotonic() + timeout
     while True:
         page = await client.read_events(filter=EventFilter(any_resource=resources), limit=50)  # until: now
@@ -90,6 +97,6 @@ def leaks(places: dict[str, str | bytes], secrets: list[str]) -> list[str]:
         for number, secret in enumerate(secrets):
             at = data.find(secret.encode())
             if at >= 0:
-                context = data[max(0, at - 120): at + len(secret) + 40].decode("utf-8", "replace")
+                context = data[max(0, at - 120) : at + len(secret) + 40].decode("utf-8", "replace")
                 found.append(f"secret #{number} in {where}: ...{context}...")
     return found

@@ -42,14 +42,16 @@ def extract_days(draw) -> list[dict]:
     days = []
     for day in range(draw(st.integers(2, 4))):
         first = day == 0
-        days.append({
-            "users": USERS if first else draw(some(USERS)),
-            "sections": sorted(SECTIONS) if first else draw(some(SECTIONS)),
-            "enrolled": {sid: draw(some(USERS)) for sid in SECTIONS},
-            "submitted": {sid: draw(some(USERS)) for sid in SECTIONS},
-            "activities": draw(some(ACTIVITIES)),
-            "value": draw(st.sampled_from(["red", "green", "blue"])),
-        })
+        days.append(
+            {
+                "users": USERS if first else draw(some(USERS)),
+                "sections": sorted(SECTIONS) if first else draw(some(SECTIONS)),
+                "enrolled": {sid: draw(some(USERS)) for sid in SECTIONS},
+                "submitted": {sid: draw(some(USERS)) for sid in SECTIONS},
+                "activities": draw(some(ACTIVITIES)),
+                "value": draw(st.sampled_from(["red", "green", "blue"])),
+            }
+        )
     return days
 
 
@@ -61,17 +63,37 @@ def write_day(root: Path, day: int, plan: dict) -> list[Path]:
         write(root, "sections", [section(s, Title=f"{s} {value}", **modified) for s in plan["sections"]], stamp),
     ]
     for sid, aid in SECTIONS.items():
-        files.append(write(root, "assignments", [assignment(aid, sid, Title=f"{aid} {value}", **modified)], stamp,
-                           section=sid))
-        files.append(write(root, "section-associations", [
-            enrolment(f"{sid}-{u}", sid, u, EnrollmentStatus=value, **modified) for u in plan["enrolled"][sid]],
-            stamp, section=sid))
-        files.append(write(root, "submissions", [
-            submission(f"{aid}-{u}", aid, u, Grade=value, **modified) for u in plan["submitted"][sid]],
-            stamp, section=sid, assignment=aid))
-    files.append(write(root, "system-activities", [
-        activity(x, "u0", ActivityStatus=value, **modified) for x in plan["activities"]], stamp,
-        date=f"2021-09-0{day + 1}"))
+        files.append(
+            write(root, "assignments", [assignment(aid, sid, Title=f"{aid} {value}", **modified)], stamp, section=sid)
+        )
+        files.append(
+            write(
+                root,
+                "section-associations",
+                [enrolment(f"{sid}-{u}", sid, u, EnrollmentStatus=value, **modified) for u in plan["enrolled"][sid]],
+                stamp,
+                section=sid,
+            )
+        )
+        files.append(
+            write(
+                root,
+                "submissions",
+                [submission(f"{aid}-{u}", aid, u, Grade=value, **modified) for u in plan["submitted"][sid]],
+                stamp,
+                section=sid,
+                assignment=aid,
+            )
+        )
+    files.append(
+        write(
+            root,
+            "system-activities",
+            [activity(x, "u0", ActivityStatus=value, **modified) for x in plan["activities"]],
+            stamp,
+            date=f"2021-09-0{day + 1}",
+        )
+    )
     return files
 
 
@@ -93,7 +115,8 @@ def live_rows(engine) -> dict[str, set[tuple]]:
             for index, parent in enumerate(resource.parents):
                 alias = tables.parent(parent.table).alias(f"p{index}")
                 query = query.add_columns(alias.c.SourceSystemIdentifier).outerjoin(
-                    alias, alias.c[parent.id_column] == live.c[parent.id_column])
+                    alias, alias.c[parent.id_column] == live.c[parent.id_column]
+                )
             content[resource.name] = set(conn.execute(query.where(live.c.DeletedAt.is_(None))).all())
     return content
 
@@ -109,7 +132,7 @@ def test_any_arrival_order_ends_as_a_clean_load_of_the_final_tree(databases, mig
         first = [r for r in first if r.name.startswith("2021-09-01")]
         rest = data.draw(st.permutations([r for r in relpaths if r not in first]), label="arrival order")
         cuts = sorted(data.draw(st.lists(st.integers(0, len(rest)), max_size=3), label="nights"))
-        nights = [first] + [rest[a:b] for a, b in zip([0, *cuts], [*cuts, len(rest)])]
+        nights = [first] + [rest[a:b] for a, b in zip([0, *cuts], [*cuts, len(rest)], strict=True)]
 
         arriving = make_engine(databases.create(template=migrated_template))
         clean = make_engine(databases.create(template=migrated_template))

@@ -10,15 +10,18 @@ def loaded(tmp_path, load_tree):
     """A store with users U1, U2 and sections S1, S2 already loaded, and S1 holding assignments A1, A2."""
     write(tmp_path, "users", [user("U1"), user("U2")], "2021-09-01-06-00-00")
     write(tmp_path, "sections", [section("S1"), section("S2")], "2021-09-01-06-00-00")
-    write(tmp_path, "assignments", [assignment("A1", "S1"), assignment("A2", "S1")], "2021-09-01-06-00-00",
-          section="S1")
+    write(
+        tmp_path, "assignments", [assignment("A1", "S1"), assignment("A2", "S1")], "2021-09-01-06-00-00", section="S1"
+    )
     load_tree(tmp_path)
     return tmp_path
 
 
 def quarantine(query):
-    return query("SELECT filepath, linenumber, columnname, checkname, value, reason FROM lms.quarantine "
-                 "ORDER BY linenumber, columnname")
+    return query(
+        "SELECT filepath, linenumber, columnname, checkname, value, reason FROM lms.quarantine "
+        "ORDER BY linenumber, columnname"
+    )
 
 
 def live_assignments(query):
@@ -31,14 +34,21 @@ def test_missing_required_column_rejects_the_file_and_keeps_its_scope(loaded, lo
     summary = load_tree(loaded)
     assert live_assignments(query) == [("A1",), ("A2",)]
     assert summary.rejected_files == [
-        f"{loaded}/section=S1/assignments/2021-09-02-06-00-00.csv, line 1: missing required column(s): Title"]
+        f"{loaded}/section=S1/assignments/2021-09-02-06-00-00.csv, line 1: missing required column(s): Title"
+    ]
     assert query("SELECT outcome FROM lms.processedfiles WHERE relativepath LIKE '%09-02%'") == [("rejected",)]
 
 
 def test_unknown_column_is_reported_as_drift_and_ignored(loaded, load_tree, query):
     header = HEADERS["assignments"] + list(DATES) + ["Colour"]
-    write(loaded, "assignments", [assignment("A1", "S1"), assignment("A2", "S1")], "2021-09-02-06-00-00",
-          header=header, section="S1")
+    write(
+        loaded,
+        "assignments",
+        [assignment("A1", "S1"), assignment("A2", "S1")],
+        "2021-09-02-06-00-00",
+        header=header,
+        section="S1",
+    )
     summary = load_tree(loaded)
     assert summary.drift == {"section=S1/assignments/2021-09-02-06-00-00.csv": ["Colour"]}
     assert live_assignments(query) == [("A1",), ("A2",)]
@@ -47,23 +57,32 @@ def test_unknown_column_is_reported_as_drift_and_ignored(loaded, load_tree, quer
 def test_column_names_match_without_regard_to_case(tmp_path, load_tree, query):
     header = [h.upper() for h in HEADERS["users"] + list(DATES)]
     path = write(tmp_path, "users", [], header=header)
-    path.write_text(path.read_text(encoding="utf-8-sig") +
-                    "U1,BestLMS,student,,,Ann,a@x,,,2021-09-01 06:00:00,2021-09-01 06:00:00\n")
+    path.write_text(
+        path.read_text(encoding="utf-8-sig")
+        + "U1,BestLMS,student,,,Ann,a@x,,,2021-09-01 06:00:00,2021-09-01 06:00:00\n"
+    )
     load_tree(tmp_path)
     assert query("SELECT name FROM lms.lmsuser") == [("Ann",)]
 
 
-@pytest.mark.parametrize("column, value, check, reason", [
-    ("MaxPoints", "ten", "whole-number", "not a whole number"),
-    ("MaxPoints", "99999999999", "whole-number", "not a whole number"),
-    ("DueDateTime", "2021-13-45 25:00", "datetime", "not a date and time"),
-    ("Title", "x" * 256, "max-length-255", "longer than 255 characters"),
-    ("Title", "", "not_nullable", "a required value is empty"),
-])
-def test_a_bad_value_quarantines_its_row_with_line_and_column(loaded, load_tree, query, column, value, check,
-                                                              reason):
-    write(loaded, "assignments", [assignment("A1", "S1"), assignment("A2", "S1", **{column: value})],
-          "2021-09-02-06-00-00", section="S1")
+@pytest.mark.parametrize(
+    "column, value, check, reason",
+    [
+        ("MaxPoints", "ten", "whole-number", "not a whole number"),
+        ("MaxPoints", "99999999999", "whole-number", "not a whole number"),
+        ("DueDateTime", "2021-13-45 25:00", "datetime", "not a date and time"),
+        ("Title", "x" * 256, "max-length-255", "longer than 255 characters"),
+        ("Title", "", "not_nullable", "a required value is empty"),
+    ],
+)
+def test_a_bad_value_quarantines_its_row_with_line_and_column(loaded, load_tree, query, column, value, check, reason):
+    write(
+        loaded,
+        "assignments",
+        [assignment("A1", "S1"), assignment("A2", "S1", **{column: value})],
+        "2021-09-02-06-00-00",
+        section="S1",
+    )
     load_tree(loaded)
     [(path, line, col, name, shown, why)] = quarantine(query)
     assert (path, line, col, name) == ("section=S1/assignments/2021-09-02-06-00-00.csv", 3, column, check)
@@ -74,11 +93,17 @@ def test_a_bad_value_quarantines_its_row_with_line_and_column(loaded, load_tree,
 
 
 def test_every_date_format_real_extracts_contain_is_read(tmp_path, load_tree, query):
-    write(tmp_path, "users", [
-        user("U1", LastModifiedDate="2021-09-01 06:00:00"), user("U2", LastModifiedDate="2021-09-01 06:00"),
-        user("U3", LastModifiedDate="2021-09-01  06:00:00"), user("U4", LastModifiedDate=" 2021-09-01 06:00:00"),
-        user("U5", LastModifiedDate="9/1/2021 6:00"),
-    ])
+    write(
+        tmp_path,
+        "users",
+        [
+            user("U1", LastModifiedDate="2021-09-01 06:00:00"),
+            user("U2", LastModifiedDate="2021-09-01 06:00"),
+            user("U3", LastModifiedDate="2021-09-01  06:00:00"),
+            user("U4", LastModifiedDate=" 2021-09-01 06:00:00"),
+            user("U5", LastModifiedDate="9/1/2021 6:00"),
+        ],
+    )
     load_tree(tmp_path)
     assert query("SELECT DISTINCT lastmodifieddate::text FROM lms.lmsuser") == [("2021-09-01 06:00:00",)]
 
@@ -117,7 +142,8 @@ def test_empty_and_header_only_files(tmp_path, load_tree, query):
     assert summary.resources["sections"].files == 1
     assert "users" not in summary.resources
     assert query("SELECT relativepath, numberofrows FROM lms.processedfiles") == [
-        ("sections/2021-09-01-06-00-00.csv", 0)]
+        ("sections/2021-09-01-06-00-00.csv", 0)
+    ]
 
 
 def test_wrong_number_of_fields_quarantines_the_row(tmp_path, load_tree, query):
@@ -132,8 +158,13 @@ def test_a_failure_inside_a_batch_leaves_the_store_as_it_was(loaded, load_tree, 
     """Stage, merge, soft delete and journal are one transaction: an error after the merge undoes it all."""
     from lms_pipeline.loading import batch as loading
 
-    write(loaded, "assignments", [assignment("A1", "S1", Title="changed"), assignment("A3", "S1")],
-          "2021-09-02-06-00-00", section="S1")
+    write(
+        loaded,
+        "assignments",
+        [assignment("A1", "S1", Title="changed"), assignment("A3", "S1")],
+        "2021-09-02-06-00-00",
+        section="S1",
+    )
     before = query("SELECT * FROM lms.assignment ORDER BY 1")
 
     def crash(*args, **kwargs):
@@ -150,13 +181,22 @@ def test_a_failure_inside_a_batch_leaves_the_store_as_it_was(loaded, load_tree, 
 
 
 def test_a_submission_for_an_unknown_user_names_the_file_and_line(loaded, load_tree, query):
-    write(loaded, "submissions", [submission("B1", "A1", "U1"), submission("B2", "A1", "GHOST")],
-          section="S1", assignment="A1")
+    write(
+        loaded,
+        "submissions",
+        [submission("B1", "A1", "U1"), submission("B2", "A1", "GHOST")],
+        section="S1",
+        assignment="A1",
+    )
     load_tree(loaded)
     [(path, line, column, check, value, reason)] = quarantine(query)
     assert (path, line, column, check, value) == (
-        "section=S1/assignment=A1/submissions/2021-09-01-06-00-00.csv", 3, "LMSUserSourceSystemIdentifier",
-        "unknown-parent", "GHOST")
+        "section=S1/assignment=A1/submissions/2021-09-01-06-00-00.csv",
+        3,
+        "LMSUserSourceSystemIdentifier",
+        "unknown-parent",
+        "GHOST",
+    )
 
 
 def test_a_file_changed_after_discovery_is_refused_and_loaded_next_time(tmp_path, engine, load_tree, query):
@@ -168,8 +208,9 @@ def test_a_file_changed_after_discovery_is_refused_and_loaded_next_time(tmp_path
     manifest = walk_tree(tmp_path)
     write(tmp_path, "users", [user("U1"), user("U2")])  # the extractor rewrites it mid-run
     summary = stage_all(engine, [manifest], None, MassDeletePolicy())
-    assert summary.rejected_files == [f"{path}: changed after discovery; nothing of it was loaded, the next run "
-                                      "loads it"]
+    assert summary.rejected_files == [
+        f"{path}: changed after discovery; nothing of it was loaded, the next run loads it"
+    ]
     assert query("SELECT count(*) FROM lms.lmsuser") == [(0,)]
     load_tree(tmp_path)
     assert query("SELECT count(*) FROM lms.lmsuser") == [(2,)]

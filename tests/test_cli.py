@@ -13,15 +13,34 @@ from lms_pipeline.commands import database_settings
 DB = ["-s", "db.example.org", "-d", "lms", "-u", "loader", "-p", "pw"]
 ROOT = "extracts"  # made in the working folder by clean_environment
 # The commands with the database flags, and the other flags each of them requires.
-DATABASE_COMMANDS = {"load": ["-c", ROOT], "validate": ["-c", ROOT], "run": ["-c", ROOT], "harmonize": [],
-                     "migrate": [], "setup": []}
+DATABASE_COMMANDS = {
+    "load": ["-c", ROOT],
+    "validate": ["-c", ROOT],
+    "run": ["-c", ROOT],
+    "harmonize": [],
+    "migrate": [],
+    "setup": [],
+}
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
-    for name in ("CSV_PATH", "DB_ENGINE", "DB_SERVER", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD",
-                 "USE_INTEGRATED_SECURITY", "LOG_LEVEL", "ENCRYPT_SQL_CONNECTION", "TRUST_SERVER_CERTIFICATE",
-                 "LMS_DATABASE_URL", "DB_SSLMODE", "ODBC_DRIVER"):
+    for name in (
+        "CSV_PATH",
+        "DB_ENGINE",
+        "DB_SERVER",
+        "DB_PORT",
+        "DB_NAME",
+        "DB_USERNAME",
+        "DB_PASSWORD",
+        "USE_INTEGRATED_SECURITY",
+        "LOG_LEVEL",
+        "ENCRYPT_SQL_CONNECTION",
+        "TRUST_SERVER_CERTIFICATE",
+        "LMS_DATABASE_URL",
+        "DB_SSLMODE",
+        "ODBC_DRIVER",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     (tmp_path / ROOT).mkdir()
@@ -57,7 +76,11 @@ def test_environment_variables_and_dotenv_fill_in_for_flags(tmp_path, monkeypatc
     args = parse_args(["load"])
     settings = database_settings(args)
     assert (args.csvpath, settings.server, settings.effective_port, args.log_level) == (
-        [str(tmp_path)], "from-dotenv", 6543, "DEBUG")
+        [str(tmp_path)],
+        "from-dotenv",
+        6543,
+        "DEBUG",
+    )
     assert settings.password.get_secret_value() == "secret"
 
 
@@ -81,8 +104,13 @@ def test_password_never_shows_in_settings_text():
 
 
 def run_cli(*argv, env=None):
-    return subprocess.run([sys.executable, "-m", "lms_pipeline.cli", *argv], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "lms_pipeline.cli", *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 def test_a_bad_argument_value_exits_2():
@@ -95,15 +123,29 @@ def test_a_bad_argument_value_exits_2():
 def test_load_from_the_terminal_runs_the_flow_and_prints_the_summary(db, fixture_tree, prefect_api, query):
     root = fixture_tree("starter-kit-sample")
     password = "terminal-secret-123"
-    result = run_cli("load", "-c", str(root), "-e", "postgresql", "-s", db.server, "--port",
-                     str(db.effective_port), "-d", db.dbname, "-u", db.username or "postgres", "-p", password,
-                     "-l", "DEBUG")
+    result = run_cli(
+        "load",
+        "-c",
+        str(root),
+        "-e",
+        "postgresql",
+        "-s",
+        db.server,
+        "--port",
+        str(db.effective_port),
+        "-d",
+        db.dbname,
+        "-u",
+        db.username or "postgres",
+        "-p",
+        password,
+        "-l",
+        "DEBUG",
+    )
     assert result.returncode == 3, result.stderr  # completed, warned: the sample's extracts are years old
     assert "submissions" in result.stdout and "901" in result.stdout
     assert password not in result.stdout + result.stderr
     assert query("SELECT outcome, rowsinserted FROM lms.loadrun") == [("warned", 1176)]
-
-
 
 
 # --- a mature tool: version, usage of the subcommand, short letters, database URL, folders, --verbose ---------
@@ -127,23 +169,36 @@ def test_version_prints_the_package_version(capsys):
     assert capsys.readouterr().out == f"lms-pipeline {metadata.version('lms-pipeline')}\n"
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["load", "-c", ROOT, "-d", "lms", "-u", "a", "-p", "b"],
-     "give --database-url (LMS_DATABASE_URL) or --server and --dbname (DB_SERVER, DB_NAME)"),
-    (["harmonize", "-s", "h", "-d", "lms", "-u", "a"],
-     "--username and --password are required unless --useintegratedsecurity is given"),
-    (["migrate", "--database-url", "postgresql://h/lms", "-s", "h"], "not both"),
-    (["run", "-c", "missing", *DB], "--csvpath: no such folder: missing"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["load", "-c", ROOT, "-d", "lms", "-u", "a", "-p", "b"],
+            "give --database-url (LMS_DATABASE_URL) or --server and --dbname (DB_SERVER, DB_NAME)",
+        ),
+        (
+            ["harmonize", "-s", "h", "-d", "lms", "-u", "a"],
+            "--username and --password are required unless --useintegratedsecurity is given",
+        ),
+        (["migrate", "--database-url", "postgresql://h/lms", "-s", "h"], "not both"),
+        (["run", "-c", "missing", *DB], "--csvpath: no such folder: missing"),
+    ],
+)
 def test_our_own_checks_show_the_subcommands_usage(argv, message, capsys):
     assert message in usage_error(argv, capsys)
 
 
-@pytest.mark.parametrize("command, letters", [
-    ("harmonize", "-e is the reports folder here, as in edfi-lms-harmonizer; the engine is -g"),
-    ("run", "run takes the loader's letters: -e is the engine; the reports folder is -x (harmonize's -e)"),
-    *[(command, "-e is the engine, as in edfi-lms-ds-loader") for command in ("load", "validate", "migrate", "setup")],
-])
+@pytest.mark.parametrize(
+    "command, letters",
+    [
+        ("harmonize", "-e is the reports folder here, as in edfi-lms-harmonizer; the engine is -g"),
+        ("run", "run takes the loader's letters: -e is the engine; the reports folder is -x (harmonize's -e)"),
+        *[
+            (command, "-e is the engine, as in edfi-lms-ds-loader")
+            for command in ("load", "validate", "migrate", "setup")
+        ],
+    ],
+)
 def test_each_commands_help_says_what_its_short_letters_mean(command, letters, capsys):
     with pytest.raises(SystemExit) as exit_info:
         parse_args([command, "--help"])
@@ -159,21 +214,53 @@ def test_the_short_letters_are_those_of_the_reference_tools():
 
 
 PG_URL = "postgresql://loader:pw@db.example.org:6543/lms?sslmode=require"
-PG_FLAGS = ["-e", "postgresql", "-s", "db.example.org", "--port", "6543", "-d", "lms", "-u", "loader", "-p", "pw",
-            "--sslmode", "require"]
+PG_FLAGS = [
+    "-e",
+    "postgresql",
+    "-s",
+    "db.example.org",
+    "--port",
+    "6543",
+    "-d",
+    "lms",
+    "-u",
+    "loader",
+    "-p",
+    "pw",
+    "--sslmode",
+    "require",
+]
 
 
-@pytest.mark.parametrize("url, flags", [
-    (PG_URL, PG_FLAGS),
-    ("mssql+pyodbc://loader:pw@sql.example.org/lms?driver=ODBC+Driver+17+for+SQL+Server&Encrypt=yes"
-     "&TrustServerCertificate=yes",
-     ["-s", "sql.example.org", "-d", "lms", "-u", "loader", "-p", "pw", "--odbc-driver",
-      "ODBC Driver 17 for SQL Server", "-n", "-t"]),
-    ("mssql+pyodbc://sql.example.org:1444/lms", ["-s", "sql.example.org", "--port", "1444", "-d", "lms", "-i"]),
-])
+@pytest.mark.parametrize(
+    "url, flags",
+    [
+        (PG_URL, PG_FLAGS),
+        (
+            "mssql+pyodbc://loader:pw@sql.example.org/lms?driver=ODBC+Driver+17+for+SQL+Server&Encrypt=yes"
+            "&TrustServerCertificate=yes",
+            [
+                "-s",
+                "sql.example.org",
+                "-d",
+                "lms",
+                "-u",
+                "loader",
+                "-p",
+                "pw",
+                "--odbc-driver",
+                "ODBC Driver 17 for SQL Server",
+                "-n",
+                "-t",
+            ],
+        ),
+        ("mssql+pyodbc://sql.example.org:1444/lms", ["-s", "sql.example.org", "--port", "1444", "-d", "lms", "-i"]),
+    ],
+)
 def test_a_database_url_gives_the_settings_its_flags_give(url, flags):
     assert database_settings(parse_args(["migrate", "--database-url", url])) == database_settings(
-        parse_args(["migrate", *flags]))
+        parse_args(["migrate", *flags])
+    )
 
 
 @pytest.mark.parametrize("command", DATABASE_COMMANDS)
@@ -190,8 +277,10 @@ def test_the_url_comes_from_LMS_DATABASE_URL_and_a_flag_beats_it(monkeypatch):
     assert database_settings(parse_args(["migrate", "--database-url", PG_URL])) == from_flags
 
 
-@pytest.mark.parametrize("flags, environment", [(["-s", "h"], {}), (["-e", "mssql"], {}), (["-i"], {}),
-                                                 ([], {"DB_SERVER": "h"}), ([], {"DB_PASSWORD": "pw"})])
+@pytest.mark.parametrize(
+    "flags, environment",
+    [(["-s", "h"], {}), (["-e", "mssql"], {}), (["-i"], {}), ([], {"DB_SERVER": "h"}), ([], {"DB_PASSWORD": "pw"})],
+)
 def test_a_url_and_connection_flags_together_are_refused(flags, environment, monkeypatch, capsys):
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -199,8 +288,15 @@ def test_a_url_and_connection_flags_together_are_refused(flags, environment, mon
     assert "give either --database-url or the --server/--dbname/... flags, not both" in error
 
 
-@pytest.mark.parametrize("url", ["postgresql://loader:s3cret@db:54x2/lms", "postgresql://loader:s3cret",
-                                 "loader:s3cret@db/lms", "mysql://loader:s3cret@db/lms"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://loader:s3cret@db:54x2/lms",
+        "postgresql://loader:s3cret",
+        "loader:s3cret@db/lms",
+        "mysql://loader:s3cret@db/lms",
+    ],
+)
 def test_a_bad_url_is_a_usage_error_that_never_shows_the_password(url, monkeypatch, capsys):
     error = usage_error(["migrate", "--database-url", url], capsys)
     assert error.startswith("lms-pipeline migrate: error: --database-url (LMS_DATABASE_URL)")
@@ -230,8 +326,7 @@ def test_the_password_never_shows_in_help_or_in_the_parsed_arguments(monkeypatch
 def test_every_csvpath_that_is_not_a_folder_is_named_in_one_line(command, tmp_path, capsys):
     (tmp_path / "a-file.csv").write_text("")
     error = usage_error([command, "-c", ROOT, "missing", "a-file.csv", *DB], capsys)
-    assert error == (f"lms-pipeline {command}: error: --csvpath: no such folder: missing; "
-                     "not a folder: a-file.csv")
+    assert error == (f"lms-pipeline {command}: error: --csvpath: no such folder: missing; not a folder: a-file.csv")
 
 
 def test_a_csv_path_too_long_for_the_journal_is_refused_before_anything_starts(tmp_path, capsys):
@@ -250,17 +345,24 @@ def test_a_csv_path_from_the_environment_is_checked_too(monkeypatch, capsys):
 
 def test_a_missing_extract_folder_exits_2_at_once_without_importing_prefect(tmp_path):
     missing = str(tmp_path / "missing")
-    script = "import sys\nfrom lms_pipeline.cli import main\ntry:\n    main(sys.argv[1:])\n" \
-             "finally:\n    print('prefect' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", script, "load", "-c", missing, "-e", "postgresql", *DB],
-                            capture_output=True, text=True, timeout=60)
+    script = (
+        "import sys\nfrom lms_pipeline.cli import main\ntry:\n    main(sys.argv[1:])\n"
+        "finally:\n    print('prefect' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "load", "-c", missing, "-e", "postgresql", *DB],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == f"lms-pipeline load: error: --csvpath: no such folder: {missing}"
     assert result.stdout == "False\n"
 
 
-@pytest.mark.parametrize("command, argv", [*((command, [*flags, *DB]) for command, flags in DATABASE_COMMANDS.items()),
-                                           ("demo", [])])
+@pytest.mark.parametrize(
+    "command, argv", [*((command, [*flags, *DB]) for command, flags in DATABASE_COMMANDS.items()), ("demo", [])]
+)
 def test_every_command_has_verbose(command, argv):
     assert parse_args([command, *argv]).verbose is False
     assert parse_args([command, *argv, "-v"]).verbose is True

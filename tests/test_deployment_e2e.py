@@ -43,30 +43,34 @@ class Prefect:
         self.home = home
         self.port = _free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
-        self.env = {key: value for key, value in os.environ.items()
-                    if not key.startswith(("PREFECT_", "LMS_", "DB_"))}  # the session's server, settings, flags
-        self.env.update({
-            "PREFECT_HOME": str(home / "prefect-home"),
-            "PREFECT_API_URL": self.api_url,
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_UI_ENABLED": "false",  # the server starts faster without copying its UI files
-            "DO_NOT_TRACK": "1",
-            "PREFECT_LOGGING_LEVEL": "INFO",
-            # The worker passes this on to its flow runs: the task cache of this test, and no other.
-            "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "results"),
-            "PREFECT_WORKER_QUERY_SECONDS": "1",
-            # The server: links in automation messages; a run not started 5 s after its time is Late (default 15).
-            "PREFECT_UI_URL": f"http://127.0.0.1:{self.port}",
-            "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "5",
-        })
+        self.env = {
+            key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "LMS_", "DB_"))
+        }  # the session's server, settings, flags
+        self.env.update(
+            {
+                "PREFECT_HOME": str(home / "prefect-home"),
+                "PREFECT_API_URL": self.api_url,
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_UI_ENABLED": "false",  # the server starts faster without copying its UI files
+                "DO_NOT_TRACK": "1",
+                "PREFECT_LOGGING_LEVEL": "INFO",
+                # The worker passes this on to its flow runs: the task cache of this test, and no other.
+                "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "results"),
+                "PREFECT_WORKER_QUERY_SECONDS": "1",
+                # The server: links in automation messages; a run not started 5 s after its time is Late (default 15).
+                "PREFECT_UI_URL": f"http://127.0.0.1:{self.port}",
+                "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "5",
+            }
+        )
         self.processes: list[tuple[subprocess.Popen, Path]] = []
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         """A long-running command in its own process group, its output in <name>.log."""
         log = self.home / f"{name}.log"
         with log.open("wb") as output:
-            process = subprocess.Popen(args, cwd=REPO, env=self.env, stdout=output, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                args, cwd=REPO, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.processes.append((process, log))
         return process
 
@@ -94,12 +98,14 @@ class Prefect:
         pytest.fail(f"the Prefect server was not healthy within {timeout} s:\n{self.logs()}")
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(args, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        return subprocess.run(
+            args, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
 
     def logs(self) -> str:
-        return "\n".join(f"--- {log.name} (last lines)\n{log.read_text(errors='replace')[-3000:]}"
-                         for _, log in self.processes)
+        return "\n".join(
+            f"--- {log.name} (last lines)\n{log.read_text(errors='replace')[-3000:]}" for _, log in self.processes
+        )
 
 
 def cli(*args: str) -> list[str]:
@@ -116,8 +122,18 @@ def deployment_run(deployment: str, name: str | None, watch: bool = True, **para
 
 
 def database_flags(settings, password: str) -> list[str]:
-    flags = ["-e", "postgresql", "-s", settings.server, "-d", settings.dbname, "-u", settings.username or "postgres",
-             "-p", password]
+    flags = [
+        "-e",
+        "postgresql",
+        "-s",
+        settings.server,
+        "-d",
+        settings.dbname,
+        "-u",
+        settings.username or "postgres",
+        "-p",
+        password,
+    ]
     return flags + (["--port", str(settings.port)] if settings.port else [])
 
 
@@ -136,8 +152,9 @@ AUTOMATIONS = ("failed-or-crashed", "late", "overrunning", "silent")
 
 
 def test_an_operator_sets_up_deploys_and_runs_the_pipeline(prefect, databases, fixture_tree):
-    server = prefect.start("server", *cli("prefect", "server", "start", "--host", "127.0.0.1",
-                                          "--port", str(prefect.port)))
+    server = prefect.start(
+        "server", *cli("prefect", "server", "start", "--host", "127.0.0.1", "--port", str(prefect.port))
+    )
     store = databases.create()
     # Trust authentication ignores a password, so a unique one can prove where the password does not go.
     password = store.password.get_secret_value() if store.password else f"e2e-{uuid.uuid4().hex}"
@@ -147,30 +164,57 @@ def test_an_operator_sets_up_deploys_and_runs_the_pipeline(prefect, databases, f
     try:
         prefect.wait_healthy(server)
 
-        setup = prefect.run(*cli("lms_pipeline.cli", "setup", *database_flags(store, password),
-                                 "--webhook-url", webhook_url, *ALERT_FLAGS))
+        setup = prefect.run(
+            *cli(
+                "lms_pipeline.cli",
+                "setup",
+                *database_flags(store, password),
+                "--webhook-url",
+                webhook_url,
+                *ALERT_FLAGS,
+            )
+        )
         assert setup.returncode == 0, setup.stdout + setup.stderr
         for automation in AUTOMATIONS:
             assert f"automation lms-pipeline-{automation}: created" in setup.stdout
-        again = prefect.run(*cli("lms_pipeline.cli", "setup", *database_flags(store, password),
-                                 "--webhook-url", webhook_url, *ALERT_FLAGS))
+        again = prefect.run(
+            *cli(
+                "lms_pipeline.cli",
+                "setup",
+                *database_flags(store, password),
+                "--webhook-url",
+                webhook_url,
+                *ALERT_FLAGS,
+            )
+        )
         assert "Nothing changed" in again.stdout, again.stdout + again.stderr
 
         deploy = prefect.run(*cli("prefect", "deploy", "--all", "--no-prompt"))
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-        refused = prefect.run(*deployment_run("adhoc", "e2e-password-parameter", watch=False,
-                                              csv_paths=[str(root)],
-                                              database={"dbname": store.dbname, "password": password}))
+        refused = prefect.run(
+            *deployment_run(
+                "adhoc",
+                "e2e-password-parameter",
+                watch=False,
+                csv_paths=[str(root)],
+                database={"dbname": store.dbname, "password": password},
+            )
+        )
         assert refused.returncode != 0 and "password" in refused.stdout + refused.stderr
-        worker = prefect.start("worker", *cli("prefect", "worker", "start", "--pool", "lms-process-pool",
-                                              "--name", "e2e"))
+        worker = prefect.start(
+            "worker", *cli("prefect", "worker", "start", "--pool", "lms-process-pool", "--name", "e2e")
+        )
 
         # A check of the extracts, and meanwhile a run of the canvas deployment whose root does not exist.
-        failing = prefect.start("failing-run", *deployment_run(
-            "canvas", "e2e-missing-root", csv_paths=[str(root.parent / "no-such-root")]))
-        checked = prefect.run(*deployment_run("adhoc", "e2e-validate", csv_paths=[str(root)],
-                                              phases=["discovery", "migrations", "validation"]),
-                              timeout=RUN_TIMEOUT + 60)
+        failing = prefect.start(
+            "failing-run", *deployment_run("canvas", "e2e-missing-root", csv_paths=[str(root.parent / "no-such-root")])
+        )
+        checked = prefect.run(
+            *deployment_run(
+                "adhoc", "e2e-validate", csv_paths=[str(root)], phases=["discovery", "migrations", "validation"]
+            ),
+            timeout=RUN_TIMEOUT + 60,
+        )
         assert checked.returncode == 0, checked.stdout + checked.stderr + prefect.logs()
         assert failing.wait(RUN_TIMEOUT + 60) == 1, prefect.logs()  # --watch exits 1 on a Failed run
 
@@ -202,8 +246,12 @@ def test_an_operator_sets_up_deploys_and_runs_the_pipeline(prefect, databases, f
         assert held_name in server_view, sorted(server_view)
         check_nightly_schedule(prefect.api_url)
         check_failure_messages(sink, server_view["e2e-missing-root"])
-        check_no_secret_anywhere(prefect.api_url, server_view, ["e2e-load", "e2e-missing-root", held_name],
-                                 [password, webhook_url.rsplit("/", 1)[1]])
+        check_no_secret_anywhere(
+            prefect.api_url,
+            server_view,
+            ["e2e-load", "e2e-missing-root", held_name],
+            [password, webhook_url.rsplit("/", 1)[1]],
+        )
     finally:
         sink.close()
 
@@ -228,8 +276,9 @@ def wait_for_message(sink: WebhookSink, subject: str, prefect: Prefect, timeout:
             if message.get("subject") == subject:
                 return message
         time.sleep(1)
-    pytest.fail(f"no message {subject!r} within {timeout} s: {[m.get('subject') for m in sink.messages]}\n"
-                f"{prefect.logs()}")
+    pytest.fail(
+        f"no message {subject!r} within {timeout} s: {[m.get('subject') for m in sink.messages]}\n{prefect.logs()}"
+    )
 
 
 def count_rows(settings, table: str) -> int:
@@ -264,16 +313,19 @@ async def read_server(api_url: str) -> dict:
             for run in await client.read_flow_runs(limit=200):
                 if run.parent_task_run_id is not None:
                     continue
-                children = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                    parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
+                children = await client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id]))
+                )
                 ids = [run.id] + [child.id for child in children]
                 runs[run.name] = {
                     "run": run,
                     "children": children,
-                    "tasks": await client.read_task_runs(task_run_filter=TaskRunFilter(
-                        flow_run_id=TaskRunFilterFlowRunId(any_=ids))),
-                    "artifacts": await client.read_artifacts(artifact_filter=ArtifactFilter(
-                        flow_run_id=ArtifactFilterFlowRunId(any_=ids))),
+                    "tasks": await client.read_task_runs(
+                        task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=ids))
+                    ),
+                    "artifacts": await client.read_artifacts(
+                        artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids))
+                    ),
                 }
             return runs
 
@@ -330,8 +382,9 @@ def check_nightly_schedule(api_url: str, timeout: float = 150) -> None:
         time.sleep(2)
     assert starts, f"no scheduled nightly run within {timeout} s"
     starts.sort()
-    expected = asyncio.run(CronSchedule(cron="0 2 * * *", timezone="America/Chicago").get_dates(
-        n=len(starts), start=starts[0]))
+    expected = asyncio.run(
+        CronSchedule(cron="0 2 * * *", timezone="America/Chicago").get_dates(n=len(starts), start=starts[0])
+    )
     assert starts == expected
 
 
@@ -350,8 +403,10 @@ async def scheduled_starts(api_url: str, deployment: str) -> list[datetime]:
         async with get_client() as client:
             runs = await client.read_flow_runs(
                 deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment])),
-                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                    name=FlowRunFilterStateName(any_=["Scheduled"]))))
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Scheduled"]))
+                ),
+            )
             return [run.expected_start_time for run in runs]
 
 

@@ -13,8 +13,16 @@ from sqlalchemy import text
 from lms_pipeline.demo.generator import generate_district
 from lms_pipeline.store.settings import DatabaseSettings
 
-TABLES = ("lmsuser", "lmssection", "lmsuserlmssectionassociation", "assignment", "assignmentsubmission",
-          "lmsuserattendanceevent", "lmssectionactivity", "lmssystemactivity")
+TABLES = (
+    "lmsuser",
+    "lmssection",
+    "lmsuserlmssectionassociation",
+    "assignment",
+    "assignmentsubmission",
+    "lmsuserattendanceevent",
+    "lmssectionactivity",
+    "lmssystemactivity",
+)
 WORKER = os.path.join(os.path.dirname(__file__), "load_worker.py")
 
 
@@ -23,19 +31,26 @@ def url(settings: DatabaseSettings) -> str:
 
 
 def start_load(settings, root) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, WORKER, url(settings), str(root)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, WORKER, url(settings), str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def content(engine) -> dict:
     """Every live and soft-deleted natural key per table: the state two loads are compared by."""
     with engine.connect() as conn:
-        return {t: sorted(conn.execute(text(f"SELECT sourcesystemidentifier, deletedat IS NULL FROM lms.{t}")).all())
-                for t in TABLES}
+        return {
+            t: sorted(conn.execute(text(f"SELECT sourcesystemidentifier, deletedat IS NULL FROM lms.{t}")).all())
+            for t in TABLES
+        }
 
 
-RESOURCE_TABLES = {"users": "lmsuser", "sections": "lmssection", "assignments": "assignment",
-                   "submissions": "assignmentsubmission"}
+RESOURCE_TABLES = {
+    "users": "lmsuser",
+    "sections": "lmssection",
+    "assignments": "assignment",
+    "submissions": "assignmentsubmission",
+}
 
 
 def keys_in(path) -> set[str]:
@@ -47,8 +62,13 @@ def store_matches_journal(engine, root) -> None:
     """Atomicity: the store holds exactly the rows of the journaled files, no more, no fewer."""
     with engine.connect() as conn:
         for resource, table in RESOURCE_TABLES.items():
-            files = conn.execute(text("SELECT relativepath FROM lms.processedfiles WHERE resourcename = :r"),
-                                 {"r": resource}).scalars().all()
+            files = (
+                conn.execute(
+                    text("SELECT relativepath FROM lms.processedfiles WHERE resourcename = :r"), {"r": resource}
+                )
+                .scalars()
+                .all()
+            )
             listed = set().union(*(keys_in(root / f) for f in files)) if files else set()
             stored = set(conn.execute(text(f"SELECT sourcesystemidentifier FROM lms.{table}")).scalars())
             assert stored == listed, f"{table}: rows without their file, or files without their rows"
@@ -57,8 +77,17 @@ def store_matches_journal(engine, root) -> None:
 def test_killed_loads_leave_whole_batches_and_a_rerun_ends_like_a_clean_run(tmp_path, databases, migrated_template):
     from lms_pipeline.store.engine import make_engine
 
-    generate_district(tmp_path, users=400, sections=20, students_per_section=20, assignments_per_section=4, days=3,
-                      lms=("canvas",), messy=True, seed=5)
+    generate_district(
+        tmp_path,
+        users=400,
+        sections=20,
+        students_per_section=20,
+        assignments_per_section=4,
+        days=3,
+        lms=("canvas",),
+        messy=True,
+        seed=5,
+    )
     root = tmp_path / "canvas"
     clean = databases.create(template=migrated_template)
     started = time.monotonic()
@@ -97,7 +126,8 @@ def test_killed_harmonizations_leave_lmsx_all_or_nothing(ods_db):
     from lms_pipeline.store.engine import make_engine
 
     spec = importlib.util.spec_from_file_location(
-        "bench_harmonize", os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bench_harmonize.py"))
+        "bench_harmonize", os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bench_harmonize.py")
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     sizes = {"users": 20_000, "sections": 800, "assignments_per_section": 10, "submissions_per_assignment": 25}
@@ -129,12 +159,32 @@ def test_killed_harmonizations_leave_lmsx_all_or_nothing(ods_db):
 def test_two_runs_started_at_once_load_everything_once(db, fixture_tree, prefect_api):
     """Two `lms-pipeline load` started together: the second waits for the first's lock, then finds nothing new."""
     root = fixture_tree("starter-kit-sample")
-    command = [sys.executable, "-m", "lms_pipeline.cli", "load", "-c", str(root), "-e", "postgresql", "-s", db.server,
-               "--port", str(db.effective_port), "-d", db.dbname, "-u", db.username or "postgres", "-p", "",
-               "--lock-wait", "300"]
+    command = [
+        sys.executable,
+        "-m",
+        "lms_pipeline.cli",
+        "load",
+        "-c",
+        str(root),
+        "-e",
+        "postgresql",
+        "-s",
+        db.server,
+        "--port",
+        str(db.effective_port),
+        "-d",
+        db.dbname,
+        "-u",
+        db.username or "postgres",
+        "-p",
+        "",
+        "--lock-wait",
+        "300",
+    ]
     env = {**os.environ, "PREFECT_API_URL": prefect_api} if prefect_api else None
-    first, second = (subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-                     for _ in range(2))
+    first, second = (
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)
+    )
     outputs = [p.communicate(timeout=600) for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [3, 3], outputs  # completed; warned: the sample is old
     assert sum("Nothing new to load" in out for out, _ in outputs) == 1
@@ -146,5 +196,7 @@ def test_two_runs_started_at_once_load_everything_once(db, fixture_tree, prefect
         assert conn.execute(text("SELECT count(*) FROM lms.assignmentsubmission")).scalar() == 901
         # both runs are on record; the second, which waited for the lock, inserted nothing
         assert conn.execute(text("SELECT rowsinserted FROM lms.loadrun ORDER BY loadrunid")).scalars().all() == [
-            1176, 0]
+            1176,
+            0,
+        ]
     engine.dispose()

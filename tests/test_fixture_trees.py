@@ -4,8 +4,10 @@ import shutil
 
 
 def counts(query, table):
-    return query(f"SELECT count(*) FILTER (WHERE deletedat IS NULL), count(*) FILTER (WHERE deletedat IS NOT NULL) "
-                 f"FROM lms.{table}")[0]
+    return query(
+        f"SELECT count(*) FILTER (WHERE deletedat IS NULL), count(*) FILTER (WHERE deletedat IS NOT NULL) "
+        f"FROM lms.{table}"
+    )[0]
 
 
 def is_deleted(query, table, ssi):
@@ -30,7 +32,8 @@ def test_sample_out_soft_deletes_and_restores_as_the_reference_describes(fixture
     # AC40: section 123456791 deleted on 09-18 and restored on 09-19 (its LMD in US format)
     assert not is_deleted(query, "lmssection", "123456791")
     assert query("SELECT lastmodifieddate::text FROM lms.lmssection WHERE sourcesystemidentifier = '123456791'") == [
-        ("2020-09-19 00:01:00",)]
+        ("2020-09-19 00:01:00",)
+    ]
     # AC41: 2942251003 deleted; the MaxPoints change of 2942251002 IS applied (values are compared, not the LMD)
     assert is_deleted(query, "assignment", "2942251003")
     assert query("SELECT maxpoints FROM lms.assignment WHERE sourcesystemidentifier = '2942251002'") == [(100,)]

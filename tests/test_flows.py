@@ -35,7 +35,10 @@ pytestmark = pytest.mark.prefect
 def webhook(prefect_api):
     sink = WebhookSink()
     CustomWebhookNotificationBlock(
-        name="lms-test", url=sink.url, method="POST", json_data={"subject": "{{subject}}", "body": "{{body}}"},
+        name="lms-test",
+        url=sink.url,
+        method="POST",
+        json_data={"subject": "{{subject}}", "body": "{{body}}"},
     ).save("lms-test-alerts", overwrite=True)
     yield sink
     sink.close()
@@ -49,11 +52,13 @@ def run(root, db, **params):
 async def _task_states(flow_run_id):
     async with get_client() as client:
         children = await client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])))
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id]))
+        )
         runs = [flow_run_id] + [c.id for c in children]
         # Filtered by the server: unfiltered, it answers with its first 200 task runs, of any flow run.
         tasks = await client.read_task_runs(
-            task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=runs)))
+            task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=runs))
+        )
         return [(t.name, t.state.name) for t in tasks]
 
 
@@ -92,17 +97,21 @@ def test_runs_tasks_logs_and_artifacts_read_as_a_person_needs_them(db, fixture_t
     async def read():
         async with get_client() as client:
             parent = await client.read_flow_run(parent_id)
-            children = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id])))
+            children = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id]))
+            )
             ids = [parent_id] + [c.id for c in children]
-            tasks = await client.read_task_runs(task_run_filter=TaskRunFilter(
-                flow_run_id=TaskRunFilterFlowRunId(any_=ids)))
+            tasks = await client.read_task_runs(
+                task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=ids))
+            )
             logs = []
-            while page := await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200,
-                                                 offset=len(logs)):
+            while page := await client.read_logs(
+                LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200, offset=len(logs)
+            ):
                 logs += page
-            artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=ids)))
+            artifacts = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids))
+            )
             return parent, children, tasks, logs, artifacts
 
     from prefect.logging.handlers import APILogWorker
@@ -117,8 +126,11 @@ def test_runs_tasks_logs_and_artifacts_read_as_a_person_needs_them(db, fixture_t
     assert not [log for log in logs if log.task_run_id and log.message.startswith("Finished in state Completed")]
     batch_lines = [m for m in messages if m.startswith("batch ")]
     assert len(batch_lines) == state.result().staging.batches
-    assert re.fullmatch(r"batch 1/5, users: 1 file: 49 inserted, 0 updated, 0 un-deleted, 0 soft-deleted, "
-                        r"0 quarantined, in \d+\.\d s", batch_lines[0]), batch_lines
+    assert re.fullmatch(
+        r"batch 1/5, users: 1 file: 49 inserted, 0 updated, 0 un-deleted, 0 soft-deleted, "
+        r"0 quarantined, in \d+\.\d s",
+        batch_lines[0],
+    ), batch_lines
     by_key = {a.key: a for a in artifacts}
     assert by_key["lms-staging-progress"].flow_run_id == parent_id
     assert by_key["lms-trends"].flow_run_id == parent_id and "data:image/svg+xml;base64," in by_key["lms-trends"].data
@@ -160,8 +172,9 @@ def test_a_staging_failure_names_the_file_and_reports_counts_so_far(db, tmp_path
     write(tmp_path, "sections", [{"SourceSystemIdentifier": "S1", "SourceSystem": "BestLMS", "Title": "T"}])
     with engine.begin() as conn:  # a broken store: the sections table is gone
         conn.exec_driver_sql("ALTER TABLE lms.lmssection RENAME TO lmssection_gone")
-    state = run(tmp_path, db, phases=[Phase.DISCOVERY, Phase.STAGING],
-                notification_block="custom-webhook/lms-test-alerts")
+    state = run(
+        tmp_path, db, phases=[Phase.DISCOVERY, Phase.STAGING], notification_block="custom-webhook/lms-test-alerts"
+    )
     assert state.is_failed()
     assert "staging failed: staging sections: sections/2021-09-01-06-00-00.csv" in state.message
     body = webhook.messages[0]["body"]
@@ -195,8 +208,14 @@ def test_an_unchanged_exception_report_links_the_file_that_holds_it(ods_db, tmp_
     reports = tmp_path / "reports"
 
     def harmonize():
-        return lms_pipeline(csv_paths=[], database=ods_db, phases=[Phase.MIGRATIONS, Phase.HARMONIZATION],
-                            lms=["canvas"], exceptions_report_directory=str(reports), return_state=True)
+        return lms_pipeline(
+            csv_paths=[],
+            database=ods_db,
+            phases=[Phase.MIGRATIONS, Phase.HARMONIZATION],
+            lms=["canvas"],
+            exceptions_report_directory=str(reports),
+            return_state=True,
+        )
 
     assert harmonize().is_completed()
     [first] = (reports / "users").iterdir()
@@ -210,9 +229,11 @@ def test_an_unchanged_exception_report_links_the_file_that_holds_it(ods_db, tmp_
 def test_the_staging_log_names_processes_only_when_some_validated_batches():
     assert _batches_line(StagingSummary()) == "0 batches"
     assert _batches_line(StagingSummary(batches=1, validated_by={"vm:5630"})) == (
-        "1 batch, validated in 1 process (vm:5630)")
+        "1 batch, validated in 1 process (vm:5630)"
+    )
     assert _batches_line(StagingSummary(batches=36, validated_by={"w2:7", "w1:9"})) == (
-        "36 batches, validated in 2 processes (w1:9, w2:7)")
+        "36 batches, validated in 2 processes (w1:9, w2:7)"
+    )
 
 
 def test_a_run_that_cannot_take_the_lock_names_that_phase(db, engine, tmp_path, webhook):
@@ -277,10 +298,15 @@ def test_volume_drift_since_the_last_successful_run_is_a_warning(db, tmp_path):
 def test_email_notifications_go_through_prefect_email(db, tmp_path, prefect_api):
     sink = SmtpSink()
     EmailServerCredentials(smtp_server="127.0.0.1", smtp_port=sink.port, smtp_type="INSECURE").save(
-        "lms-test-smtp", overwrite=True)
+        "lms-test-smtp", overwrite=True
+    )
     try:
-        state = run(tmp_path / "missing", db, notification_block="email-server-credentials/lms-test-smtp",
-                    notify_email_to=["data-team@example.org"])
+        state = run(
+            tmp_path / "missing",
+            db,
+            notification_block="email-server-credentials/lms-test-smtp",
+            notify_email_to=["data-team@example.org"],
+        )
         assert state.is_failed()
         [message] = sink.messages
         assert "To: data-team@example.org" in message and "Phase: discovery" in message
@@ -293,13 +319,24 @@ def test_the_database_can_come_from_a_sqlalchemy_connector_block(db, fixture_tre
 
     # The embedded test server listens on a socket folder, which a block names as the `host` query parameter.
     socket = db.server.startswith("/")
-    SqlAlchemyConnector(connection_info=ConnectionComponents(
-        driver=SyncDriver.POSTGRESQL_PSYCOPG2, host=None if socket else db.server, port=db.effective_port,
-        database=db.dbname, username=db.username or "postgres",
-        password=db.password.get_secret_value() if db.password else None, query={"host": db.server} if socket else None,
-    )).save("lms-test-store", overwrite=True)
-    state = lms_pipeline(csv_paths=[str(fixture_tree("starter-kit-sample"))], database_block="lms-test-store",
-                         phases=LOAD_PHASES, stale_after_hours=None, return_state=True)
+    SqlAlchemyConnector(
+        connection_info=ConnectionComponents(
+            driver=SyncDriver.POSTGRESQL_PSYCOPG2,
+            host=None if socket else db.server,
+            port=db.effective_port,
+            database=db.dbname,
+            username=db.username or "postgres",
+            password=db.password.get_secret_value() if db.password else None,
+            query={"host": db.server} if socket else None,
+        )
+    ).save("lms-test-store", overwrite=True)
+    state = lms_pipeline(
+        csv_paths=[str(fixture_tree("starter-kit-sample"))],
+        database_block="lms-test-store",
+        phases=LOAD_PHASES,
+        stale_after_hours=None,
+        return_state=True,
+    )
     assert state.is_completed()
     assert query("SELECT count(*) FROM lms.lmsuser") == [(49,)]
 
@@ -357,8 +394,10 @@ class ConnectionWatch:
     def _watch(self):
         from sqlalchemy import text
 
-        sql = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND application_name = 'lms-pipeline' "
-                   "AND pid <> pg_backend_pid()")
+        sql = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND application_name = 'lms-pipeline' "
+            "AND pid <> pg_backend_pid()"
+        )
         # Autocommit: within a transaction, pg_stat_activity would answer from the snapshot of its first read.
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             while not self.done.wait(0.02):
@@ -368,9 +407,19 @@ class ConnectionWatch:
 def test_several_roots_share_batches_over_a_bounded_number_of_connections(db, engine, tmp_path, query):
     from lms_pipeline.demo.generator import LMS_NAMES, generate_district
 
-    district = generate_district(tmp_path, users=40, sections=3, students_per_section=8, assignments_per_section=2,
-                                 attendance_per_section=0, section_activities_per_section=0,
-                                 system_activities_per_day=0, grades=False, days=2, messy=False)
+    district = generate_district(
+        tmp_path,
+        users=40,
+        sections=3,
+        students_per_section=8,
+        assignments_per_section=2,
+        attendance_per_section=0,
+        section_activities_per_section=0,
+        system_activities_per_day=0,
+        grades=False,
+        days=2,
+        messy=False,
+    )
     roots = [str(district.roots[lms]) for lms in LMS_NAMES]
     with ConnectionWatch(engine, db.dbname) as watch:
         state = lms_pipeline(csv_paths=roots, database=db, stale_after_hours=None, return_state=True)
@@ -378,8 +427,9 @@ def test_several_roots_share_batches_over_a_bounded_number_of_connections(db, en
     for lms in LMS_NAMES:
         system = district.source_systems[lms]
         expected = district.expected[lms]["submissions"].live
-        assert query("SELECT count(*) FROM lms.assignmentsubmission WHERE sourcesystem = :s AND deletedat IS NULL",
-                     s=system) == [(expected,)]
+        assert query(
+            "SELECT count(*) FROM lms.assignmentsubmission WHERE sourcesystem = :s AND deletedat IS NULL", s=system
+        ) == [(expected,)]
     # Users and sections files speak for their whole SourceSystem, known only once read: each root's load in rounds
     # of their own (3 roots x 2 days). Files scoped to a section or an assignment share the rounds of every root:
     # 2 days each for section associations, assignments and submissions, where root after root would take 6 each.
@@ -395,6 +445,8 @@ def test_every_parameter_description_shows_as_written_in_the_ui():
     schema = parameter_schema(lms_pipeline).model_dump(by_alias=True)
     described = {**schema["properties"], **schema["definitions"]["DatabaseSettings"]["properties"]}
     assert all(spec.get("description") for spec in schema["properties"].values())
-    assert not {name: spec["description"] for name, spec in described.items()
-                if re.search(r"<[A-Za-z/]", spec.get("description", ""))}
-
+    assert not {
+        name: spec["description"]
+        for name, spec in described.items()
+        if re.search(r"<[A-Za-z/]", spec.get("description", ""))
+    }

@@ -60,10 +60,22 @@ class TestPerLms:
             )
         result = harmonize_lms(shared_ods_engine, lms)
         [row] = lmsx_assignments(shared_ods_engine)
-        assert {key: row[key] for key in (
-            "assignmentidentifier", "namespace", "lmssourcesystemdescriptorid", "assignmentcategorydescriptorid",
-            "title", "maxpoints", "sectionidentifier", "localcoursecode", "sessionname", "schoolyear", "schoolid",
-        )} == {
+        assert {
+            key: row[key]
+            for key in (
+                "assignmentidentifier",
+                "namespace",
+                "lmssourcesystemdescriptorid",
+                "assignmentcategorydescriptorid",
+                "title",
+                "maxpoints",
+                "sectionidentifier",
+                "localcoursecode",
+                "sessionname",
+                "schoolyear",
+                "schoolid",
+            )
+        } == {
             "assignmentidentifier": "asg1",
             "namespace": lms.namespace,
             "lmssourcesystemdescriptorid": source_system_id,
@@ -85,8 +97,14 @@ class TestPerLms:
         with shared_ods_engine.begin() as conn:
             set_column(conn, "lms.assignment", "title", "New title", "assignmentidentifier", room.lms_assignment_id)
             # An extract clock far behind the database's: the reference would never have applied this change.
-            set_column(conn, "lms.assignment", "lastmodifieddate", datetime(2000, 1, 1),
-                       "assignmentidentifier", room.lms_assignment_id)
+            set_column(
+                conn,
+                "lms.assignment",
+                "lastmodifieddate",
+                datetime(2000, 1, 1),
+                "assignmentidentifier",
+                room.lms_assignment_id,
+            )
         result = harmonize_lms(shared_ods_engine, lms)
         assert [row["title"] for row in lmsx_assignments(shared_ods_engine)] == ["New title"]
         assert (result.assignments_inserted, result.assignments_updated) == (0, 1)
@@ -97,8 +115,14 @@ class TestPerLms:
         harmonize_lms(shared_ods_engine, lms)
         before = lmsx_assignments(shared_ods_engine)
         with shared_ods_engine.begin() as conn:  # a reload touches the row without changing it
-            set_column(conn, "lms.assignment", "lastmodifieddate", datetime(2100, 1, 1),
-                       "assignmentidentifier", room.lms_assignment_id)
+            set_column(
+                conn,
+                "lms.assignment",
+                "lastmodifieddate",
+                datetime(2100, 1, 1),
+                "assignmentidentifier",
+                room.lms_assignment_id,
+            )
         result = harmonize_lms(shared_ods_engine, lms)
         assert lmsx_assignments(shared_ods_engine) == before
         assert result.assignments_updated == 0
@@ -110,8 +134,14 @@ class TestPerLms:
         harmonize_lms(shared_ods_engine, lms)
         with shared_ods_engine.begin() as conn:
             assert rows(conn, "SELECT count(*) AS n FROM lmsx.assignmentsubmission") == [{"n": 1}]
-            set_column(conn, "lms.assignment", "deletedat", datetime(2021, 9, 2),
-                       "assignmentidentifier", room.lms_assignment_id)
+            set_column(
+                conn,
+                "lms.assignment",
+                "deletedat",
+                datetime(2021, 9, 2),
+                "assignmentidentifier",
+                room.lms_assignment_id,
+            )
         result = harmonize_lms(shared_ods_engine, lms)
         assert lmsx_assignments(shared_ods_engine) == []
         with shared_ods_engine.connect() as conn:
@@ -133,8 +163,9 @@ def test_soft_deleted_section_deletes_its_assignments(shared_ods_engine):
         room = classroom(conn, CANVAS)
     harmonize_lms(shared_ods_engine, CANVAS)
     with shared_ods_engine.begin() as conn:
-        set_column(conn, "lms.lmssection", "deletedat", datetime(2021, 9, 2),
-                   "lmssectionidentifier", room.lms_section_id)
+        set_column(
+            conn, "lms.lmssection", "deletedat", datetime(2021, 9, 2), "lmssectionidentifier", room.lms_section_id
+        )
     result = harmonize_lms(shared_ods_engine, CANVAS)
     assert lmsx_assignments(shared_ods_engine) == []
     assert result.assignments_deleted == 1
@@ -145,8 +176,9 @@ def test_assignment_gone_from_the_lms_tables_is_deleted(shared_ods_engine):
         room = classroom(conn, SCHOOLOGY)
     harmonize_lms(shared_ods_engine, SCHOOLOGY)
     with shared_ods_engine.begin() as conn:
-        conn.execute(text("DELETE FROM lms.assignment WHERE assignmentidentifier = :id"),
-                     {"id": room.lms_assignment_id})
+        conn.execute(
+            text("DELETE FROM lms.assignment WHERE assignmentidentifier = :id"), {"id": room.lms_assignment_id}
+        )
     harmonize_lms(shared_ods_engine, SCHOOLOGY)
     assert lmsx_assignments(shared_ods_engine) == []
 
@@ -157,8 +189,9 @@ def test_live_assignment_that_stops_qualifying_keeps_its_row(shared_ods_engine):
         room = classroom(conn, CANVAS)
     harmonize_lms(shared_ods_engine, CANVAS)
     with shared_ods_engine.begin() as conn:
-        set_column(conn, "lms.lmssection", "sissectionidentifier", "NO-MATCH",
-                   "lmssectionidentifier", room.lms_section_id)
+        set_column(
+            conn, "lms.lmssection", "sissectionidentifier", "NO-MATCH", "lmssectionidentifier", room.lms_section_id
+        )
         set_column(conn, "lms.lmssection", "edfisectionid", None, "lmssectionidentifier", room.lms_section_id)
     harmonize_lms(shared_ods_engine, CANVAS)
     assert [row["assignmentidentifier"] for row in lmsx_assignments(shared_ods_engine)] == ["asg1"]
@@ -174,8 +207,9 @@ def test_same_identifier_in_two_lms_never_collides(shared_ods_engine):
         ("uri://schoology.com", "Schoology's"),
     ]
     with shared_ods_engine.begin() as conn:
-        set_column(conn, "lms.assignment", "deletedat", datetime(2021, 9, 2),
-                   "assignmentidentifier", canvas.lms_assignment_id)
+        set_column(
+            conn, "lms.assignment", "deletedat", datetime(2021, 9, 2), "assignmentidentifier", canvas.lms_assignment_id
+        )
     harmonize_all(shared_ods_engine, ["canvas", "schoology"])
     assert [row["namespace"] for row in lmsx_assignments(shared_ods_engine)] == ["uri://schoology.com"]
     with shared_ods_engine.connect() as conn:
@@ -201,18 +235,23 @@ def test_duplicate_source_system_descriptor_uses_the_lowest_id_and_is_reported(s
         classroom(conn, CANVAS)
         classroom(conn, GOOGLE)
         lowest = descriptor_id(conn, "uri://ed-fi.org/edfilms/LMSSourceSystem", "Canvas")
-        extra = descriptor(conn, "uri://ed-fi.org/edfilms/AssignmentCategoryDescriptor/Canvas", "Canvas",
-                           "lmssourcesystemdescriptor")
+        extra = descriptor(
+            conn, "uri://ed-fi.org/edfilms/AssignmentCategoryDescriptor/Canvas", "Canvas", "lmssourcesystemdescriptor"
+        )
     results = harmonize_all(shared_ods_engine, ["canvas", "google", "schoology"])
     assert not any(isinstance(result, Exception) for result in results.values())
-    assert [(row["namespace"], row["lmssourcesystemdescriptorid"] == lowest)
-            for row in lmsx_assignments(shared_ods_engine)] == [
+    assert [
+        (row["namespace"], row["lmssourcesystemdescriptorid"] == lowest) for row in lmsx_assignments(shared_ods_engine)
+    ] == [
         ("uri://google.com/classroom", False),
         ("uri://instructure.com/canvas", True),
     ]
     with shared_ods_engine.connect() as conn:
-        reported = rows(conn, "SELECT kind, codevalue, descriptorid, chosendescriptorid "
-                              "FROM lmsx.duplicate_descriptors ORDER BY descriptorid")
+        reported = rows(
+            conn,
+            "SELECT kind, codevalue, descriptorid, chosendescriptorid "
+            "FROM lmsx.duplicate_descriptors ORDER BY descriptorid",
+        )
     assert reported == [
         {"kind": "LMSSourceSystem", "codevalue": "Canvas", "descriptorid": lowest, "chosendescriptorid": lowest},
         {"kind": "LMSSourceSystem", "codevalue": "Canvas", "descriptorid": extra, "chosendescriptorid": lowest},
@@ -238,6 +277,8 @@ def test_mismatched_source_system_and_namespace_stop_before_touching_another_lms
     harmonize_lms(shared_ods_engine, CANVAS)
     refusal = "holds Canvas assignments, so it cannot be harmonized as Google"
     with pytest.raises(DBAPIError, match=refusal), shared_ods_engine.begin() as conn:
-        conn.execute(text("CALL lms.harmonize_assignment(:sourcesystem, :namespace)"),
-                     {"sourcesystem": "Google", "namespace": CANVAS.namespace})
+        conn.execute(
+            text("CALL lms.harmonize_assignment(:sourcesystem, :namespace)"),
+            {"sourcesystem": "Google", "namespace": CANVAS.namespace},
+        )
     assert [row["namespace"] for row in lmsx_assignments(shared_ods_engine)] == [CANVAS.namespace]

@@ -26,9 +26,12 @@ def test_one_lms_failing_is_rolled_back_and_does_not_stop_the_others(ods_engine)
             lms_user(conn, lms, "u1", sis_id="604822", email_address="ann@example.org")
         email(conn, ods, "ann@example.org")
         # Google's section step fails after its user step has linked the user.
-        conn.execute(text(
-            "CREATE OR REPLACE PROCEDURE lms.harmonize_lmssection_google_classroom() LANGUAGE plpgsql "
-            "AS $$ BEGIN RAISE EXCEPTION 'section matching failed'; END $$"))
+        conn.execute(
+            text(
+                "CREATE OR REPLACE PROCEDURE lms.harmonize_lmssection_google_classroom() LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'section matching failed'; END $$"
+            )
+        )
     results = harmonize_all(ods_engine, ["canvas", "google", "schoology"])
     assert isinstance(results["google"], Exception) and "section matching failed" in str(results["google"])
     assert isinstance(results["canvas"], LmsHarmonization) and results["canvas"].users_matched == 1
@@ -50,10 +53,20 @@ def test_counts_of_a_run_and_of_a_rerun(shared_ods_engine):
     first = harmonize_lms(shared_ods_engine, "canvas")
     again = harmonize_lms(shared_ods_engine, "canvas")
     assert first == LmsHarmonization(
-        users_matched=1, users_unmatched=1, users_ambiguous=0,
-        sections_matched=1, sections_unmatched=0, sections_ambiguous=0,
-        assignments_inserted=1, assignments_updated=0, assignments_deleted=0, assignments_unmatched=0,
-        submissions_inserted=1, submissions_updated=0, submissions_deleted=0, submissions_unmatched=0,
+        users_matched=1,
+        users_unmatched=1,
+        users_ambiguous=0,
+        sections_matched=1,
+        sections_unmatched=0,
+        sections_ambiguous=0,
+        assignments_inserted=1,
+        assignments_updated=0,
+        assignments_deleted=0,
+        assignments_unmatched=0,
+        submissions_inserted=1,
+        submissions_updated=0,
+        submissions_deleted=0,
+        submissions_unmatched=0,
     )
     assert (again.assignments_inserted, again.submissions_inserted, again.submissions_updated) == (0, 0, 0)
 
@@ -118,4 +131,3 @@ class TestScripts:
     def test_harmonizer_scripts_need_an_ods(self, engine):
         with pytest.raises(MigrationError, match="needs an Ed-Fi ODS.*edfi.student"):
             apply_migrations(engine, builtin_scripts("postgresql", harmonizer=True))
-

@@ -69,10 +69,18 @@ def test_empty_database_writes_header_only_files_in_the_reference_folders(shared
         assert path.read_text(encoding="utf-8") == header + "\n"
         assert reports.files[folder].path == path and reports.files[folder].written
     assert reports.counts == ExceptionCounts()
-    assert sorted(p.name for p in target.iterdir()) == sorted([
-        "sections", "users", "descriptors", "ambiguous-users", "ambiguous-sections", "duplicate-descriptors",
-        "assignments", "submissions",
-    ])
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        [
+            "sections",
+            "users",
+            "descriptors",
+            "ambiguous-users",
+            "ambiguous-sections",
+            "duplicate-descriptors",
+            "assignments",
+            "submissions",
+        ]
+    )
 
 
 def report_files(directory):
@@ -104,7 +112,9 @@ def test_a_changed_report_is_written_beside_the_older_ones(shared_ods_engine, tm
     back = write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME + timedelta(days=2))
     assert back.files["users"].written
     assert report_files(tmp_path)["users"] == [
-        "2021-09-01-06-05-04.csv", "2021-09-02-06-05-04.csv", "2021-09-03-06-05-04.csv"
+        "2021-09-01-06-05-04.csv",
+        "2021-09-02-06-05-04.csv",
+        "2021-09-03-06-05-04.csv",
     ]
     assert report_files(tmp_path)["sections"] == ["2021-09-01-06-05-04.csv"]
 
@@ -115,17 +125,30 @@ def test_files_hold_the_view_rows_and_counts_equal_rows(shared_ods_engine, tmp_p
     written = {folder: read_csv(report.path) for folder, report in reports.files.items()}
     assert [row["sourcesystemidentifier"] for row in written["sections"]] == ["lonely-section", "repeated"]
     assert [(row["sourcesystemidentifier"], row["userrole"]) for row in written["users"]] == [
-        ("lonely-user", "student"), ("twin", "student")
+        ("lonely-user", "student"),
+        ("twin", "student"),
     ]
-    assert written["users"] == [{k: "" if v is None else str(v) for k, v in row.items()}
-                                for row in reports.files["users"].rows]
+    assert written["users"] == [
+        {k: "" if v is None else str(v) for k, v in row.items()} for row in reports.files["users"].rows
+    ]
     assert [row["studentuniqueid"] for row in written["ambiguous-users"]] == ["T1", "T2"]
     assert [row["schoolid"] for row in written["ambiguous-sections"]] == ["1", "2"]
     assert [row["title"] for row in written["assignments"]] == ["An assignment"]
     assert [row["sourcesystemidentifier"] for row in written["submissions"]] == ["sub1"]
-    assert reports.counts == exception_counts(shared_ods_engine) == ExceptionCounts(
-        sections=2, users=2, assignments=1, submissions=1, category_descriptors=1, status_descriptors=1,
-        ambiguous_users=2, ambiguous_sections=2, duplicate_descriptors=0,
+    assert (
+        reports.counts
+        == exception_counts(shared_ods_engine)
+        == ExceptionCounts(
+            sections=2,
+            users=2,
+            assignments=1,
+            submissions=1,
+            category_descriptors=1,
+            status_descriptors=1,
+            ambiguous_users=2,
+            ambiguous_sections=2,
+            duplicate_descriptors=0,
+        )
     )
 
 
@@ -133,10 +156,16 @@ def test_descriptors_report_is_categories_then_statuses_with_namespaces_that_mat
     exceptions_of_every_kind(shared_ods_engine)
     reports = write_exception_reports(shared_ods_engine, tmp_path, now=RUN_TIME)
     assert read_csv(reports.files["descriptors"].path) == [
-        {"missingvalue": "Quiz", "descriptor": "assignmentcategorydescriptor",
-         "namespace": "uri://ed-fi.org/edfilms/AssignmentCategoryDescriptor/Canvas"},
-        {"missingvalue": "bogus", "descriptor": "submissionstatusdescriptor",
-         "namespace": "uri://ed-fi.org/edfilms/SubmissionStatusDescriptor/Canvas"},
+        {
+            "missingvalue": "Quiz",
+            "descriptor": "assignmentcategorydescriptor",
+            "namespace": "uri://ed-fi.org/edfilms/AssignmentCategoryDescriptor/Canvas",
+        },
+        {
+            "missingvalue": "bogus",
+            "descriptor": "submissionstatusdescriptor",
+            "namespace": "uri://ed-fi.org/edfilms/SubmissionStatusDescriptor/Canvas",
+        },
     ]
 
 
@@ -151,7 +180,10 @@ def test_descriptors_created_from_the_report_let_the_rows_harmonize(shared_ods_e
     harmonize_all(shared_ods_engine, ["canvas"])
     counts = exception_counts(shared_ods_engine)
     assert (counts.category_descriptors, counts.status_descriptors, counts.assignments, counts.submissions) == (
-        0, 0, 0, 0
+        0,
+        0,
+        0,
+        0,
     )
 
 
@@ -195,15 +227,19 @@ def test_summary_messages_carry_the_counts_with_nouns_that_agree():
         "There are 2 missing descriptors for Assignment Category and 1 missing descriptor for Submission Status"
     )
     assert [line.level for line in summary_lines(ExceptionCounts(sections=1, status_descriptors=2))] == [
-        logging.WARNING, logging.DEBUG, logging.WARNING
+        logging.WARNING,
+        logging.DEBUG,
+        logging.WARNING,
     ]
 
 
 def test_summary_adds_lines_for_ambiguous_matches_and_duplicate_descriptors():
     """The ambiguous counts are candidate rows: the twin of exceptions_of_every_kind is one user and two rows."""
-    ambiguous = ("LMS users and sections that match more than one SIS record were left unlinked: "
-                 "2 candidate SIS students in lmsx.ambiguous_lmsuser_matches, "
-                 "0 candidate SIS sections in lmsx.ambiguous_lmssection_matches.")
+    ambiguous = (
+        "LMS users and sections that match more than one SIS record were left unlinked: "
+        "2 candidate SIS students in lmsx.ambiguous_lmsuser_matches, "
+        "0 candidate SIS sections in lmsx.ambiguous_lmssection_matches."
+    )
     assert [(line.level, line.message) for line in summary_lines(ExceptionCounts(ambiguous_users=2))[3:]] == [
         (logging.WARNING, ambiguous)
     ]

@@ -79,8 +79,13 @@ def test_identifier_repeated_across_schools_links_nothing_and_is_reported_with_c
         )
         unmatched = rows(conn, "SELECT lmssectionidentifier FROM lmsx.exceptions_lmssection")
     assert candidates == [
-        {"sourcesystemidentifier": "s1", "candidates": 2, "schoolid": school, "schoolyear": year,
-         "sectionidentifier": "SEC-1"}
+        {
+            "sourcesystemidentifier": "s1",
+            "candidates": 2,
+            "schoolid": school,
+            "schoolyear": year,
+            "sectionidentifier": "SEC-1",
+        }
         for school, year in ((149, 2021), (150, 2022))
     ]
     assert unmatched == [{"lmssectionidentifier": lms_id}]
@@ -114,7 +119,10 @@ def test_reference_call_syntax_links_sections(shared_ods_engine):
         lms_id = lms_section(conn, "Google", "s1", sis_id="SEC-1")
     with shared_ods_engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        for procedure in ("harmonize_lmssection_canvas", "harmonize_lmssection_google_classroom",
-                          "harmonize_lmssection_schoology"):
+        for procedure in (
+            "harmonize_lmssection_canvas",
+            "harmonize_lmssection_google_classroom",
+            "harmonize_lmssection_schoology",
+        ):
             conn.exec_driver_sql(f"call lms.{procedure}()")
         assert linked_section(conn, lms_id) == ods.id

@@ -49,8 +49,10 @@ def test_empty_tables_run_with_the_reference_call_syntax(shared_ods_engine):
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         for lms in ALL_LMS:
             conn.execute(
-                text("call lms.harmonize_assignment_submissions("
-                     "_namespace => :namespace, _sourcesystem => :sourcesystem)"),
+                text(
+                    "call lms.harmonize_assignment_submissions("
+                    "_namespace => :namespace, _sourcesystem => :sourcesystem)"
+                ),
                 {"namespace": lms.namespace, "sourcesystem": lms.source_system},
             )
     assert lmsx_submissions(shared_ods_engine) == []
@@ -63,12 +65,21 @@ class TestPerLms:
             room = classroom(conn, lms)
             lms_submission(conn, lms, "sub1", room.lms_assignment_id, room.lms_user_id, grade="90")
         result = harmonize_lms(shared_ods_engine, lms)
-        assert [{k: row[k] for k in ("assignmentsubmissionidentifier", "namespace", "studentusi",
-                                     "assignmentidentifier", "grade")}
-                for row in lmsx_submissions(shared_ods_engine)] == [{
-            "assignmentsubmissionidentifier": "sub1", "namespace": lms.namespace, "studentusi": room.student.usi,
-            "assignmentidentifier": "asg1", "grade": "90",
-        }]
+        assert [
+            {
+                k: row[k]
+                for k in ("assignmentsubmissionidentifier", "namespace", "studentusi", "assignmentidentifier", "grade")
+            }
+            for row in lmsx_submissions(shared_ods_engine)
+        ] == [
+            {
+                "assignmentsubmissionidentifier": "sub1",
+                "namespace": lms.namespace,
+                "studentusi": room.student.usi,
+                "assignmentidentifier": "asg1",
+                "grade": "90",
+            }
+        ]
         assert (result.submissions_inserted, result.submissions_unmatched) == (1, 0)
 
     def test_changed_grade_is_updated_whatever_the_lms_last_modified_date(self, shared_ods_engine, lms):
@@ -78,8 +89,14 @@ class TestPerLms:
         harmonize_lms(shared_ods_engine, lms)
         with shared_ods_engine.begin() as conn:
             set_column(conn, "lms.assignmentsubmission", "grade", "85", "assignmentsubmissionidentifier", sub)
-            set_column(conn, "lms.assignmentsubmission", "lastmodifieddate", datetime(2000, 1, 1),
-                       "assignmentsubmissionidentifier", sub)
+            set_column(
+                conn,
+                "lms.assignmentsubmission",
+                "lastmodifieddate",
+                datetime(2000, 1, 1),
+                "assignmentsubmissionidentifier",
+                sub,
+            )
         result = harmonize_lms(shared_ods_engine, lms)
         assert [row["grade"] for row in lmsx_submissions(shared_ods_engine)] == ["85"]
         assert (result.submissions_inserted, result.submissions_updated) == (0, 1)
@@ -107,8 +124,14 @@ class TestPerLms:
             sub = lms_submission(conn, lms, "sub1", room.lms_assignment_id, room.lms_user_id)
         harmonize_lms(shared_ods_engine, lms)
         with shared_ods_engine.begin() as conn:
-            set_column(conn, "lms.assignmentsubmission", "deletedat", datetime(2021, 9, 2),
-                       "assignmentsubmissionidentifier", sub)
+            set_column(
+                conn,
+                "lms.assignmentsubmission",
+                "deletedat",
+                datetime(2021, 9, 2),
+                "assignmentsubmissionidentifier",
+                sub,
+            )
         result = harmonize_lms(shared_ods_engine, lms)
         assert lmsx_submissions(shared_ods_engine) == []
         assert result.submissions_deleted == 1
@@ -119,8 +142,14 @@ class TestPerLms:
             lms_submission(conn, lms, "sub1", room.lms_assignment_id, room.lms_user_id)
         harmonize_lms(shared_ods_engine, lms)
         with shared_ods_engine.begin() as conn:
-            set_column(conn, "lms.assignment", "deletedat", datetime(2021, 9, 2),
-                       "assignmentidentifier", room.lms_assignment_id)
+            set_column(
+                conn,
+                "lms.assignment",
+                "deletedat",
+                datetime(2021, 9, 2),
+                "assignmentidentifier",
+                room.lms_assignment_id,
+            )
         harmonize_lms(shared_ods_engine, lms)
         assert lmsx_submissions(shared_ods_engine) == []
         with shared_ods_engine.connect() as conn:
@@ -155,8 +184,9 @@ def test_submission_gone_from_the_lms_tables_is_deleted(shared_ods_engine):
         sub = lms_submission(conn, GOOGLE, "sub1", room.lms_assignment_id, room.lms_user_id)
     harmonize_lms(shared_ods_engine, GOOGLE)
     with shared_ods_engine.begin() as conn:
-        conn.execute(text("DELETE FROM lms.assignmentsubmission WHERE assignmentsubmissionidentifier = :id"),
-                     {"id": sub})
+        conn.execute(
+            text("DELETE FROM lms.assignmentsubmission WHERE assignmentsubmissionidentifier = :id"), {"id": sub}
+        )
     result = harmonize_lms(shared_ods_engine, GOOGLE)
     assert lmsx_submissions(shared_ods_engine) == []
     assert result.submissions_deleted == 1
@@ -181,8 +211,9 @@ def test_live_submission_that_stops_qualifying_keeps_its_row(shared_ods_engine):
         sub = lms_submission(conn, CANVAS, "sub1", room.lms_assignment_id, room.lms_user_id)
     harmonize_lms(shared_ods_engine, CANVAS)
     with shared_ods_engine.begin() as conn:
-        set_column(conn, "lms.assignmentsubmission", "submissionstatus", "not-a-status",
-                   "assignmentsubmissionidentifier", sub)
+        set_column(
+            conn, "lms.assignmentsubmission", "submissionstatus", "not-a-status", "assignmentsubmissionidentifier", sub
+        )
     harmonize_lms(shared_ods_engine, CANVAS)
     assert [row["status"] for row in lmsx_submissions(shared_ods_engine)] == ["on-time"]
 
@@ -222,9 +253,7 @@ class TestSchoologyPlaceholders:
         with shared_ods_engine.begin() as conn:
             set_column(conn, "lms.assignment", "duedatetime", PAST_DUE, "assignmentidentifier", room.lms_assignment_id)
         overdue = harmonize_lms(shared_ods_engine, SCHOOLOGY)
-        assert identifiers_and("status", shared_ods_engine) == [
-            ("sec1#asg1#user1", "missing")
-        ]
+        assert identifiers_and("status", shared_ods_engine) == [("sec1#asg1#user1", "missing")]
         assert overdue.submissions_updated == 1
 
     @pytest.mark.parametrize("change", ["unenrolled", "left-before-due-date", "user-deleted", "user-unlinked"])
@@ -236,14 +265,23 @@ class TestSchoologyPlaceholders:
         assert len(lmsx_submissions(shared_ods_engine)) == 1
         with shared_ods_engine.begin() as conn:
             if change == "unenrolled":
-                conn.execute(text("DELETE FROM edfi.studentsectionassociation WHERE studentusi = :usi"),
-                             {"usi": room.student.usi})
+                conn.execute(
+                    text("DELETE FROM edfi.studentsectionassociation WHERE studentusi = :usi"),
+                    {"usi": room.student.usi},
+                )
             elif change == "left-before-due-date":
-                set_column(conn, "edfi.studentsectionassociation", "enddate", (PAST_DUE - timedelta(days=1)).date(),
-                           "studentusi", room.student.usi)
+                set_column(
+                    conn,
+                    "edfi.studentsectionassociation",
+                    "enddate",
+                    (PAST_DUE - timedelta(days=1)).date(),
+                    "studentusi",
+                    room.student.usi,
+                )
             elif change == "user-deleted":
-                set_column(conn, "lms.lmsuser", "deletedat", datetime(2021, 9, 2),
-                           "lmsuseridentifier", room.lms_user_id)
+                set_column(
+                    conn, "lms.lmsuser", "deletedat", datetime(2021, 9, 2), "lmsuseridentifier", room.lms_user_id
+                )
             else:
                 set_column(conn, "lms.lmsuser", "edfistudentid", None, "lmsuseridentifier", room.lms_user_id)
                 set_column(conn, "lms.lmsuser", "sisuseridentifier", "NO-MATCH", "lmsuseridentifier", room.lms_user_id)
@@ -257,11 +295,14 @@ class TestSchoologyPlaceholders:
             enrol(conn, room.student, room.section)
         harmonize_lms(shared_ods_engine, SCHOOLOGY)
         with shared_ods_engine.begin() as conn:
-            lms_submission(conn, SCHOOLOGY, "sec1#asg1#user1", room.lms_assignment_id, room.lms_user_id,
-                           status="late", grade="60")
+            lms_submission(
+                conn, SCHOOLOGY, "sec1#asg1#user1", room.lms_assignment_id, room.lms_user_id, status="late", grade="60"
+            )
         result = harmonize_lms(shared_ods_engine, SCHOOLOGY)
-        assert [(row["assignmentsubmissionidentifier"], row["status"], row["grade"])
-                for row in lmsx_submissions(shared_ods_engine)] == [("sec1#asg1#user1", "late", "60")]
+        assert [
+            (row["assignmentsubmissionidentifier"], row["status"], row["grade"])
+            for row in lmsx_submissions(shared_ods_engine)
+        ] == [("sec1#asg1#user1", "late", "60")]
         assert (result.submissions_inserted, result.submissions_updated, result.submissions_deleted) == (0, 1, 0)
 
     def test_deleted_real_submission_leaves_no_placeholder(self, shared_ods_engine):

@@ -90,8 +90,10 @@ class TestGoogleEmailMatching:
     def test_no_matching_address_leaves_users_unlinked(self, shared_ods_engine):
         with shared_ods_engine.begin() as conn:
             email(conn, student(conn, "604822"), "ann@example.org")
-            users = [lms_user(conn, GOOGLE, "g1", email_address="bob@example.org"),
-                     lms_user(conn, GOOGLE, "g2", email_address="cid@example.org")]
+            users = [
+                lms_user(conn, GOOGLE, "g1", email_address="bob@example.org"),
+                lms_user(conn, GOOGLE, "g2", email_address="cid@example.org"),
+            ]
         harmonize_lms(shared_ods_engine, GOOGLE)
         with shared_ods_engine.connect() as conn:
             assert [linked_student(conn, u) for u in users] == [None, None]
@@ -283,7 +285,10 @@ def test_reference_call_syntax_links_users(shared_ods_engine):
         user = lms_user(conn, SCHOOLOGY, "s1", sis_id="604822")
     with shared_ods_engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        for procedure in ("harmonize_lmsuser_canvas", "harmonize_lmsuser_google_classroom",
-                          "harmonize_lmsuser_schoology"):
+        for procedure in (
+            "harmonize_lmsuser_canvas",
+            "harmonize_lmsuser_google_classroom",
+            "harmonize_lmsuser_schoology",
+        ):
             conn.exec_driver_sql(f"call lms.{procedure}()")
         assert linked_student(conn, user) == ods.id

@@ -9,25 +9,61 @@ from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, harmonize_lms
 
 REFERENCE_COLUMNS = {
     "exceptions_lmssection": ["lmssectionidentifier", "sourcesystemidentifier", "sourcesystem", "sissectionidentifier"],
-    "exceptions_lmsuser": ["lmsuseridentifier", "sourcesystemidentifier", "sourcesystem", "sisuseridentifier",
-                           "localuseridentifier", "userrole"],
+    "exceptions_lmsuser": [
+        "lmsuseridentifier",
+        "sourcesystemidentifier",
+        "sourcesystem",
+        "sisuseridentifier",
+        "localuseridentifier",
+        "userrole",
+    ],
 }
 ASSIGNMENT_COLUMNS = [
-    "assignmentidentifier", "sourcesystemidentifier", "sourcesystem", "lmssectionidentifier", "title",
-    "assignmentcategory", "assignmentdescription", "startdatetime", "enddatetime", "duedatetime", "maxpoints",
-    "sourcecreatedate", "sourcelastmodifieddate", "createdate", "lastmodifieddate", "deletedat",
+    "assignmentidentifier",
+    "sourcesystemidentifier",
+    "sourcesystem",
+    "lmssectionidentifier",
+    "title",
+    "assignmentcategory",
+    "assignmentdescription",
+    "startdatetime",
+    "enddatetime",
+    "duedatetime",
+    "maxpoints",
+    "sourcecreatedate",
+    "sourcelastmodifieddate",
+    "createdate",
+    "lastmodifieddate",
+    "deletedat",
 ]
 SUBMISSION_COLUMNS = [
-    "assignmentsubmissionidentifier", "sourcesystemidentifier", "sourcesystem", "assignmentidentifier",
-    "lmsuseridentifier", "submissionstatus", "submissiondatetime", "earnedpoints", "grade", "sourcecreatedate",
-    "sourcelastmodifieddate", "createdate", "lastmodifieddate", "deletedat",
+    "assignmentsubmissionidentifier",
+    "sourcesystemidentifier",
+    "sourcesystem",
+    "assignmentidentifier",
+    "lmsuseridentifier",
+    "submissionstatus",
+    "submissiondatetime",
+    "earnedpoints",
+    "grade",
+    "sourcecreatedate",
+    "sourcelastmodifieddate",
+    "createdate",
+    "lastmodifieddate",
+    "deletedat",
 ]
 
 
 def view_columns(conn, view):
-    return list(conn.execute(text(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'lmsx' AND table_name = :view "
-        "ORDER BY ordinal_position"), {"view": view}).scalars())
+    return list(
+        conn.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'lmsx' AND table_name = :view "
+                "ORDER BY ordinal_position"
+            ),
+            {"view": view},
+        ).scalars()
+    )
 
 
 def listed(engine, view, key):
@@ -106,8 +142,14 @@ class TestAssignmentsExceptions:
             room = classroom(conn, CANVAS)
         harmonize_lms(shared_ods_engine, CANVAS)
         with shared_ods_engine.begin() as conn:
-            set_column(conn, "lms.assignment", "deletedat", datetime(2021, 9, 2),
-                       "assignmentidentifier", room.lms_assignment_id)
+            set_column(
+                conn,
+                "lms.assignment",
+                "deletedat",
+                datetime(2021, 9, 2),
+                "assignmentidentifier",
+                room.lms_assignment_id,
+            )
         harmonize_lms(shared_ods_engine, CANVAS)
         assert listed(shared_ods_engine, "assignments_exceptions", "sourcesystemidentifier") == []
 
@@ -139,5 +181,6 @@ def test_missing_descriptor_views_list_unknown_values_including_a_null_status(sh
         set_column(conn, "lms.assignmentsubmission", "submissionstatus", None, "assignmentsubmissionidentifier", null)
     assert listed(shared_ods_engine, "missing_assignment_category_descriptors", "assignmentcategory") == ["Quiz"]
     assert listed(shared_ods_engine, "missing_assignment_submission_status_descriptors", "sourcesystemidentifier") == [
-        "null", "unknown"
+        "null",
+        "unknown",
     ]

@@ -78,8 +78,9 @@ def journal(query) -> dict[str, tuple]:
 # --- 1. nothing on disk stops the night ---------------------------------------------------------------------------
 
 
-def test_unreadable_files_and_folders_are_rejected_and_load_once_they_can_be_read(reachable_url, tmp_path,
-                                                                                  load_tree, query):
+def test_unreadable_files_and_folders_are_rejected_and_load_once_they_can_be_read(
+    reachable_url, tmp_path, load_tree, query
+):
     root = small_tree(tmp_path / "root")
     unreadable = root / "section=s1" / "section-associations" / "2021-09-01-06-00-00.csv"
     unreadable.chmod(0)
@@ -104,26 +105,31 @@ def test_unreadable_files_and_folders_are_rejected_and_load_once_they_can_be_rea
 
 
 def load_without_capabilities(url: str, root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*NO_CAPABILITIES, sys.executable, str(WORKER), url, str(root)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [*NO_CAPABILITIES, sys.executable, str(WORKER), url, str(root)], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_discovery_without_root_powers_reports_what_it_cannot_read(tmp_path):
     root = small_tree(tmp_path / "root")
     (root / "section=s2").chmod(0)
     (root / "users" / "2021-09-01-06-00-00.csv").chmod(0)
-    script = ("import sys; from lms_pipeline.discovery.walk import walk_tree; m = walk_tree(sys.argv[1]); "
-              "print(sorted((n.relpath, n.kind) for n in m.notices)); print([s.message for s in m.set_aside])")
+    script = (
+        "import sys; from lms_pipeline.discovery.walk import walk_tree; m = walk_tree(sys.argv[1]); "
+        "print(sorted((n.relpath, n.kind) for n in m.notices)); print([s.message for s in m.set_aside])"
+    )
     try:
-        walked = subprocess.run([*NO_CAPABILITIES, sys.executable, "-c", script, str(root)], capture_output=True,
-                                text=True, timeout=120)
+        walked = subprocess.run(
+            [*NO_CAPABILITIES, sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=120
+        )
     finally:
         (root / "section=s2").chmod(0o755)
         (root / "users" / "2021-09-01-06-00-00.csv").chmod(0o644)
     notices, set_aside = walked.stdout.splitlines()
     assert notices == str([("section=s2", "unreadable-folder"), ("users/2021-09-01-06-00-00.csv", "unreadable-file")])
-    assert set_aside == str(["users/2021-09-01-06-00-00.csv: cannot be read: Permission denied; tried again on "
-                             "every run until it loads"])
+    assert set_aside == str(
+        ["users/2021-09-01-06-00-00.csv: cannot be read: Permission denied; tried again on every run until it loads"]
+    )
 
 
 @pytest.mark.parametrize("replacement", ["folder", "fifo", "removed", "link-out"])
@@ -183,11 +189,15 @@ def test_an_older_users_file_arriving_late_is_superseded_and_changes_nothing(tmp
     load_tree(root)
     write(root, "users", [user("1", Name="Old name"), user("3")], "2021-09-01-06-00-00")
     summary = load_tree(root)
-    assert summary.superseded_files == ["users/2021-09-01-06-00-00.csv: older than users/2021-09-02-06-00-00.csv, "
-                                        "which is already loaded; set aside, so it changes nothing"]
+    assert summary.superseded_files == [
+        "users/2021-09-01-06-00-00.csv: older than users/2021-09-02-06-00-00.csv, "
+        "which is already loaded; set aside, so it changes nothing"
+    ]
     assert summary.needs_attention
     assert query("SELECT sourcesystemidentifier, name, deletedat IS NULL FROM lms.lmsuser ORDER BY 1") == [
-        ("1", "New name", True), ("2", "User 2", True)]
+        ("1", "New name", True),
+        ("2", "User 2", True),
+    ]
     assert journal(query)["users/2021-09-01-06-00-00.csv"] == ("superseded", True)
     assert not load_tree(root).superseded_files  # journaled: not set aside again
 
@@ -210,11 +220,14 @@ def test_system_activities_arriving_late_still_load_without_overwriting_newer_va
     write(root, "system-activities", [activity("a1", "1", **newer)], "2021-09-02-06-00-00")
     load_tree(root)
     older = {"ActivityStatus": "started", "LastModifiedDate": "2021-09-01 06:00:00"}
-    write(root, "system-activities", [activity("a1", "1", **older), activity("a2", "1", **older)],
-          "2021-09-01-06-00-00")
+    write(
+        root, "system-activities", [activity("a1", "1", **older), activity("a2", "1", **older)], "2021-09-01-06-00-00"
+    )
     assert not load_tree(root).superseded_files
     assert query("SELECT sourcesystemidentifier, activitystatus FROM lms.lmssystemactivity ORDER BY 1") == [
-        ("a1", "done"), ("a2", "started")]
+        ("a1", "done"),
+        ("a2", "started"),
+    ]
 
 
 # --- 3. the mass-deletion guard -----------------------------------------------------------------------------------
@@ -259,8 +272,7 @@ def test_a_small_section_may_still_empty(tmp_path, load_tree, query):
 
 
 @pytest.mark.parametrize("hidden", ["\u200b", "\ufeff", "\u00a0", " "])
-def test_an_identifier_with_a_hidden_character_is_quarantined_and_deletes_nothing(tmp_path, load_tree, query,
-                                                                                   hidden):
+def test_an_identifier_with_a_hidden_character_is_quarantined_and_deletes_nothing(tmp_path, load_tree, query, hidden):
     root = tmp_path / "root"
     write(root, "users", [user("1"), user("2")], "2021-09-01-06-00-00")
     load_tree(root)
@@ -271,13 +283,22 @@ def test_an_identifier_with_a_hidden_character_is_quarantined_and_deletes_nothin
     shown = " " if hidden == " " else f"\\u{ord(hidden):04x}"
     assert rejection.reason.endswith(f"at either end: '1{shown}'")
     assert query("SELECT sourcesystemidentifier, deletedat IS NULL FROM lms.lmsuser ORDER BY 1") == [
-        ("1", True), ("2", True)]
+        ("1", True),
+        ("2", True),
+    ]
 
 
 def test_a_header_with_a_hidden_character_rejects_the_file_and_says_which(tmp_path, load_tree):
     root = tmp_path / "root"
-    header = ["SourceSystemIdentifier", "SourceSystem\u200b", "UserRole", "Name", "EmailAddress", "CreateDate",
-              "LastModifiedDate"]
+    header = [
+        "SourceSystemIdentifier",
+        "SourceSystem\u200b",
+        "UserRole",
+        "Name",
+        "EmailAddress",
+        "CreateDate",
+        "LastModifiedDate",
+    ]
     write(root, "users", [user("1")], header=header)
     [rejected] = load_tree(root).rejected_files
     assert rejected.endswith("line 1, column 2: column 'SourceSystem\\u200b' holds an invisible character")
@@ -294,10 +315,14 @@ def test_future_stamps_overlong_paths_and_shared_stamps_are_notices(tmp_path):
     shutil.copy(root / "users" / "2021-09-01-06-00-00.csv", root / "users" / "2021-09-01-06-00-00.CSV")
     manifest = walk_tree(root)
     notices = {n.relpath: n.kind for n in manifest.notices}
-    assert notices == {"users/2999-01-01-00-00-00.csv": "future-timestamp",
-                       "users/2021-09-01-06-00-00.csv": "same-timestamp"}
-    assert [f.relpath for f in manifest.by_resource("users")] == ["users/2021-09-01-06-00-00.CSV",
-                                                                   "users/2021-09-01-06-00-00.csv"]
+    assert notices == {
+        "users/2999-01-01-00-00-00.csv": "future-timestamp",
+        "users/2021-09-01-06-00-00.csv": "same-timestamp",
+    }
+    assert [f.relpath for f in manifest.by_resource("users")] == [
+        "users/2021-09-01-06-00-00.CSV",
+        "users/2021-09-01-06-00-00.csv",
+    ]
 
 
 # --- 9. only the tree is read -------------------------------------------------------------------------------------
@@ -322,8 +347,9 @@ def test_hard_links_within_the_tree_load(tmp_path, load_tree, query):
 
 
 @pytest.mark.prefect
-def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(reachable_url, tmp_path, prefect_api,
-                                                                             query):
+def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(
+    reachable_url, tmp_path, prefect_api, query
+):
     root = small_tree(tmp_path / "root")
     write(root, "users", [user(str(i)) for i in range(4)], "2021-09-02-06-00-00")
     (root / "users" / "2021-09-02-06-00-00.csv").chmod(0)
@@ -332,9 +358,26 @@ def test_the_command_line_without_root_powers_loads_the_rest_and_ends_warned(rea
     env = {k: v for k, v in os.environ.items() if not k.startswith("DB_") and k != "LMS_DATABASE_URL"}
     env["PREFECT_API_URL"] = prefect_api
     try:
-        result = subprocess.run([*NO_CAPABILITIES, sys.executable, "-m", "lms_pipeline.cli", "load", "-c", str(root),
-                                 "--database-url", reachable_url, "--stale-after-hours", "1000000"],
-                                capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+        result = subprocess.run(
+            [
+                *NO_CAPABILITIES,
+                sys.executable,
+                "-m",
+                "lms_pipeline.cli",
+                "load",
+                "-c",
+                str(root),
+                "--database-url",
+                reachable_url,
+                "--stale-after-hours",
+                "1000000",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            cwd=tmp_path,
+        )
     finally:
         (root / "users" / "2021-09-02-06-00-00.csv").chmod(0o644)
         (root / "section=s2").chmod(0o755)
@@ -353,6 +396,8 @@ def test_notices_a_person_must_act_on_become_the_runs_warnings(tmp_path):
     write(root, "users", [user("1")], "2999-01-01-00-00-00")
     (root / "notes").mkdir()  # an unexpected folder is only logged: nothing to act on
     warnings = tree_warnings([walk_tree(root)])
-    assert warnings == [f"{root}: 1 future-timestamp notice, e.g. users/2999-01-01-00-00-00.csv: named for a time "
-                        "more than a day ahead of this machine's clock; not loaded until then, so it cannot "
-                        "supersede the real files"]
+    assert warnings == [
+        f"{root}: 1 future-timestamp notice, e.g. users/2999-01-01-00-00-00.csv: named for a time "
+        "more than a day ahead of this machine's clock; not loaded until then, so it cannot "
+        "supersede the real files"
+    ]

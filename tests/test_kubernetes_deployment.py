@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import uuid
+from contextlib import suppress
 from pathlib import Path
 from typing import ClassVar
 
@@ -41,9 +42,10 @@ def test_the_kubernetes_file_has_the_docker_files_deployments():
     assert k8s["build"] == docker["build"] and k8s["push"] == docker["push"], "the same image, built the same way"
     assert k8s["pull"] == docker["pull"]
     same = ("name", "entrypoint", "tags", "schedules", "concurrency_limit")
-    assert [{k: d.get(k) for k in same} for d in k8s["deployments"]] == \
-        [{k: d.get(k) for k in same} for d in docker["deployments"]]
-    for k8s_deployment, docker_deployment in zip(k8s["deployments"], docker["deployments"]):
+    assert [{k: d.get(k) for k in same} for d in k8s["deployments"]] == [
+        {k: d.get(k) for k in same} for d in docker["deployments"]
+    ]
+    for k8s_deployment, docker_deployment in zip(k8s["deployments"], docker["deployments"], strict=True):
         assert k8s_deployment["work_pool"]["name"] == "lms-kubernetes-pool"
         assert k8s_deployment["parameters"].get("csv_paths") == docker_deployment["parameters"].get("csv_paths")
         # The password is neither a parameter nor a block's: each pod reads it from the Kubernetes Secret.
@@ -67,8 +69,12 @@ def test_no_secret_value_is_written_in_the_kubernetes_file():
     for deployment in document["deployments"]:
         variables = deployment["work_pool"]["job_variables"]
         assert not [name for name in variables["env"] if SECRET_NAME.search(name)], "env holds literal values only"
-        assert variables["secret_env"] == [{"name": "LMS_DATABASE_PASSWORD", "valueFrom": {
-            "secretKeyRef": {"name": "lms-pipeline", "key": "database-password"}}}]
+        assert variables["secret_env"] == [
+            {
+                "name": "LMS_DATABASE_PASSWORD",
+                "valueFrom": {"secretKeyRef": {"name": "lms-pipeline", "key": "database-password"}},
+            }
+        ]
 
 
 def test_the_job_template_is_the_workers_default_with_volumes_and_secret_references():
@@ -82,13 +88,18 @@ def test_the_job_template_is_the_workers_default_with_volumes_and_secret_referen
     for name in ADDED_VARIABLES:
         assert ours_variables.pop(name)["default"] == []
     assert ours_variables == default["variables"]["properties"]
-    assert {k: v for k, v in ours["variables"].items() if k != "properties"} == \
-        {k: v for k, v in default["variables"].items() if k != "properties"}
+    assert {k: v for k, v in ours["variables"].items() if k != "properties"} == {
+        k: v for k, v in default["variables"].items() if k != "properties"
+    }
 
     configuration = json.loads(json.dumps(ours["job_configuration"]))
     pod = configuration["job_manifest"]["spec"]["template"]["spec"]
-    assert pod.pop("securityContext") == {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
-                                          "fsGroup": 10001}, "the Dockerfile's numeric user"
+    assert pod.pop("securityContext") == {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "runAsGroup": 10001,
+        "fsGroup": 10001,
+    }, "the Dockerfile's numeric user"
     assert pod.pop("volumes") == "{{ volumes }}"
     container = pod["containers"][0]
     assert container.pop("volumeMounts") == "{{ volume_mounts }}"
@@ -105,8 +116,15 @@ class Prefect:
         self.env = {**os.environ, "PREFECT_API_URL": api_url, "LMS_TIMEZONE": "America/Chicago"}
 
     def __call__(self, *args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "prefect", *args], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, timeout=180, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "prefect", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
 
@@ -123,8 +141,11 @@ def registered(prefect_api, tmp_path_factory):
     for deployment in document["deployments"]:
         deployment["name"] = f"{deployment['name']}-{suffix}"
         assert deployment["work_pool"]["job_variables"]["image"] == "{{ build-image.image }}"
-        deployment["work_pool"] = {**deployment["work_pool"], "name": pool,
-                                   "job_variables": {**deployment["work_pool"]["job_variables"], "image": IMAGE}}
+        deployment["work_pool"] = {
+            **deployment["work_pool"],
+            "name": pool,
+            "job_variables": {**deployment["work_pool"]["job_variables"], "image": IMAGE},
+        }
     copy = tmp_path_factory.mktemp("k8s") / "prefect.kubernetes.yaml"
     copy.write_text(yaml.safe_dump(document, sort_keys=False))
 
@@ -144,10 +165,8 @@ async def remove(pool: str, deployments: list[str]) -> None:
 
     async with get_client() as client:
         for name in deployments:
-            try:
+            with suppress(ObjectNotFound):
                 await client.delete_deployment((await client.read_deployment_by_name(name)).id)
-            except ObjectNotFound:
-                pass
         await client.delete_work_pool(pool)
 
 
@@ -185,7 +204,8 @@ async def worker_jobs(pool: str, deployments: list[str], api_key: str) -> dict[s
             try:
                 with temporary_settings({PREFECT_API_KEY: api_key}):
                     configuration = await KubernetesWorkerJobConfiguration.resolve_for_flow_run(
-                        flow_run, client=client, work_pool=work_pool, worker_name=worker.name)
+                        flow_run, client=client, work_pool=work_pool, worker_name=worker.name
+                    )
                 JobsApi.created.clear()
                 await worker._create_job(configuration, client=None)
                 (jobs[name],) = JobsApi.created
@@ -212,8 +232,10 @@ def test_the_worker_renders_jobs_with_the_image_resources_volumes_and_secret_ref
         (container,) = pod["containers"]
         assert container["image"] == IMAGE and container["imagePullPolicy"] == "IfNotPresent"
         assert container["args"] == ["prefect", "flow-run", "execute"], "the image has no ENTRYPOINT to prepend"
-        assert container["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"},
-                                          "limits": {"cpu": "2", "memory": "1536Mi"}}
+        assert container["resources"] == {
+            "requests": {"cpu": "1", "memory": "1Gi"},
+            "limits": {"cpu": "2", "memory": "1536Mi"},
+        }
         assert pod["securityContext"]["runAsUser"] == 10001 and pod["securityContext"]["runAsNonRoot"] is True
         volumes = {v["name"]: v for v in pod["volumes"]}
         mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
@@ -227,10 +249,14 @@ def test_the_worker_renders_jobs_with_the_image_resources_volumes_and_secret_ref
         assert env["PREFECT_RESULTS_LOCAL_STORAGE_PATH"]["value"] == "/data/results"
         assert env["PREFECT_HOME"]["value"] == "/data/prefect", "the image's, whatever the worker's is"
         assert env["PREFECT__FLOW_RUN_ID"]["value"], "the worker's own variables are kept"
-        assert env["LMS_DATABASE_PASSWORD"] == {"name": "LMS_DATABASE_PASSWORD", "valueFrom": {
-            "secretKeyRef": {"name": "lms-pipeline", "key": "database-password"}}}
-        assert env["PREFECT_API_KEY"] == {"name": "PREFECT_API_KEY", "valueFrom": {
-            "secretKeyRef": {"name": "lms-pipeline", "key": "prefect-api-key"}}}
+        assert env["LMS_DATABASE_PASSWORD"] == {
+            "name": "LMS_DATABASE_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "lms-pipeline", "key": "database-password"}},
+        }
+        assert env["PREFECT_API_KEY"] == {
+            "name": "PREFECT_API_KEY",
+            "valueFrom": {"secretKeyRef": {"name": "lms-pipeline", "key": "prefect-api-key"}},
+        }
         for entry in container["env"]:
             if SECRET_NAME.search(entry["name"]):
                 assert set(entry) == {"name", "valueFrom"} and set(entry["valueFrom"]) == {"secretKeyRef"}, entry
@@ -252,5 +278,15 @@ def test_the_pool_refuses_a_literal_value_among_the_secret_references(registered
 
     with pytest.raises(PrefectHTTPStatusError, match=r"422.*secret_env\[0\].*'valueFrom' is a required property"):
         asyncio.run(run_with({"secret_env": [{"name": "LMS_DATABASE_PASSWORD", "value": "hunter2"}]}))
-    asyncio.run(run_with({"secret_env": [{"name": "LMS_DATABASE_PASSWORD", "valueFrom": {
-        "secretKeyRef": {"name": "other-secret", "key": "password"}}}]}))
+    asyncio.run(
+        run_with(
+            {
+                "secret_env": [
+                    {
+                        "name": "LMS_DATABASE_PASSWORD",
+                        "valueFrom": {"secretKeyRef": {"name": "other-secret", "key": "password"}},
+                    }
+                ]
+            }
+        )
+    )

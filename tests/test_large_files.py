@@ -22,15 +22,21 @@ def test_a_large_file_loads_in_chunks_with_duplicates_found_across_them(tmp_path
     summary = load_tree(tmp_path)
     assert summary.resources["system-activities"].inserted == 10
     assert query("SELECT linenumber, checkname, reason FROM lms.quarantine") == [
-        (3, "duplicate",
-         "duplicate natural key; the row at system-activities/date=2021-09-01/2021-09-01-06-00-00.csv line 12 "
-         "was kept")]
+        (
+            3,
+            "duplicate",
+            "duplicate natural key; the row at system-activities/date=2021-09-01/2021-09-01-06-00-00.csv line 12 "
+            "was kept",
+        )
+    ]
     assert query("SELECT lastmodifieddate::text FROM lms.lmssystemactivity WHERE sourcesystemidentifier = 'A1'") == [
-        ("2021-09-02 00:00:00",)]
+        ("2021-09-02 00:00:00",)
+    ]
 
 
-def test_a_large_file_unreadable_half_way_changes_nothing_and_is_journaled_rejected(tmp_path, load_tree, query,
-                                                                                     small_chunks):
+def test_a_large_file_unreadable_half_way_changes_nothing_and_is_journaled_rejected(
+    tmp_path, load_tree, query, small_chunks
+):
     write(tmp_path, "users", [user(f"U{i}") for i in range(5)])
     path = write(tmp_path, "system-activities", [activity(f"A{i}", "U1") for i in range(10)])
     path.write_bytes(path.read_bytes().replace(b"A9,", b"A\xff9,"))

@@ -23,8 +23,13 @@ def test_no_core_module_imports_prefect_even_inside_a_function():
     importers = []
     for path in core_modules():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(name == "prefect" or name.startswith(("prefect.", "prefect_")) for name in names):
                 importers.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert importers == []
@@ -33,17 +38,19 @@ def test_no_core_module_imports_prefect_even_inside_a_function():
 def test_the_core_imports_with_prefect_blocked():
     """Every core module, imported in a Python where `import prefect` fails."""
     modules = [".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts) for path in core_modules()]
-    script = "\n".join([
-        "import importlib, sys",
-        "class Blocked:",
-        "    def find_spec(self, name, path=None, target=None):",
-        "        if name == 'prefect' or name.startswith(('prefect.', 'prefect_')):",
-        "            raise ImportError(f'blocked: {name}')",
-        "sys.meta_path.insert(0, Blocked())",
-        f"for module in {modules!r}:",
-        "    importlib.import_module(module.removesuffix('.__init__'))",
-        "assert not [m for m in sys.modules if m == 'prefect' or m.startswith('prefect.')]",
-    ])
+    script = "\n".join(
+        [
+            "import importlib, sys",
+            "class Blocked:",
+            "    def find_spec(self, name, path=None, target=None):",
+            "        if name == 'prefect' or name.startswith(('prefect.', 'prefect_')):",
+            "            raise ImportError(f'blocked: {name}')",
+            "sys.meta_path.insert(0, Blocked())",
+            f"for module in {modules!r}:",
+            "    importlib.import_module(module.removesuffix('.__init__'))",
+            "assert not [m for m in sys.modules if m == 'prefect' or m.startswith('prefect.')]",
+        ]
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert len(modules) > 30
@@ -67,7 +74,7 @@ def test_no_two_modules_import_each_other_even_through_others():
         state[module] = "open"
         for dependency in sorted(graph[module]):
             if state.get(dependency) == "open":
-                cycles.append(trail[trail.index(dependency):] + [dependency])
+                cycles.append(trail[trail.index(dependency) :] + [dependency])
             elif dependency not in state:
                 visit(dependency, trail + [dependency])
         state[module] = "done"
@@ -84,4 +91,3 @@ def test_the_lms_catalog_and_the_names_offered_everywhere_agree():
     from lms_pipeline.harmonization.harmonize import LMS_BY_NAME
 
     assert tuple(LMS_BY_NAME) == LMS_NAMES == tuple(ALL_LMS)
-

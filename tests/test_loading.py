@@ -84,12 +84,24 @@ def test_ac05_to_ac07_assignments_are_scoped_to_their_section_and_source_system(
 def test_ac08_associations_section_activities_and_attendance_are_section_scoped(tmp_path, load_tree, query):
     base(tmp_path)
     for sid in ("S1", "S2"):
-        write(tmp_path, "section-associations",
-              [enrolment(f"E{sid}1", sid, "U1"), enrolment(f"E{sid}2", sid, "U2")], section=sid)
-        write(tmp_path, "section-activities", [activity(f"X{sid}1", "U1", sid), activity(f"X{sid}2", "U2", sid)],
-              section=sid)
-        write(tmp_path, "attendance-events", [attendance(f"T{sid}1", sid, "U1"), attendance(f"T{sid}2", sid, "U2")],
-              section=sid)
+        write(
+            tmp_path,
+            "section-associations",
+            [enrolment(f"E{sid}1", sid, "U1"), enrolment(f"E{sid}2", sid, "U2")],
+            section=sid,
+        )
+        write(
+            tmp_path,
+            "section-activities",
+            [activity(f"X{sid}1", "U1", sid), activity(f"X{sid}2", "U2", sid)],
+            section=sid,
+        )
+        write(
+            tmp_path,
+            "attendance-events",
+            [attendance(f"T{sid}1", sid, "U1"), attendance(f"T{sid}2", sid, "U2")],
+            section=sid,
+        )
     load_tree(tmp_path)
     later = "2021-09-02-06-00-00"
     write(tmp_path, "section-associations", [enrolment("ES11", "S1", "U1")], later, section="S1")
@@ -105,12 +117,16 @@ def test_ac08_associations_section_activities_and_attendance_are_section_scoped(
 def test_ac09_submissions_are_scoped_to_their_assignment(tmp_path, load_tree, query):
     base(tmp_path)
     write(tmp_path, "assignments", [assignment("A1", "S1"), assignment("A2", "S1")], section="S1")
-    write(tmp_path, "submissions", [submission("B1", "A1", "U1"), submission("B2", "A1", "U2")],
-          section="S1", assignment="A1")
+    write(
+        tmp_path,
+        "submissions",
+        [submission("B1", "A1", "U1"), submission("B2", "A1", "U2")],
+        section="S1",
+        assignment="A1",
+    )
     write(tmp_path, "submissions", [submission("C1", "A2", "U1")], section="S1", assignment="A2")
     load_tree(tmp_path)
-    write(tmp_path, "submissions", [submission("B1", "A1", "U1")], "2021-09-02-06-00-00", section="S1",
-          assignment="A1")
+    write(tmp_path, "submissions", [submission("B1", "A1", "U1")], "2021-09-02-06-00-00", section="S1", assignment="A1")
     load_tree(tmp_path)
     assert deleted(query, "assignmentsubmission") == ["B2"]
     assert live(query, "assignmentsubmission") == ["B1", "C1"]
@@ -123,8 +139,7 @@ def test_ac10_to_ac13_insert_update_delete_and_undelete(tmp_path, load_tree, que
     people = [user("alice"), user("bob"), user("charlie")]
     write(tmp_path, "users", people, "2021-09-01-06-00-00")
     assert load_tree(tmp_path).resources["users"].inserted == 3
-    write(tmp_path, "users", [user("alice"), user("bob", UserRole="teacher"), user("charlie")],
-          "2021-09-02-06-00-00")
+    write(tmp_path, "users", [user("alice"), user("bob", UserRole="teacher"), user("charlie")], "2021-09-02-06-00-00")
     assert load_tree(tmp_path).resources["users"].updated == 1
     assert query("SELECT userrole FROM lms.lmsuser WHERE sourcesystemidentifier = 'bob'") == [("teacher",)]
     write(tmp_path, "users", [user("alice"), user("charlie")], "2021-09-03-06-00-00")
@@ -155,7 +170,8 @@ def test_edfi_mapping_columns_survive_reloads(tmp_path, load_tree, query, engine
     write(tmp_path, "users", [user("U1", Name="Renamed")], "2021-09-02-06-00-00")
     load_tree(tmp_path)
     assert query("SELECT name, edfistudentid::text FROM lms.lmsuser") == [
-        ("Renamed", "00000000-0000-0000-0000-000000000001")]
+        ("Renamed", "00000000-0000-0000-0000-000000000001")
+    ]
 
 
 def test_unchanged_rows_are_not_rewritten(tmp_path, load_tree):
@@ -170,24 +186,37 @@ def test_unchanged_rows_are_not_rewritten(tmp_path, load_tree):
 
 def test_ac16_b4_descriptions_are_truncated_to_1024_and_a_missing_one_is_null(tmp_path, load_tree, query):
     base(tmp_path)
-    write(tmp_path, "assignments", [assignment("A1", "S1", AssignmentDescription="x" * 1025),
-                                    assignment("A2", "S1")], section="S1")
+    write(
+        tmp_path,
+        "assignments",
+        [assignment("A1", "S1", AssignmentDescription="x" * 1025), assignment("A2", "S1")],
+        section="S1",
+    )
     load_tree(tmp_path)
-    assert query("SELECT sourcesystemidentifier, length(assignmentdescription) FROM lms.assignment "
-                 "ORDER BY 1") == [("A1", 1024), ("A2", None)]
+    assert query("SELECT sourcesystemidentifier, length(assignmentdescription) FROM lms.assignment ORDER BY 1") == [
+        ("A1", 1024),
+        ("A2", None),
+    ]
 
 
 def test_ac17_ac27_submission_types_are_split_and_loaded(tmp_path, load_tree, query):
     base(tmp_path)
-    write(tmp_path, "assignments", [
-        assignment("A1", "S1", SubmissionType="['online_text_entry', 'online_upload']"),
-        assignment("A2", "S1", SubmissionType="ASSIGNMENT"),
-        assignment("A3", "S1", SubmissionType=""),
-        assignment("A4", "S1", SubmissionType="[]"),
-    ], section="S1")
+    write(
+        tmp_path,
+        "assignments",
+        [
+            assignment("A1", "S1", SubmissionType="['online_text_entry', 'online_upload']"),
+            assignment("A2", "S1", SubmissionType="ASSIGNMENT"),
+            assignment("A3", "S1", SubmissionType=""),
+            assignment("A4", "S1", SubmissionType="[]"),
+        ],
+        section="S1",
+    )
     load_tree(tmp_path)
-    rows = query("SELECT a.sourcesystemidentifier, t.submissiontype FROM lms.assignmentsubmissiontype t "
-                 "JOIN lms.assignment a USING (assignmentidentifier) ORDER BY 1, 2")
+    rows = query(
+        "SELECT a.sourcesystemidentifier, t.submissiontype FROM lms.assignmentsubmissiontype t "
+        "JOIN lms.assignment a USING (assignmentidentifier) ORDER BY 1, 2"
+    )
     assert rows == [("A1", "online_text_entry"), ("A1", "online_upload"), ("A2", "ASSIGNMENT")]
     assert live(query, "assignment") == ["A1", "A2", "A3", "A4"]
 
@@ -197,13 +226,19 @@ def test_b2_submission_type_deletes_stay_within_the_files_assignments(tmp_path, 
     write(tmp_path, "assignments", [assignment("A1", "S1", SubmissionType="['a', 'b']")], section="S1")
     write(tmp_path, "assignments", [assignment("A2", "S2", SubmissionType="['c']")], section="S2")
     load_tree(tmp_path)
-    write(tmp_path, "assignments", [assignment("A1", "S1", SubmissionType="['a']")], "2021-09-02-06-00-00",
-          section="S1")
+    write(
+        tmp_path, "assignments", [assignment("A1", "S1", SubmissionType="['a']")], "2021-09-02-06-00-00", section="S1"
+    )
     load_tree(tmp_path)
     rows = query("SELECT t.submissiontype, t.deletedat IS NOT NULL FROM lms.assignmentsubmissiontype t ORDER BY 1")
     assert rows == [("a", False), ("b", True), ("c", False)]
-    write(tmp_path, "assignments", [assignment("A1", "S1", SubmissionType="['a', 'b']")], "2021-09-03-06-00-00",
-          section="S1")
+    write(
+        tmp_path,
+        "assignments",
+        [assignment("A1", "S1", SubmissionType="['a', 'b']")],
+        "2021-09-03-06-00-00",
+        section="S1",
+    )
     load_tree(tmp_path)
     assert query("SELECT count(*) FROM lms.assignmentsubmissiontype WHERE deletedat IS NULL") == [(3,)]
 
@@ -237,8 +272,10 @@ def test_a_users_file_without_one_valid_row_deletes_nothing_and_says_why(tmp_pat
     write(tmp_path, "users", [user("U3", CreateDate="2020-13-45")], "2021-09-02-06-00-00")
     summary = load_tree(tmp_path)
     assert live(query, "lmsuser") == ["U1", "U2"]
-    assert "users/2021-09-02-06-00-00.csv: not one valid row tells its SourceSystem; nothing was soft-deleted" \
+    assert (
+        "users/2021-09-02-06-00-00.csv: not one valid row tells its SourceSystem; nothing was soft-deleted"
         in summary.warnings
+    )
 
 
 # --- mass deletes ----------------------------------------------------------------------------------------------
@@ -268,7 +305,10 @@ def test_a_newer_file_supersedes_a_held_one(tmp_path, load_tree, query):
     write(tmp_path, "users", many[:55], "2021-09-03-06-00-00")
     load_tree(tmp_path)
     assert query("SELECT outcome FROM lms.processedfiles ORDER BY relativepath") == [
-        ("loaded",), ("superseded",), ("loaded",)]
+        ("loaded",),
+        ("superseded",),
+        ("loaded",),
+    ]
     assert len(deleted(query, "lmsuser")) == 5
     assert load_tree(tmp_path, allow_mass_delete=True).resources == {}
 
@@ -292,11 +332,16 @@ def test_b5_b6_section_folders_are_found_on_disk_and_assignment_matches_in_any_c
 
 
 def test_b7_duplicate_keys_keep_the_latest_lastmodifieddate_and_quarantine_the_others(tmp_path, load_tree, query):
-    write(tmp_path, "users", [
-        user("U1", Name="newest", LastModifiedDate="2021-09-03 00:00:00"),
-        user("U1", Name="older", LastModifiedDate="2021-09-02 00:00:00"),
-        user("U2", Name="first"), user("U2", Name="tie-last"),
-    ])
+    write(
+        tmp_path,
+        "users",
+        [
+            user("U1", Name="newest", LastModifiedDate="2021-09-03 00:00:00"),
+            user("U1", Name="older", LastModifiedDate="2021-09-02 00:00:00"),
+            user("U2", Name="first"),
+            user("U2", Name="tie-last"),
+        ],
+    )
     summary = load_tree(tmp_path)
     assert query("SELECT name FROM lms.lmsuser ORDER BY 1") == [("newest",), ("tie-last",)]
     assert summary.resources["users"].quarantined == 2
@@ -307,16 +352,17 @@ def test_b7_duplicate_keys_keep_the_latest_lastmodifieddate_and_quarantine_the_o
 
 def test_b8_rows_with_unknown_parents_are_quarantined_not_dropped(tmp_path, load_tree, query):
     base(tmp_path)
-    write(tmp_path, "section-associations", [enrolment("E1", "S1", "U1"), enrolment("E2", "S1", "NOBODY")],
-          section="S1")
+    write(
+        tmp_path, "section-associations", [enrolment("E1", "S1", "U1"), enrolment("E2", "S1", "NOBODY")], section="S1"
+    )
     write(tmp_path, "submissions", [submission("B1", "A404", "U1")], section="S1", assignment="A404")
-    write(tmp_path, "attendance-events", [attendance("T1", "S1", "U1"), attendance("T2", "S1", "U2")],
-          section="S1")
+    write(tmp_path, "attendance-events", [attendance("T1", "S1", "U1"), attendance("T2", "S1", "U2")], section="S1")
     load_tree(tmp_path)
     assert live(query, "lmsuserlmssectionassociation") == ["E1"]
     assert live(query, "lmsuserattendanceevent") == ["T1"]
-    rows = sorted(query("SELECT filepath, linenumber, columnname, reason FROM lms.quarantine"),
-                  key=lambda r: r[0].split("/")[-2])
+    rows = sorted(
+        query("SELECT filepath, linenumber, columnname, reason FROM lms.quarantine"), key=lambda r: r[0].split("/")[-2]
+    )
     assert [(r[0].split("/")[-2], r[1], r[2]) for r in rows] == [
         ("attendance-events", 3, "LMSUserSourceSystemIdentifier"),
         ("section-associations", 3, "LMSUserSourceSystemIdentifier"),

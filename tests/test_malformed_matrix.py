@@ -47,8 +47,16 @@ SUB_A3 = f"section=S2/assignment=A3/submissions/{STAMP}.csv"
 ATT_S2 = f"section=S2/attendance-events/{STAMP}.csv"
 USERS = f"users/{STAMP}.csv"
 A_HEADER = HEADERS["assignments"] + list(DATES)  # 15 columns
-LIVE_TABLES = ("lmsuser", "lmssection", "lmsuserlmssectionassociation", "assignment", "assignmentsubmission",
-               "lmsuserattendanceevent", "lmssectionactivity", "lmssystemactivity")
+LIVE_TABLES = (
+    "lmsuser",
+    "lmssection",
+    "lmsuserlmssectionassociation",
+    "assignment",
+    "assignmentsubmission",
+    "lmsuserattendanceevent",
+    "lmssectionactivity",
+    "lmssystemactivity",
+)
 
 
 # --- the store ------------------------------------------------------------------------------------------------
@@ -71,8 +79,9 @@ def write_baseline(root: Path) -> None:
     write(root, "section-associations", [enrolment("E3", "S2", "U3")], section="S2")
     write(root, "assignments", [assignment("A1", "S1"), assignment("A2", "S1")], section="S1")
     write(root, "assignments", [assignment("A3", "S2")], section="S2")
-    write(root, "submissions", [submission("B1", "A1", "U1"), submission("B2", "A1", "U2")], section="S1",
-          assignment="A1")
+    write(
+        root, "submissions", [submission("B1", "A1", "U1"), submission("B2", "A1", "U2")], section="S1", assignment="A1"
+    )
     write(root, "attendance-events", [attendance("T1", "S1", "U1")], section="S1")
     write(root, "section-activities", [activity("X1", "U1", "S1")], section="S1")
     write(root, "system-activities", [activity("Y1", "U1")])
@@ -87,13 +96,21 @@ class Store:
         """Every row of every live table (and submission types), keyed by natural key, as text."""
         with self.engine.connect() as conn:
             state = {
-                t: {(r[0], r[1]): r[2] for r in conn.execute(
-                    text(f"SELECT sourcesystemidentifier, sourcesystem, x::text FROM lms.{t} x"))}
+                t: {
+                    (r[0], r[1]): r[2]
+                    for r in conn.execute(text(f"SELECT sourcesystemidentifier, sourcesystem, x::text FROM lms.{t} x"))
+                }
                 for t in LIVE_TABLES
             }
-            state["assignmentsubmissiontype"] = {(r[0], r[1]): r[2] for r in conn.execute(text(
-                "SELECT a.sourcesystemidentifier, t.submissiontype, t::text FROM lms.assignmentsubmissiontype t "
-                "JOIN lms.assignment a USING (assignmentidentifier)"))}
+            state["assignmentsubmissiontype"] = {
+                (r[0], r[1]): r[2]
+                for r in conn.execute(
+                    text(
+                        "SELECT a.sourcesystemidentifier, t.submissiontype, t::text "
+                        "FROM lms.assignmentsubmissiontype t JOIN lms.assignment a USING (assignmentidentifier)"
+                    )
+                )
+            }
         return state
 
     def query(self, sql: str, **params):
@@ -219,29 +236,59 @@ def at(needle: str, offset: int, bad: Callable[[str], bytes]):
 
 
 ENCODINGS = [
-    rejected("latin-1", at("Café A4", 3, bad=lambda d: d.encode("latin-1")),
-             "line 3, column {column}: not UTF-8: byte 0xe9 cannot be decoded; save the file as UTF-8"),
-    rejected("cp1252-smart-quotes", at("\u201cQuoted\u201d", 0, bad=lambda d: d.encode("cp1252")),
-             "line 3, column {column}: not UTF-8: byte 0x93 cannot be decoded; save the file as UTF-8"),
-    rejected("invalid-utf8-continuation",
-             at("Bad X", 4, bad=lambda d: d.encode("utf-8").replace(b"Bad X", b"Bad \xc3\x28")),
-             "line 3, column {column}: not UTF-8: byte 0xc3 cannot be decoded; save the file as UTF-8"),
-    rejected("utf-16-le-with-bom", with_a4(lambda d: d.encode("utf-16")),
-             "line 1, column 1: not UTF-8: byte 0xff cannot be decoded; save the file as UTF-8"),
-    rejected("utf-16-be-with-bom", with_a4(lambda d: b"\xfe\xff" + d.encode("utf-16-be")),
-             "line 1, column 1: not UTF-8: byte 0xfe cannot be decoded; save the file as UTF-8"),
-    rejected("utf-16-le-without-bom", with_a4(lambda d: d.encode("utf-16-le")),
-             "line 1, column 2: binary data (a NUL character) in a CSV file"),
-    rejected("utf-32-with-bom", with_a4(lambda d: d.encode("utf-32")),
-             "line 1, column 1: not UTF-8: byte 0xff cannot be decoded; save the file as UTF-8"),
-    rejected("double-utf8-bom", with_a4(lambda d: b"\xef\xbb\xbf" + utf8_bom(d)),
-             "line 1, column 1: column '\\ufeffSourceSystemIdentifier' holds an invisible character"),
+    rejected(
+        "latin-1",
+        at("Café A4", 3, bad=lambda d: d.encode("latin-1")),
+        "line 3, column {column}: not UTF-8: byte 0xe9 cannot be decoded; save the file as UTF-8",
+    ),
+    rejected(
+        "cp1252-smart-quotes",
+        at("\u201cQuoted\u201d", 0, bad=lambda d: d.encode("cp1252")),
+        "line 3, column {column}: not UTF-8: byte 0x93 cannot be decoded; save the file as UTF-8",
+    ),
+    rejected(
+        "invalid-utf8-continuation",
+        at("Bad X", 4, bad=lambda d: d.encode("utf-8").replace(b"Bad X", b"Bad \xc3\x28")),
+        "line 3, column {column}: not UTF-8: byte 0xc3 cannot be decoded; save the file as UTF-8",
+    ),
+    rejected(
+        "utf-16-le-with-bom",
+        with_a4(lambda d: d.encode("utf-16")),
+        "line 1, column 1: not UTF-8: byte 0xff cannot be decoded; save the file as UTF-8",
+    ),
+    rejected(
+        "utf-16-be-with-bom",
+        with_a4(lambda d: b"\xfe\xff" + d.encode("utf-16-be")),
+        "line 1, column 1: not UTF-8: byte 0xfe cannot be decoded; save the file as UTF-8",
+    ),
+    rejected(
+        "utf-16-le-without-bom",
+        with_a4(lambda d: d.encode("utf-16-le")),
+        "line 1, column 2: binary data (a NUL character) in a CSV file",
+    ),
+    rejected(
+        "utf-32-with-bom",
+        with_a4(lambda d: d.encode("utf-32")),
+        "line 1, column 1: not UTF-8: byte 0xff cannot be decoded; save the file as UTF-8",
+    ),
+    rejected(
+        "double-utf8-bom",
+        with_a4(lambda d: b"\xef\xbb\xbf" + utf8_bom(d)),
+        "line 1, column 1: column '\\ufeffSourceSystemIdentifier' holds an invisible character",
+    ),
     loaded("utf8-without-bom", with_a4(lambda d: d.encode("utf-8")), {"assignment": {"A4"}}),
-    loaded("utf8-bom-and-crlf", lambda root, outside: put(
-        root, A_S2, utf8_bom(csv_text(a_rows(assignment("A4", "S2")), terminator="\r\n"))) and None,
-           {"assignment": {"A4"}}),
-    Case("bom-and-newline-only", lambda root, outside: put(root, A_S2, b"\xef\xbb\xbf\n") and None,
-         notices=[(A_S2, "empty-file")]),
+    loaded(
+        "utf8-bom-and-crlf",
+        lambda root, outside: (
+            put(root, A_S2, utf8_bom(csv_text(a_rows(assignment("A4", "S2")), terminator="\r\n"))) and None
+        ),
+        {"assignment": {"A4"}},
+    ),
+    Case(
+        "bom-and-newline-only",
+        lambda root, outside: put(root, A_S2, b"\xef\xbb\xbf\n") and None,
+        notices=[(A_S2, "empty-file")],
+    ),
 ]
 
 
@@ -260,13 +307,14 @@ def one_semicolon_row(root, outside):
     put(root, A_S2, "\n".join(lines))
 
 
-ALL_REQUIRED = ("SourceSystemIdentifier, SourceSystem, LMSSectionSourceSystemIdentifier, Title, "
-                "AssignmentCategory, CreateDate, LastModifiedDate")
+ALL_REQUIRED = (
+    "SourceSystemIdentifier, SourceSystem, LMSSectionSourceSystemIdentifier, Title, "
+    "AssignmentCategory, CreateDate, LastModifiedDate"
+)
 DELIMITERS = [
     rejected("semicolon-delimited", semicolons, f"line 1: missing required column(s): {ALL_REQUIRED}"),
     rejected("tab-delimited", tabs, f"line 1: missing required column(s): {ALL_REQUIRED}"),
-    quarantined("one-row-with-semicolons", one_semicolon_row, [(A_S2, 3, None, "field-count")],
-                {"assignment": {"A5"}}),
+    quarantined("one-row-with-semicolons", one_semicolon_row, [(A_S2, 3, None, "field-count")], {"assignment": {"A5"}}),
 ]
 
 
@@ -291,8 +339,13 @@ def after_closing_quote(root, outside):
 
 
 def multiline_then_bad(root, outside):
-    put(root, A_S2, csv_text(a_rows(assignment("A4", "S2", Title="two\nlines, \"quoted\""),
-                                    assignment("A5", "S2", MaxPoints="many"))))
+    put(
+        root,
+        A_S2,
+        csv_text(
+            a_rows(assignment("A4", "S2", Title='two\nlines, "quoted"'), assignment("A5", "S2", MaxPoints="many"))
+        ),
+    )
 
 
 QUOTING = [
@@ -300,13 +353,22 @@ QUOTING = [
     # The quote opens on line 3 and swallows lines 4 and 5: the message must point where the quote opens, not at
     # the end of the file where the reader gave up.
     rejected("unterminated-quote-mid-file", unterminated_middle, "line 3: malformed CSV: unexpected end of data"),
-    loaded("stray-quote-inside-unquoted-field", stray_quote, {"assignment": {"A4"}},
-           check=stored("SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [('The "best" A4',)])),
+    loaded(
+        "stray-quote-inside-unquoted-field",
+        stray_quote,
+        {"assignment": {"A4"}},
+        check=stored("SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [('The "best" A4',)]),
+    ),
     rejected("text-after-closing-quote", after_closing_quote, "line 3: malformed CSV: ',' expected after '\"'"),
-    quarantined("line-numbers-after-a-quoted-newline", multiline_then_bad, [(A_S2, 5, "MaxPoints", "whole-number")],
-                {"assignment": {"A4"}},
-                check=stored("SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A4'",
-                             [('two\nlines, "quoted"',)])),
+    quarantined(
+        "line-numbers-after-a-quoted-newline",
+        multiline_then_bad,
+        [(A_S2, 5, "MaxPoints", "whole-number")],
+        {"assignment": {"A4"}},
+        check=stored(
+            "SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [('two\nlines, "quoted"',)]
+        ),
+    ),
 ]
 
 
@@ -314,7 +376,7 @@ def cut(after: str, extra: bytes = b"") -> Callable:
     """The S2 file cut just after the first occurrence of `after` on A4's line (no final newline)."""
 
     def build(root, outside):
-        data = csv_text(a_rows(assignment("A4", "S2", AssignmentDescription="A long, \"quoted\" description")))
+        data = csv_text(a_rows(assignment("A4", "S2", AssignmentDescription='A long, "quoted" description')))
         encoded = data.encode("utf-8")
         end = encoded.index(after.encode("utf-8"), encoded.index(b"\nA4,")) + len(after.encode("utf-8"))
         put(root, A_S2, encoded[:end] + extra)
@@ -339,19 +401,29 @@ def header_only(root, outside):
 TRUNCATED = [
     quarantined("cut-mid-row", cut("Assignment"), [(A_S2, 3, None, "field-count")]),
     rejected("cut-mid-quoted-field", cut('"A long, '), "line 3: malformed CSV: unexpected end of data"),
-    rejected("cut-mid-utf8-character", cut("A long", b"\xc3"),
-             "line 3, column {column}: not UTF-8: byte 0xc3 cannot be decoded; save the file as UTF-8"),
-    rejected("cut-inside-the-header", cut_header,
-             "line 1: missing required column(s): SourceSystem, LMSSectionSourceSystemIdentifier, Title, "
-             "AssignmentCategory, CreateDate, LastModifiedDate"),
+    rejected(
+        "cut-mid-utf8-character",
+        cut("A long", b"\xc3"),
+        "line 3, column {column}: not UTF-8: byte 0xc3 cannot be decoded; save the file as UTF-8",
+    ),
+    rejected(
+        "cut-inside-the-header",
+        cut_header,
+        "line 1: missing required column(s): SourceSystem, LMSSectionSourceSystemIdentifier, Title, "
+        "AssignmentCategory, CreateDate, LastModifiedDate",
+    ),
     # A3's row is in the file, only cut short: it is quarantined, and its live row must NOT be soft-deleted.
-    quarantined("cut-row-of-an-existing-assignment", cut_existing_row, [(A_S2, 3, None, "field-count")],
-                {"assignment": {"A4"}}),
+    quarantined(
+        "cut-row-of-an-existing-assignment", cut_existing_row, [(A_S2, 3, None, "field-count")], {"assignment": {"A4"}}
+    ),
     # By design (README): a header-only section file empties that section. A file cut right after its header
     # cannot be told from it; the test pins the documented behaviour down.
-    loaded("cut-right-after-the-header", header_only, {"assignment": {"A3"}},
-           check=stored("SELECT deletedat IS NOT NULL FROM lms.assignment WHERE sourcesystemidentifier = 'A3'",
-                        [(True,)])),
+    loaded(
+        "cut-right-after-the-header",
+        header_only,
+        {"assignment": {"A3"}},
+        check=stored("SELECT deletedat IS NOT NULL FROM lms.assignment WHERE sourcesystemidentifier = 'A3'", [(True,)]),
+    ),
 ]
 
 
@@ -362,16 +434,32 @@ def nul_in_field(root, outside):
 
 
 BINARY = [
-    rejected("png-named-csv", lambda root, outside: put(root, A_S2, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-             and None, "line 1, column 1: not UTF-8: byte 0x89 cannot be decoded; save the file as UTF-8"),
-    rejected("gzip-named-csv", lambda root, outside: put(root, A_S2, b"\x1f\x8b\x08\x00" + bytes(200)) and None,
-             "line 1, column 2: not UTF-8: byte 0x8b cannot be decoded; save the file as UTF-8"),
-    rejected("xlsx-named-csv", lambda root, outside: put(root, A_S2, b"PK\x03\x04\x14\x00\x06\x00" + bytes(200))
-             and None, "line 1, column 6: binary data (a NUL character) in a CSV file"),
-    rejected("nul-inside-a-field", nul_in_field, "line 3, column {column}: binary data (a NUL character) in a CSV file"),
-    rejected("random-bytes", lambda root, outside: put(root, A_S2, random.Random(8).randbytes(8192)) and None,
-             re.compile(r"line \d+, column \d+: (not UTF-8: byte 0x[0-9a-f]{2} cannot be decoded; save the file as "
-                        r"UTF-8|binary data \(a NUL character\) in a CSV file)")),
+    rejected(
+        "png-named-csv",
+        lambda root, outside: put(root, A_S2, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4) and None,
+        "line 1, column 1: not UTF-8: byte 0x89 cannot be decoded; save the file as UTF-8",
+    ),
+    rejected(
+        "gzip-named-csv",
+        lambda root, outside: put(root, A_S2, b"\x1f\x8b\x08\x00" + bytes(200)) and None,
+        "line 1, column 2: not UTF-8: byte 0x8b cannot be decoded; save the file as UTF-8",
+    ),
+    rejected(
+        "xlsx-named-csv",
+        lambda root, outside: put(root, A_S2, b"PK\x03\x04\x14\x00\x06\x00" + bytes(200)) and None,
+        "line 1, column 6: binary data (a NUL character) in a CSV file",
+    ),
+    rejected(
+        "nul-inside-a-field", nul_in_field, "line 3, column {column}: binary data (a NUL character) in a CSV file"
+    ),
+    rejected(
+        "random-bytes",
+        lambda root, outside: put(root, A_S2, random.Random(8).randbytes(8192)) and None,
+        re.compile(
+            r"line \d+, column \d+: (not UTF-8: byte 0x[0-9a-f]{2} cannot be decoded; save the file as "
+            r"UTF-8|binary data \(a NUL character\) in a CSV file)"
+        ),
+    ),
 ]
 
 FIVE_MB = "x" * (5 * 1024 * 1024)
@@ -390,12 +478,20 @@ def field_over_limit(root, outside):
 
 
 HUGE = [
-    quarantined("5-mb-title", huge_title, [(A_S2, 3, "Title", "max-length-255")],
-                check=stored("SELECT length(value), reason FROM lms.quarantine",
-                             [(1024, "longer than 255 characters")])),
-    loaded("5-mb-description-is-cut-to-1024", huge_description, {"assignment": {"A4"}},
-           check=stored("SELECT length(assignmentdescription) FROM lms.assignment "
-                        "WHERE sourcesystemidentifier = 'A4'", [(1024,)])),
+    quarantined(
+        "5-mb-title",
+        huge_title,
+        [(A_S2, 3, "Title", "max-length-255")],
+        check=stored("SELECT length(value), reason FROM lms.quarantine", [(1024, "longer than 255 characters")]),
+    ),
+    loaded(
+        "5-mb-description-is-cut-to-1024",
+        huge_description,
+        {"assignment": {"A4"}},
+        check=stored(
+            "SELECT length(assignmentdescription) FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [(1024,)]
+        ),
+    ),
     rejected("17-mb-field", field_over_limit, "line 3: malformed CSV: field larger than field limit (16777216)"),
 ]
 
@@ -410,7 +506,7 @@ def header(transform: Callable[[list[str]], list[str]], rows_transform: Callable
         for row in rows:
             full = {**DATES, **row}
             values = [full.get(h, "") for h in A_HEADER]
-            writer.writerow(rows_transform(values) if rows_transform else values[:len(names)])
+            writer.writerow(rows_transform(values) if rows_transform else values[: len(names)])
         put(root, A_S2, utf8_bom(buffer.getvalue()))
 
     return build
@@ -437,35 +533,57 @@ def renamed(old: str, new: str) -> Callable:
 
 
 WRONG_HEADERS = [
-    rejected("missing-required-column", header(lambda n: [x for x in n if x != "AssignmentCategory"],
-                                               lambda v: v[:4] + v[5:]),
-             "line 1: missing required column(s): AssignmentCategory"),
-    rejected("misspelled-key-column", header(renamed("SourceSystemIdentifier", "SourceSytemIdentifier"),
-                                             lambda v: v),
-             "line 1: missing required column(s): SourceSystemIdentifier",
-             check=drift({A_S2: ["SourceSytemIdentifier"]})),
-    rejected("users-header-in-assignments-folder", users_file_in_assignments,
-             "line 1: missing required column(s): LMSSectionSourceSystemIdentifier, Title, AssignmentCategory"),
+    rejected(
+        "missing-required-column",
+        header(lambda n: [x for x in n if x != "AssignmentCategory"], lambda v: v[:4] + v[5:]),
+        "line 1: missing required column(s): AssignmentCategory",
+    ),
+    rejected(
+        "misspelled-key-column",
+        header(renamed("SourceSystemIdentifier", "SourceSytemIdentifier"), lambda v: v),
+        "line 1: missing required column(s): SourceSystemIdentifier",
+        check=drift({A_S2: ["SourceSytemIdentifier"]}),
+    ),
+    rejected(
+        "users-header-in-assignments-folder",
+        users_file_in_assignments,
+        "line 1: missing required column(s): LMSSectionSourceSystemIdentifier, Title, AssignmentCategory",
+    ),
     # The first data row is read as the header; its two empty values are the first thing wrong with it.
     rejected("no-header-row", no_header, "line 1, column 7: column '' appears twice in the header"),
-    loaded("unknown-extra-column", header(lambda n: n + ["Colour"], lambda v: v + ["blue"]), {"assignment": {"A4"}},
-           check=drift({A_S2: ["Colour"]})),
-    loaded("columns-in-another-order", header(lambda n: list(reversed(n)), lambda v: list(reversed(v))),
-           {"assignment": {"A4"}},
-           check=stored("SELECT title, assignmentcategory, maxpoints FROM lms.assignment "
-                        "WHERE sourcesystemidentifier = 'A4'", [("Assignment A4", "Assignment", 10)])),
-    loaded("spaces-around-column-names", header(lambda n: [f"  {x} " for x in n], lambda v: v),
-           {"assignment": {"A4"}}),
-    rejected("duplicated-column", header(lambda n: n + ["Title"], lambda v: v + ["Other title"]),
-             "line 1, column 16: column 'Title' appears twice in the header"),
-    rejected("duplicated-column-differing-in-case", header(lambda n: n + ["TITLE"], lambda v: v + ["Other"]),
-             "line 1, column 16: column 'TITLE' appears twice in the header"),
-    rejected("duplicated-key-column", header(lambda n: ["SourceSystemIdentifier"] + n, lambda v: ["X"] + v),
-             "line 1, column 2: column 'SourceSystemIdentifier' appears twice in the header"),
-    loaded("header-only-in-upper-case", header(lambda n: [x.upper() for x in n], lambda v: v),
-           {"assignment": {"A4"}}),
-    loaded("header-only-in-lower-case", header(lambda n: [x.lower() for x in n], lambda v: v),
-           {"assignment": {"A4"}}),
+    loaded(
+        "unknown-extra-column",
+        header(lambda n: n + ["Colour"], lambda v: v + ["blue"]),
+        {"assignment": {"A4"}},
+        check=drift({A_S2: ["Colour"]}),
+    ),
+    loaded(
+        "columns-in-another-order",
+        header(lambda n: list(reversed(n)), lambda v: list(reversed(v))),
+        {"assignment": {"A4"}},
+        check=stored(
+            "SELECT title, assignmentcategory, maxpoints FROM lms.assignment WHERE sourcesystemidentifier = 'A4'",
+            [("Assignment A4", "Assignment", 10)],
+        ),
+    ),
+    loaded("spaces-around-column-names", header(lambda n: [f"  {x} " for x in n], lambda v: v), {"assignment": {"A4"}}),
+    rejected(
+        "duplicated-column",
+        header(lambda n: n + ["Title"], lambda v: v + ["Other title"]),
+        "line 1, column 16: column 'Title' appears twice in the header",
+    ),
+    rejected(
+        "duplicated-column-differing-in-case",
+        header(lambda n: n + ["TITLE"], lambda v: v + ["Other"]),
+        "line 1, column 16: column 'TITLE' appears twice in the header",
+    ),
+    rejected(
+        "duplicated-key-column",
+        header(lambda n: ["SourceSystemIdentifier"] + n, lambda v: ["X"] + v),
+        "line 1, column 2: column 'SourceSystemIdentifier' appears twice in the header",
+    ),
+    loaded("header-only-in-upper-case", header(lambda n: [x.upper() for x in n], lambda v: v), {"assignment": {"A4"}}),
+    loaded("header-only-in-lower-case", header(lambda n: [x.lower() for x in n], lambda v: v), {"assignment": {"A4"}}),
 ]
 
 
@@ -496,26 +614,45 @@ WRONG_TYPES = [
     quarantined("points-in-scientific-notation", a4_with(MaxPoints="1e3"), [(A_S2, 3, "MaxPoints", "whole-number")]),
     quarantined("fractional-points", a4_with(MaxPoints="9.5"), [(A_S2, 3, "MaxPoints", "whole-number")]),
     quarantined("points-beyond-int", a4_with(MaxPoints="2147483648"), [(A_S2, 3, "MaxPoints", "whole-number")]),
-    loaded("points-written-as-10.0", a4_with(MaxPoints="10.0"), {"assignment": {"A4"}},
-           check=stored("SELECT maxpoints FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [(10,)])),
-    quarantined("letter-grade-in-earned-points", b3_with(EarnedPoints="A+"),
-                [(SUB_A3, 2, "EarnedPoints", "whole-number")], relpath=SUB_A3),
+    loaded(
+        "points-written-as-10.0",
+        a4_with(MaxPoints="10.0"),
+        {"assignment": {"A4"}},
+        check=stored("SELECT maxpoints FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [(10,)]),
+    ),
+    quarantined(
+        "letter-grade-in-earned-points",
+        b3_with(EarnedPoints="A+"),
+        [(SUB_A3, 2, "EarnedPoints", "whole-number")],
+        relpath=SUB_A3,
+    ),
 ]
 
 IMPOSSIBLE_DATES = [
     quarantined("february-30", a4_with(DueDateTime="2021-02-30 10:00:00"), [(A_S2, 3, "DueDateTime", "datetime")]),
     quarantined("hour-25", a4_with(DueDateTime="2021-09-01 25:00:00"), [(A_S2, 3, "DueDateTime", "datetime")]),
     quarantined("minute-60", a4_with(DueDateTime="2021-09-01 23:60"), [(A_S2, 3, "DueDateTime", "datetime")]),
-    quarantined("september-31-us-format", a4_with(DueDateTime="9/31/2021 6:00"),
-                [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined(
+        "september-31-us-format", a4_with(DueDateTime="9/31/2021 6:00"), [(A_S2, 3, "DueDateTime", "datetime")]
+    ),
     quarantined("year-10000", a4_with(DueDateTime="10000-01-01 00:00:00"), [(A_S2, 3, "DueDateTime", "datetime")]),
-    quarantined("zero-date-in-a-required-column", a4_with(LastModifiedDate="0000-00-00 00:00:00"),
-                [(A_S2, 3, "LastModifiedDate", "datetime")]),
-    quarantined("february-29-of-2021", t2_with(EventDate="2021-02-29"), [(ATT_S2, 2, "EventDate", "datetime")],
-                relpath=ATT_S2),
-    loaded("february-29-of-2020-is-real", a4_with(DueDateTime="2020-02-29 12:00:00"), {"assignment": {"A4"}},
-           check=stored("SELECT duedatetime::text FROM lms.assignment WHERE sourcesystemidentifier = 'A4'",
-                        [("2020-02-29 12:00:00",)])),
+    quarantined(
+        "zero-date-in-a-required-column",
+        a4_with(LastModifiedDate="0000-00-00 00:00:00"),
+        [(A_S2, 3, "LastModifiedDate", "datetime")],
+    ),
+    quarantined(
+        "february-29-of-2021", t2_with(EventDate="2021-02-29"), [(ATT_S2, 2, "EventDate", "datetime")], relpath=ATT_S2
+    ),
+    loaded(
+        "february-29-of-2020-is-real",
+        a4_with(DueDateTime="2020-02-29 12:00:00"),
+        {"assignment": {"A4"}},
+        check=stored(
+            "SELECT duedatetime::text FROM lms.assignment WHERE sourcesystemidentifier = 'A4'",
+            [("2020-02-29 12:00:00",)],
+        ),
+    ),
 ]
 
 
@@ -525,44 +662,74 @@ def due_stored(expected: str):
 
 # Issue 13: every value that does not parse is quarantined (none fails the run), and offsets are converted to UTC.
 VALUE_CLASSES = [
-    loaded("nanosecond-fraction-is-cut-to-microseconds", a4_with(DueDateTime="2021-09-01 10:00:00.123456789"),
-           {"assignment": {"A4"}}, check=due_stored("2021-09-01 10:00:00.123456")),
-    loaded("z-suffix-is-utc", a4_with(DueDateTime="2021-09-01T10:00:00Z"), {"assignment": {"A4"}},
-           check=due_stored("2021-09-01 10:00:00")),
-    loaded("utc-offset-is-converted-to-utc", a4_with(DueDateTime="2021-09-01 10:00:00+02:00"),
-           {"assignment": {"A4"}}, check=due_stored("2021-09-01 08:00:00")),
-    loaded("compact-utc-offset-is-converted-to-utc", a4_with(DueDateTime="2021-09-01 10:00-0500"),
-           {"assignment": {"A4"}}, check=due_stored("2021-09-01 15:00:00")),
+    loaded(
+        "nanosecond-fraction-is-cut-to-microseconds",
+        a4_with(DueDateTime="2021-09-01 10:00:00.123456789"),
+        {"assignment": {"A4"}},
+        check=due_stored("2021-09-01 10:00:00.123456"),
+    ),
+    loaded(
+        "z-suffix-is-utc",
+        a4_with(DueDateTime="2021-09-01T10:00:00Z"),
+        {"assignment": {"A4"}},
+        check=due_stored("2021-09-01 10:00:00"),
+    ),
+    loaded(
+        "utc-offset-is-converted-to-utc",
+        a4_with(DueDateTime="2021-09-01 10:00:00+02:00"),
+        {"assignment": {"A4"}},
+        check=due_stored("2021-09-01 08:00:00"),
+    ),
+    loaded(
+        "compact-utc-offset-is-converted-to-utc",
+        a4_with(DueDateTime="2021-09-01 10:00-0500"),
+        {"assignment": {"A4"}},
+        check=due_stored("2021-09-01 15:00:00"),
+    ),
     quarantined("hour-24", a4_with(DueDateTime="2021-09-01 24:00:00"), [(A_S2, 3, "DueDateTime", "datetime")]),
     quarantined("second-60", a4_with(DueDateTime="2021-09-01 10:00:60"), [(A_S2, 3, "DueDateTime", "datetime")]),
     quarantined("year-0", a4_with(DueDateTime="0000-01-01 00:00:00"), [(A_S2, 3, "DueDateTime", "datetime")]),
-    quarantined("arabic-indic-digits", a4_with(DueDateTime="٢٠٢١-٠٩-٠١ ١٠:٠٠:٠٠"),
-                [(A_S2, 3, "DueDateTime", "datetime")]),
-    quarantined("full-width-digit-in-the-year", a4_with(DueDateTime="２021-09-01 10:00:00"),
-                [(A_S2, 3, "DueDateTime", "datetime")]),
+    quarantined(
+        "arabic-indic-digits", a4_with(DueDateTime="٢٠٢١-٠٩-٠١ ١٠:٠٠:٠٠"), [(A_S2, 3, "DueDateTime", "datetime")]
+    ),
+    quarantined(
+        "full-width-digit-in-the-year",
+        a4_with(DueDateTime="２021-09-01 10:00:00"),
+        [(A_S2, 3, "DueDateTime", "datetime")],
+    ),
     quarantined("compact-date", a4_with(DueDateTime="20210901"), [(A_S2, 3, "DueDateTime", "datetime")]),
     quarantined("partial-date", a4_with(DueDateTime="2021-09"), [(A_S2, 3, "DueDateTime", "datetime")]),
     quarantined("hour-without-minutes", a4_with(DueDateTime="2021-09-01 10"), [(A_S2, 3, "DueDateTime", "datetime")]),
     quarantined("the-word-now", a4_with(DueDateTime="now"), [(A_S2, 3, "DueDateTime", "datetime")]),
-    quarantined("offset-leaves-the-years-of-the-store", a4_with(StartDateTime="0001-01-01 00:30:00+01:00"),
-                [(A_S2, 3, "StartDateTime", "datetime")]),
+    quarantined(
+        "offset-leaves-the-years-of-the-store",
+        a4_with(StartDateTime="0001-01-01 00:30:00+01:00"),
+        [(A_S2, 3, "StartDateTime", "datetime")],
+    ),
     quarantined("arabic-indic-points", a4_with(MaxPoints="١٠"), [(A_S2, 3, "MaxPoints", "whole-number")]),
 ]
 
 
 NEGATIVE_POINTS = [
-    loaded("negative-earned-points-are-kept", b3_with(EarnedPoints="-5"), {"assignmentsubmission": {"B3"}},
-           relpath=SUB_A3,
-           check=stored("SELECT earnedpoints FROM lms.assignmentsubmission WHERE sourcesystemidentifier = 'B3'",
-                        [(-5,)])),
-    loaded("negative-max-points-are-kept", a4_with(MaxPoints="-10"), {"assignment": {"A4"}},
-           check=stored("SELECT maxpoints FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [(-10,)])),
+    loaded(
+        "negative-earned-points-are-kept",
+        b3_with(EarnedPoints="-5"),
+        {"assignmentsubmission": {"B3"}},
+        relpath=SUB_A3,
+        check=stored("SELECT earnedpoints FROM lms.assignmentsubmission WHERE sourcesystemidentifier = 'B3'", [(-5,)]),
+    ),
+    loaded(
+        "negative-max-points-are-kept",
+        a4_with(MaxPoints="-10"),
+        {"assignment": {"A4"}},
+        check=stored("SELECT maxpoints FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [(-10,)]),
+    ),
 ]
 
 HOSTILE = [
     "'; DROP TABLE lms.assignment; --",
     "Robert'); DROP TABLE Students;--",
-    'a"b;c\'d',
+    "a\"b;c'd",
     "\\.",
     "\\N",
     "x\n\\.\ny",
@@ -589,8 +756,10 @@ def hostile_identifiers(root, outside):
 
 
 def hostile_values_stored_verbatim(store, root, summary, manifest, context):
-    rows = store.query("SELECT sourcesystemidentifier, title, assignmentdescription FROM lms.assignment "
-                       "WHERE sourcesystemidentifier NOT IN ('A1', 'A2', 'A3') ORDER BY 1")
+    rows = store.query(
+        "SELECT sourcesystemidentifier, title, assignmentdescription FROM lms.assignment "
+        "WHERE sourcesystemidentifier NOT IN ('A1', 'A2', 'A3') ORDER BY 1"
+    )
     assert rows == sorted((as_key(v), v, v) for v in HOSTILE)
     assert store.query("SELECT to_regclass('lms.assignment') IS NOT NULL") == [(True,)]
     assert not os.path.exists("/tmp/lms-pipeline-pwned")
@@ -609,17 +778,24 @@ def hostile_folder(name: str) -> Callable:
 
 def folder_stored_verbatim(store, root, summary, manifest, context):
     name = context["name"]
-    assert store.query("SELECT s.sourcesystemidentifier, a.sourcesystemidentifier FROM lms.assignment a "
-                       "JOIN lms.lmssection s USING (lmssectionidentifier) WHERE a.sourcesystem = 'OtherLMS'") == [
-        (name, "Z1")]
-    assert store.query("SELECT count(*) FROM lms.processedfiles WHERE relativepath = :r",
-                       r=f"section={name}/assignments/{STAMP}.csv") == [(1,)]
+    assert store.query(
+        "SELECT s.sourcesystemidentifier, a.sourcesystemidentifier FROM lms.assignment a "
+        "JOIN lms.lmssection s USING (lmssectionidentifier) WHERE a.sourcesystem = 'OtherLMS'"
+    ) == [(name, "Z1")]
+    assert store.query(
+        "SELECT count(*) FROM lms.processedfiles WHERE relativepath = :r", r=f"section={name}/assignments/{STAMP}.csv"
+    ) == [(1,)]
     assert not (root / "pwned").exists() and not os.path.exists("pwned")
 
 
 def hostile_folder_case(id: str, name: str) -> Case:
-    return loaded(id, hostile_folder(name), {"lmssection": {name}, "assignment": {"Z1"}},
-                  relpath=f"section={name}/assignments/{STAMP}.csv", check=folder_stored_verbatim)
+    return loaded(
+        id,
+        hostile_folder(name),
+        {"lmssection": {name}, "assignment": {"Z1"}},
+        relpath=f"section={name}/assignments/{STAMP}.csv",
+        check=folder_stored_verbatim,
+    )
 
 
 def latin1_folder(root, outside):
@@ -637,23 +813,38 @@ def latin1_folder_reported(store, root, summary, manifest, context):
 
 IDENTIFIERS_AND_FOLDERS = [
     # A lone carriage return inside a quoted value is data: it must load as it is.
-    loaded("carriage-return-inside-a-value", carriage_return, {"assignment": {"A4"}},
-           check=stored("SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A4'",
-                        [("old Mac\rline end",)])),
+    loaded(
+        "carriage-return-inside-a-value",
+        carriage_return,
+        {"assignment": {"A4"}},
+        check=stored("SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [("old Mac\rline end",)]),
+    ),
     # An identifier over 255 characters is quarantined like any over-long value (its default title, which repeats
     # it, too); the file's other rows load.
-    quarantined("identifier-longer-than-255", long_key, [(A_S2, 3, "SourceSystemIdentifier", "max-length-255"),
-                                                         (A_S2, 3, "Title", "max-length-255")],
-                {"assignment": {"A4"}}),
-    loaded("identifiers-with-quotes-semicolons-and-sql", hostile_identifiers, {"assignment": {as_key(v) for v in HOSTILE}},
-           check=hostile_values_stored_verbatim),
+    quarantined(
+        "identifier-longer-than-255",
+        long_key,
+        [(A_S2, 3, "SourceSystemIdentifier", "max-length-255"), (A_S2, 3, "Title", "max-length-255")],
+        {"assignment": {"A4"}},
+    ),
+    loaded(
+        "identifiers-with-quotes-semicolons-and-sql",
+        hostile_identifiers,
+        {"assignment": {as_key(v) for v in HOSTILE}},
+        check=hostile_values_stored_verbatim,
+    ),
     hostile_folder_case("folder-with-sql", "S'3; DROP TABLE lms.assignment; --"),
-    hostile_folder_case("folder-with-quotes-and-spaces", 'My "Best" Section \'2\''),
+    hostile_folder_case("folder-with-quotes-and-spaces", "My \"Best\" Section '2'"),
     hostile_folder_case("folder-with-shell-substitution", "$(touch pwned)"),
     hostile_folder_case("folder-with-backticks", "`touch pwned`"),
     # The run goes on: A4 of S2 loads; the undecodable folder is reported.
-    Case("folder-name-not-utf8", latin1_folder, journal="loaded", changes={"assignment": {"A4"}},
-         check=latin1_folder_reported),
+    Case(
+        "folder-name-not-utf8",
+        latin1_folder,
+        journal="loaded",
+        changes={"assignment": {"A4"}},
+        check=latin1_folder_reported,
+    ),
 ]
 
 
@@ -714,18 +905,35 @@ def nothing_from_outside(store, root, summary, manifest, context):
 
 SYMLINKS = [
     Case("symlinked-file-out-of-root", link_file_out, notices=[(A_S2, "outside-root")], check=nothing_from_outside),
-    Case("symlinked-folder-out-of-root", link_folder_out, notices=[("section=S2", "outside-root")],
-         check=nothing_from_outside),
-    Case("relative-symlink-out-of-root", link_relative_out, notices=[(A_S2, "outside-root")],
-         check=nothing_from_outside),
-    Case("symlink-chain-out-of-root", link_chain_out, notices=[(A_S2, "outside-root"), ("hop.csv", "outside-root")],
-         check=nothing_from_outside),
-    loaded("symlink-inside-the-root-is-followed", link_inside, {"assignment": {"A4"}},
-           notices=[("archive", "unexpected-folder")]),
+    Case(
+        "symlinked-folder-out-of-root",
+        link_folder_out,
+        notices=[("section=S2", "outside-root")],
+        check=nothing_from_outside,
+    ),
+    Case(
+        "relative-symlink-out-of-root", link_relative_out, notices=[(A_S2, "outside-root")], check=nothing_from_outside
+    ),
+    Case(
+        "symlink-chain-out-of-root",
+        link_chain_out,
+        notices=[(A_S2, "outside-root"), ("hop.csv", "outside-root")],
+        check=nothing_from_outside,
+    ),
+    loaded(
+        "symlink-inside-the-root-is-followed",
+        link_inside,
+        {"assignment": {"A4"}},
+        notices=[("archive", "unexpected-folder")],
+    ),
     # A link to itself is reported and skipped; the run goes on and loads the next day's file.
-    Case("symlink-loop", link_loop, notices=[(A_S2, None)], changes={"assignment": {"A4"}},
-         check=stored("SELECT outcome FROM lms.processedfiles WHERE relativepath LIKE '%2021-09-03%'",
-                      [("loaded",)])),
+    Case(
+        "symlink-loop",
+        link_loop,
+        notices=[(A_S2, None)],
+        changes={"assignment": {"A4"}},
+        check=stored("SELECT outcome FROM lms.processedfiles WHERE relativepath LIKE '%2021-09-03%'", [("loaded",)]),
+    ),
     Case("dangling-symlink", dangling_link, notices=[(A_S2, None)]),
 ]
 
@@ -770,10 +978,18 @@ def whitespace_only(root, outside):
 
 
 EMPTY = [
-    Case("100000-empty-files", many_empty_files, journal="loaded", changes={"assignment": {"A4"}},
-         check=empty_files_reported),
-    Case("files-of-0-to-4-bytes", tiny_files, notices=[
-        (f"section=S2/assignments/2021-09-0{i}-06-00-00.csv", "empty-file") for i in range(2, 6)]),
+    Case(
+        "100000-empty-files",
+        many_empty_files,
+        journal="loaded",
+        changes={"assignment": {"A4"}},
+        check=empty_files_reported,
+    ),
+    Case(
+        "files-of-0-to-4-bytes",
+        tiny_files,
+        notices=[(f"section=S2/assignments/2021-09-0{i}-06-00-00.csv", "empty-file") for i in range(2, 6)],
+    ),
     rejected("blank-lines-only", blank_lines_only, "line 1: no header row"),
     rejected("whitespace-only", whitespace_only, f"line 1: missing required column(s): {ALL_REQUIRED}"),
 ]
@@ -786,10 +1002,18 @@ def misnamed_files(root, outside):
 
 
 PLACEMENT = [
-    Case("misnamed-and-misplaced-files", misnamed_files, relpath="section=S2/assignments/2021-09-02.csv", notices=[
-        ("section=S2/assignments/2021-09-02.csv", "unnamed"), ("section=S2/assignments/notes.txt", "unexpected-file"),
-        ("section=S2/Assignments", "unexpected-folder")]),
+    Case(
+        "misnamed-and-misplaced-files",
+        misnamed_files,
+        relpath="section=S2/assignments/2021-09-02.csv",
+        notices=[
+            ("section=S2/assignments/2021-09-02.csv", "unnamed"),
+            ("section=S2/assignments/notes.txt", "unexpected-file"),
+            ("section=S2/Assignments", "unexpected-folder"),
+        ],
+    ),
 ]
+
 
 def link_hard_out(root, outside):
     (root / A_S2).parent.mkdir(parents=True)
@@ -819,25 +1043,60 @@ def hidden_header(root, outside):
 ADVERSARIAL = [
     Case("hard-link-out-of-root", link_hard_out, notices=[(A_S2, "outside-link")], check=nothing_from_outside),
     Case("fifo-where-a-file-was-expected", fifo, notices=[(A_S2, "unexpected-file")]),
-    Case("timestamp-in-the-future", one_file("section=S2/assignments/2999-01-01-00-00-00.csv", assignment("A4", "S2")),
-         relpath="section=S2/assignments/2999-01-01-00-00-00.csv",
-         notices=[("section=S2/assignments/2999-01-01-00-00-00.csv", "future-timestamp")]),
+    Case(
+        "timestamp-in-the-future",
+        one_file("section=S2/assignments/2999-01-01-00-00-00.csv", assignment("A4", "S2")),
+        relpath="section=S2/assignments/2999-01-01-00-00-00.csv",
+        notices=[("section=S2/assignments/2999-01-01-00-00-00.csv", "future-timestamp")],
+    ),
     # Both load in name order, so the lower-case one decides, as every later run and a clean load agree.
-    loaded("same-timestamp-csv-and-CSV", csv_and_upper_csv, {"assignment": {"A4"}},
-           notices=[(A_S2, "same-timestamp")],
-           check=stored("SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [("lower",)])),
-    quarantined("identifier-with-zero-width-space", one_file(A_S2, assignment("A4\u200b", "S2", Title="A4")),
-                [(A_S2, 3, "SourceSystemIdentifier", "identifier")]),
-    quarantined("identifier-with-a-trailing-space", one_file(A_S2, assignment("A4 ", "S2", Title="A4")),
-                [(A_S2, 3, "SourceSystemIdentifier", "identifier")]),
-    quarantined("identifier-with-a-non-breaking-space", one_file(A_S2, assignment("A\u00a04", "S2", Title="A4")),
-                [(A_S2, 3, "SourceSystemIdentifier", "identifier")]),
-    rejected("header-with-zero-width-space", hidden_header,
-             f"line 1, column {A_HEADER.index('Title') + 1}: column 'Title\\u200b' holds an invisible character"),
+    loaded(
+        "same-timestamp-csv-and-CSV",
+        csv_and_upper_csv,
+        {"assignment": {"A4"}},
+        notices=[(A_S2, "same-timestamp")],
+        check=stored("SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A4'", [("lower",)]),
+    ),
+    quarantined(
+        "identifier-with-zero-width-space",
+        one_file(A_S2, assignment("A4\u200b", "S2", Title="A4")),
+        [(A_S2, 3, "SourceSystemIdentifier", "identifier")],
+    ),
+    quarantined(
+        "identifier-with-a-trailing-space",
+        one_file(A_S2, assignment("A4 ", "S2", Title="A4")),
+        [(A_S2, 3, "SourceSystemIdentifier", "identifier")],
+    ),
+    quarantined(
+        "identifier-with-a-non-breaking-space",
+        one_file(A_S2, assignment("A\u00a04", "S2", Title="A4")),
+        [(A_S2, 3, "SourceSystemIdentifier", "identifier")],
+    ),
+    rejected(
+        "header-with-zero-width-space",
+        hidden_header,
+        f"line 1, column {A_HEADER.index('Title') + 1}: column 'Title\\u200b' holds an invisible character",
+    ),
 ]
 
-CASES = (ENCODINGS + DELIMITERS + QUOTING + TRUNCATED + BINARY + HUGE + WRONG_HEADERS + WRONG_TYPES + IMPOSSIBLE_DATES
-         + VALUE_CLASSES + NEGATIVE_POINTS + IDENTIFIERS_AND_FOLDERS + SYMLINKS + EMPTY + PLACEMENT + ADVERSARIAL)
+CASES = (
+    ENCODINGS
+    + DELIMITERS
+    + QUOTING
+    + TRUNCATED
+    + BINARY
+    + HUGE
+    + WRONG_HEADERS
+    + WRONG_TYPES
+    + IMPOSSIBLE_DATES
+    + VALUE_CLASSES
+    + NEGATIVE_POINTS
+    + IDENTIFIERS_AND_FOLDERS
+    + SYMLINKS
+    + EMPTY
+    + PLACEMENT
+    + ADVERSARIAL
+)
 
 
 def test_the_matrix_has_at_least_40_cases():
@@ -857,8 +1116,7 @@ def test_malformed_input(case: Case, store: Store, tmp_path):
     manifest = walk_tree(root)
     context["walk_seconds"] = time.perf_counter() - started
     tables = StoreTables(dialect_of(store.engine))
-    summary = stage_all(store.engine, [pending_files(store.engine, tables, manifest, False)], None,
-                        MassDeletePolicy())
+    summary = stage_all(store.engine, [pending_files(store.engine, tables, manifest, False)], None, MassDeletePolicy())
 
     # the message
     if case.rejected is None:
@@ -870,12 +1128,15 @@ def test_malformed_input(case: Case, store: Store, tmp_path):
         else:
             pattern = prefix + re.escape(case.rejected.format(**context))
         assert len(summary.rejected_files) == 1 and re.fullmatch(pattern, summary.rejected_files[0]), (
-            summary.rejected_files)
+            summary.rejected_files
+        )
     notices = {(n.relpath, n.kind) for n in manifest.notices} | {(n.relpath, None) for n in manifest.notices}
     assert set(case.notices) <= notices, manifest.notices
     # what is quarantined, with a reason for each row
-    found = store.query("SELECT filepath, linenumber, columnname, checkname, reason FROM lms.quarantine "
-                        "ORDER BY linenumber, columnname, checkname")
+    found = store.query(
+        "SELECT filepath, linenumber, columnname, checkname, reason FROM lms.quarantine "
+        "ORDER BY linenumber, columnname, checkname"
+    )
     assert [row[:4] for row in found] == sorted(case.quarantine, key=lambda q: (q[1], q[2] or "", q[3]))
     assert all(row[4] for row in found)
     journal = store.query("SELECT outcome FROM lms.processedfiles WHERE relativepath = :r", r=case.relpath)

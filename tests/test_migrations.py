@@ -1,4 +1,3 @@
-
 import pytest
 from sqlalchemy import text
 
@@ -7,30 +6,56 @@ from lms_pipeline.store.engine import make_engine, run_lock
 from lms_pipeline.store.migrations import MigrationError, Script, apply_migrations, builtin_scripts, scripts_in
 
 REFERENCE_TABLES = {
-    "lmsuser", "stg_lmsuser", "lmssection", "stg_lmssection", "assignment", "stg_assignment",
-    "assignmentsubmissiontype", "stg_assignmentsubmissiontype", "lmsuserlmssectionassociation",
-    "stg_lmsuserlmssectionassociation", "assignmentsubmission", "stg_assignmentsubmission",
-    "lmssectionactivity", "stg_lmssectionactivity", "lmssystemactivity", "stg_lmssystemactivity",
-    "lmsuserattendanceevent", "stg_lmsuserattendanceevent", "migrationjournal", "processedfiles",
+    "lmsuser",
+    "stg_lmsuser",
+    "lmssection",
+    "stg_lmssection",
+    "assignment",
+    "stg_assignment",
+    "assignmentsubmissiontype",
+    "stg_assignmentsubmissiontype",
+    "lmsuserlmssectionassociation",
+    "stg_lmsuserlmssectionassociation",
+    "assignmentsubmission",
+    "stg_assignmentsubmission",
+    "lmssectionactivity",
+    "stg_lmssectionactivity",
+    "lmssystemactivity",
+    "stg_lmssystemactivity",
+    "lmsuserattendanceevent",
+    "stg_lmsuserattendanceevent",
+    "migrationjournal",
+    "processedfiles",
 }
 
 
 def tables(engine):
     with engine.connect() as conn:
-        return set(conn.execute(text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'lms'")).scalars())
+        return set(
+            conn.execute(text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'lms'")).scalars()
+        )
 
 
 def test_fresh_database_gets_every_reference_table_and_the_additions(empty_db):
     engine = make_engine(empty_db)
     report = apply_migrations(engine, builtin_scripts("postgresql", harmonizer=False))
     assert report.applied[0] == "0001_initialize_lms_database"
-    assert REFERENCE_TABLES | {"loadrun", "loadrunresource", "harmonizationrun", "quarantine",
-                               "stg_loadscope"} <= tables(engine)
+    assert REFERENCE_TABLES | {
+        "loadrun",
+        "loadrunresource",
+        "harmonizationrun",
+        "quarantine",
+        "stg_loadscope",
+    } <= tables(engine)
     with engine.connect() as conn:
-        cols = set(conn.execute(text(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema='lms' "
-            "AND table_name IN ('lmsuser','lmssection')")).scalars())
+        cols = set(
+            conn.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema='lms' "
+                    "AND table_name IN ('lmsuser','lmssection')"
+                )
+            ).scalars()
+        )
         journal = conn.execute(text("SELECT count(*), count(checksum) FROM lms.migrationjournal")).one()
     assert {"edfistudentid", "edfisectionid"} <= cols
     assert journal[0] == journal[1] == len(report.applied)
@@ -60,8 +85,10 @@ def test_reference_database_is_adopted_and_only_missing_scripts_run(empty_db):
             cursor.execute(s.sql)
         for s in reference:
             cursor.execute("INSERT INTO lms.migrationjournal (script) VALUES (%s)", (s.name,))
-        cursor.execute("INSERT INTO lms.lmsuser (sourcesystemidentifier, sourcesystem, userrole, name, emailaddress) "
-                       "VALUES ('u1', 'Canvas', 'student', 'A', 'a@x')")
+        cursor.execute(
+            "INSERT INTO lms.lmsuser (sourcesystemidentifier, sourcesystem, userrole, name, emailaddress) "
+            "VALUES ('u1', 'Canvas', 'student', 'A', 'a@x')"
+        )
     report = apply_migrations(engine, scripts)
     assert report.adopted == [s.name for s in reference]
     assert report.applied == [s.name for s in scripts if s.name > "0010"]
@@ -85,9 +112,7 @@ def test_badly_named_script_is_refused(tmp_path):
 
 
 def test_two_runs_cannot_hold_the_lock_at_once(engine):
-    with run_lock(engine):
-        with pytest.raises(RunLockTimeout, match="another lms-pipeline run"):
-            with run_lock(engine, wait_seconds=0.2):
-                pass
+    with run_lock(engine), pytest.raises(RunLockTimeout, match="another lms-pipeline run"), run_lock(engine, 0.2):
+        pass
     with run_lock(engine, wait_seconds=0):
         pass

@@ -55,8 +55,7 @@ class SqlObject:
 
 
 # PostgreSQL routines by their header: sqlglot keeps some of them (LANGUAGE sql IMMUTABLE ...) as Commands.
-PG_ROUTINE = re.compile(r"CREATE OR REPLACE (?:PROCEDURE|FUNCTION) ([\w.]+)\(((?:[^()]|\([^()]*\))*)\)",
-                        re.IGNORECASE)
+PG_ROUTINE = re.compile(r"CREATE OR REPLACE (?:PROCEDURE|FUNCTION) ([\w.]+)\(((?:[^()]|\([^()]*\))*)\)", re.IGNORECASE)
 PARSED_KINDS = {"postgresql": ("VIEW", "TABLE"), "mssql": ("VIEW", "TABLE", "PROCEDURE", "FUNCTION")}
 
 
@@ -68,8 +67,11 @@ def objects(path: Path) -> frozenset[SqlObject]:
     for batch in script_batches(path):
         sql = set_aside_sql_server_only(batch)[0] if engine == "mssql" else batch
         for statement in filter(None, sqlglot.parse(sql, read=SQLGLOT[engine])):
-            made |= {_described(create) for create in statement.find_all(exp.Create)
-                     if create.kind in PARSED_KINDS[engine] and create.find_ancestor(exp.Create) is None}
+            made |= {
+                _described(create)
+                for create in statement.find_all(exp.Create)
+                if create.kind in PARSED_KINDS[engine] and create.find_ancestor(exp.Create) is None
+            }
     if engine == "postgresql":
         made |= {
             SqlObject("routine", name, tuple(p.split()[0].lstrip("_") for p in parameters.split(",") if p.strip()))
@@ -103,12 +105,22 @@ def test_each_script_makes_the_same_objects_on_both_engines(name):
 
 def test_the_catalogue_is_the_harmonizers():
     made = {o.name: o for path in harmonizer_scripts("mssql") for o in objects(path)}
-    assert made["lms.harmonize_assignment"].shape == made["lms.harmonize_assignment_submissions"].shape == (
-        "SourceSystem", "Namespace")
-    assert all(made[f"lms.harmonize_{what}_{lms.procedure_suffix}"].shape == ()
-               for what in ("lmsuser", "lmssection") for lms in LMS_BY_NAME.values())
+    assert (
+        made["lms.harmonize_assignment"].shape
+        == made["lms.harmonize_assignment_submissions"].shape
+        == ("SourceSystem", "Namespace")
+    )
+    assert all(
+        made[f"lms.harmonize_{what}_{lms.procedure_suffix}"].shape == ()
+        for what in ("lmsuser", "lmssection")
+        for lms in LMS_BY_NAME.values()
+    )
     assert made["lmsx.exceptions_LMSSection"].shape == (
-        "LMSSectionIdentifier", "SourceSystemIdentifier", "SourceSystem", "SISSectionIdentifier")
+        "LMSSectionIdentifier",
+        "SourceSystemIdentifier",
+        "SourceSystem",
+        "SISSectionIdentifier",
+    )
     assert [o.kind for o in made.values()].count("view") == 13
 
 
@@ -116,19 +128,46 @@ def test_the_catalogue_is_the_harmonizers():
 
 # Words that begin a statement or a clause. A misspelt one is a syntax error wherever it stands, except after ON,
 # where DELETE and UPDATE name a foreign key's action, which sqlglot does not check.
-KEYWORDS = {"SELECT", "FROM", "WHERE", "JOIN", "UNION", "EXCEPT", "VALUES", "INTO", "UPDATE", "INSERT", "DELETE",
-            "CREATE", "ALTER", "EXEC", "DECLARE", "SET", "IF", "BEGIN", "END", "GRANT", "THROW"}
-CHECKED_SCRIPTS = [path for folder in ("harmonizer", "ods_fixture", "roles")
-                   for path in sorted((SQL_ROOT / "mssql" / folder).glob("*.sql"))]
+KEYWORDS = {
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "JOIN",
+    "UNION",
+    "EXCEPT",
+    "VALUES",
+    "INTO",
+    "UPDATE",
+    "INSERT",
+    "DELETE",
+    "CREATE",
+    "ALTER",
+    "EXEC",
+    "DECLARE",
+    "SET",
+    "IF",
+    "BEGIN",
+    "END",
+    "GRANT",
+    "THROW",
+}
+CHECKED_SCRIPTS = [
+    path
+    for folder in ("harmonizer", "ods_fixture", "roles")
+    for path in sorted((SQL_ROOT / "mssql" / folder).glob("*.sql"))
+]
 
 
 def misspellings(batch: str):
     """The batch once for every keyword in it, that keyword missing its last letter."""
     tokens = sqlglot.tokenize(batch, read="tsql")
-    for previous, token in zip([None, *tokens], tokens):
-        if (token.text.upper() in KEYWORDS and token.token_type not in (TokenType.STRING, TokenType.NATIONAL_STRING)
-                and not (previous and previous.text.upper() == "ON")):
-            yield batch[:token.start] + token.text[:-1] + batch[token.end + 1:]
+    for previous, token in zip([None, *tokens], tokens, strict=False):
+        if (
+            token.text.upper() in KEYWORDS
+            and token.token_type not in (TokenType.STRING, TokenType.NATIONAL_STRING)
+            and not (previous and previous.text.upper() == "ON")
+        ):
+            yield batch[: token.start] + token.text[:-1] + batch[token.end + 1 :]
 
 
 @pytest.mark.parametrize("path", CHECKED_SCRIPTS, ids=lambda p: str(p.relative_to(SQL_ROOT / "mssql")))
@@ -198,8 +237,9 @@ class SqlServerStandIn(Recorder):
         self.sent.append(Sent(statement, params))
         sql = str(statement)
         whole_view = re.match(r"SELECT \* FROM (\w+\.\w+)", sql)
-        return Answer(list(view_columns("mssql")[whole_view[1].lower()]) if whole_view
-                      else re.findall(r"\bAS (\w+)", sql))
+        return Answer(
+            list(view_columns("mssql")[whole_view[1].lower()]) if whole_view else re.findall(r"\bAS (\w+)", sql)
+        )
 
 
 @pytest.fixture(scope="module")
@@ -232,8 +272,9 @@ def test_the_migrations_add_the_sql_server_harmonizer_and_the_fixture_comes_firs
 
 
 def test_procedures_are_called_as_the_reference_calls_them_on_sql_server(sql_server):
-    calls = [(str(sent.statement), sent.params) for sent in sql_server.sent
-             if str(sent.statement).startswith("EXEC lms.")]
+    calls = [
+        (str(sent.statement), sent.params) for sent in sql_server.sent if str(sent.statement).startswith("EXEC lms.")
+    ]
     canvas = {"sourcesystem": "Canvas", "namespace": "uri://instructure.com/canvas"}
     assert calls[:4] == [
         ("EXEC lms.harmonize_lmsuser_canvas", None),
@@ -255,8 +296,10 @@ def test_the_tallies_are_cleared_before_the_procedures_and_read_after(sql_server
 
 def test_the_reports_have_the_postgresql_headers(sql_server):
     """Read from the T-SQL views, which answer in PascalCase, the files get the lower-case headers of PostgreSQL."""
-    headers = {folder: next(csv.reader(report.path.open(encoding="utf-8"))) for folder, report
-               in sql_server.reports.files.items()}
+    headers = {
+        folder: next(csv.reader(report.path.open(encoding="utf-8")))
+        for folder, report in sql_server.reports.files.items()
+    }
     views = view_columns("postgresql")
     assert headers["sections"] == list(views["lmsx.exceptions_lmssection"])
     assert headers["users"] == list(views["lmsx.exceptions_lmsuser"])
@@ -267,8 +310,12 @@ def test_the_reports_have_the_postgresql_headers(sql_server):
 def test_harmonization_names_objects_as_the_sql_server_scripts_spell_them(sql_server):
     """Exactly: in a database with a case-sensitive collation, SQL Server resolves names as written."""
     created = {o.name for path in (SQL_ROOT / "mssql").rglob("*.sql") for o in objects(path)}
-    harmonizing = [render(s.statement, "mssql", s.params) for s in sql_server.sent[sql_server.harmonizing_from:]]
-    named = {f"{table.db}.{table.name}" for text in harmonizing
-             for statement in sqlglot.parse(text, read="tsql") for table in statement.find_all(exp.Table)
-             if table.db and not (isinstance(table.parent, exp.Execute) and table.db == "sys")}
+    harmonizing = [render(s.statement, "mssql", s.params) for s in sql_server.sent[sql_server.harmonizing_from :]]
+    named = {
+        f"{table.db}.{table.name}"
+        for text in harmonizing
+        for statement in sqlglot.parse(text, read="tsql")
+        for table in statement.find_all(exp.Table)
+        if table.db and not (isinstance(table.parent, exp.Execute) and table.db == "sys")
+    }
     assert named - created == set() and "lmsx.exceptions_LMSUser" in named

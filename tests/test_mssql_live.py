@@ -30,17 +30,27 @@ MSSQL_URL = os.environ.get("LMS_TEST_MSSQL_URL")
 
 # Rows of the starter-kit sample, as its CSV files hold them; two runs, the second finding nothing new.
 SAMPLE_COUNTS = {
-    "users": 49, "sections": 6, "section-associations": 196, "assignments": 24, "submissions": 901,
-    "attendance-events": 0, "section-activities": 0, "system-activities": 0, "submission-types": 24,
-    "processed-files": 34, "quarantine": 0, "load-runs": 2,
+    "users": 49,
+    "sections": 6,
+    "section-associations": 196,
+    "assignments": 24,
+    "submissions": 901,
+    "attendance-events": 0,
+    "section-activities": 0,
+    "system-activities": 0,
+    "submission-types": 24,
+    "processed-files": 34,
+    "quarantine": 0,
+    "load-runs": 2,
 }
 
 
 @pytest.fixture
 def mssql_scratch_db():
     if not MSSQL_URL:
-        pytest.skip("needs LMS_TEST_MSSQL_URL, the mssql+pyodbc:// URL of a live SQL Server whose login may create "
-                    "databases")
+        pytest.skip(
+            "needs LMS_TEST_MSSQL_URL, the mssql+pyodbc:// URL of a live SQL Server whose login may create databases"
+        )
     server = DatabaseSettings.from_url(MSSQL_URL)
     admin = make_engine(server, isolation_level="AUTOCOMMIT")  # CREATE DATABASE cannot run in a transaction
     name = f"lmstest_{uuid.uuid4().hex[:12]}"
@@ -62,13 +72,17 @@ def row_counts(settings: DatabaseSettings) -> dict[str, int]:
     engine = make_engine(settings)
     tables = StoreTables(dialect_of(engine))
     counted = {r.name: tables.live(r) for r in LOAD_ORDER} | {
-        "submission-types": tables.submission_types, "processed-files": tables.processed_files,
-        "quarantine": tables.quarantine, "load-runs": tables.load_run,
+        "submission-types": tables.submission_types,
+        "processed-files": tables.processed_files,
+        "quarantine": tables.quarantine,
+        "load-runs": tables.load_run,
     }
     try:
         with engine.connect() as conn:
-            return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                    for name, table in counted.items()}
+            return {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in counted.items()
+            }
     finally:
         engine.dispose()
 
@@ -93,22 +107,40 @@ def seed_ods(settings: DatabaseSettings, root) -> None:
         with engine.begin() as conn:
             for user in rows(root, "users/*.csv"):
                 if user["UserRole"] == "student":
-                    conn.execute(text("INSERT INTO edfi.Student (StudentUniqueId, FirstName, LastSurname, BirthDate) "
-                                      "VALUES (:id, 'F', 'L', :born)"),
-                                 {"id": user["SISUserIdentifier"], "born": dt.date(2008, 1, 1)})
+                    conn.execute(
+                        text(
+                            "INSERT INTO edfi.Student (StudentUniqueId, FirstName, LastSurname, BirthDate) "
+                            "VALUES (:id, 'F', 'L', :born)"
+                        ),
+                        {"id": user["SISUserIdentifier"], "born": dt.date(2008, 1, 1)},
+                    )
             for number, section in enumerate(rows(root, "sections/*.csv")):
-                conn.execute(text("INSERT INTO edfi.Section (LocalCourseCode, SchoolId, SchoolYear, SectionIdentifier, "
-                                  "SessionName) VALUES (:course, 255901001, 2022, :id, 'Fall')"),
-                             {"course": f"C{number}", "id": section["SISSectionIdentifier"]})
+                conn.execute(
+                    text(
+                        "INSERT INTO edfi.Section (LocalCourseCode, SchoolId, SchoolYear, SectionIdentifier, "
+                        "SessionName) VALUES (:course, 255901001, 2022, :id, 'Fall')"
+                    ),
+                    {"course": f"C{number}", "id": section["SISSectionIdentifier"]},
+                )
             for status in ("Graded", "Late", "Missing"):
                 values = {"n": STATUS_NAMESPACE, "c": status}
-                conn.execute(text("INSERT INTO edfi.Descriptor (Namespace, CodeValue, ShortDescription) "
-                                  "SELECT :n, :c, :c WHERE NOT EXISTS (SELECT 1 FROM edfi.Descriptor "
-                                  "WHERE Namespace = :n AND CodeValue = :c)"), values)
-                conn.execute(text("INSERT INTO lmsx.SubmissionStatusDescriptor (SubmissionStatusDescriptorId) "
-                                  "SELECT d.DescriptorId FROM edfi.Descriptor d WHERE d.Namespace = :n "
-                                  "AND d.CodeValue = :c AND NOT EXISTS (SELECT 1 FROM lmsx.SubmissionStatusDescriptor "
-                                  "x WHERE x.SubmissionStatusDescriptorId = d.DescriptorId)"), values)
+                conn.execute(
+                    text(
+                        "INSERT INTO edfi.Descriptor (Namespace, CodeValue, ShortDescription) "
+                        "SELECT :n, :c, :c WHERE NOT EXISTS (SELECT 1 FROM edfi.Descriptor "
+                        "WHERE Namespace = :n AND CodeValue = :c)"
+                    ),
+                    values,
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO lmsx.SubmissionStatusDescriptor (SubmissionStatusDescriptorId) "
+                        "SELECT d.DescriptorId FROM edfi.Descriptor d WHERE d.Namespace = :n "
+                        "AND d.CodeValue = :c AND NOT EXISTS (SELECT 1 FROM lmsx.SubmissionStatusDescriptor "
+                        "x WHERE x.SubmissionStatusDescriptorId = d.DescriptorId)"
+                    ),
+                    values,
+                )
     finally:
         engine.dispose()
 
@@ -118,16 +150,26 @@ def test_the_sample_tree_harmonizes_alike_on_both_engines(scratch_db, prefect_ap
     root = fixture_tree("starter-kit-sample")
     seed_ods(scratch_db, root)
     reports = tmp_path / "reports"
-    result = lms_pipeline(csv_paths=[str(root)], database=scratch_db, phases=ALL_PHASES,
-                          exceptions_report_directory=str(reports), stale_after_hours=None)
+    result = lms_pipeline(
+        csv_paths=[str(root)],
+        database=scratch_db,
+        phases=ALL_PHASES,
+        exceptions_report_directory=str(reports),
+        stale_after_hours=None,
+    )
     canvas = result.harmonization["canvas"]
     assert result.outcome == "succeeded" and set(result.harmonization) == {"canvas", "google", "schoology"}
     assert (canvas["users_matched"], canvas["users_unmatched"], canvas["sections_matched"]) == (49, 0, 6)
     assert (canvas["assignments_inserted"], canvas["submissions_inserted"], canvas["submissions_unmatched"]) == (
-        24, 901, 0)
-    headers = {folder.name: next(folder.iterdir()).read_text(encoding="utf-8").splitlines()[0]
-               for folder in reports.iterdir()}
+        24,
+        901,
+        0,
+    )
+    headers = {
+        folder.name: next(folder.iterdir()).read_text(encoding="utf-8").splitlines()[0] for folder in reports.iterdir()
+    }
     assert headers["sections"] == "lmssectionidentifier,sourcesystemidentifier,sourcesystem,sissectionidentifier"
     assert headers["users"] == (
-        "lmsuseridentifier,sourcesystemidentifier,sourcesystem,sisuseridentifier,localuseridentifier,userrole")
+        "lmsuseridentifier,sourcesystemidentifier,sourcesystem,sisuseridentifier,localuseridentifier,userrole"
+    )
     assert headers["descriptors"] == "missingvalue,descriptor,namespace"

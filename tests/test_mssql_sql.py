@@ -109,24 +109,50 @@ def set_aside_sql_server_only(sql: str) -> tuple[str, list[str]]:
     tokens = sqlglot.tokenize(sql, read="tsql")
     reasons, pieces, done, index = [], [], 0, 0
     while index < len(tokens):
-        words = next((w for w in SQL_SERVER_ONLY if [t.text.upper() for t in tokens[index:index + len(w)]] == list(w)
-                      and tokens[index].token_type not in (TokenType.STRING, TokenType.NATIONAL_STRING)), None)
+        words = next(
+            (
+                w
+                for w in SQL_SERVER_ONLY
+                if [t.text.upper() for t in tokens[index : index + len(w)]] == list(w)
+                and tokens[index].token_type not in (TokenType.STRING, TokenType.NATIONAL_STRING)
+            ),
+            None,
+        )
         if words is None:
             index += 1
             continue
         end = next((i for i in range(index, len(tokens)) if tokens[i].token_type == TokenType.SEMICOLON), len(tokens))
         stop = tokens[end].start if end < len(tokens) else len(sql)
-        statement = " ".join(sql[tokens[index].start:stop].split())
+        statement = " ".join(sql[tokens[index].start : stop].split())
         if not re.fullmatch(SQL_SERVER_ONLY[words], statement, flags=re.IGNORECASE):
             reasons.append(f"not SQL Server's {' '.join(words)} syntax: {statement[:120]}")
-        pieces += [sql[done:tokens[index].start], PLACEHOLDER]
+        pieces += [sql[done : tokens[index].start], PLACEHOLDER]
         done, index = stop, end
     return "".join(pieces) + sql[done:], reasons
 
 
 # Words that begin a statement: never an alias, so an alias spelled so is a statement sqlglot did not see begin.
-STATEMENT_WORDS = {"ALTER", "BEGIN", "CREATE", "DECLARE", "DELETE", "DROP", "ELSE", "END", "EXEC", "EXECUTE", "GO",
-                   "IF", "INSERT", "PRINT", "RETURN", "SELECT", "SET", "UPDATE", "WHILE"}
+STATEMENT_WORDS = {
+    "ALTER",
+    "BEGIN",
+    "CREATE",
+    "DECLARE",
+    "DELETE",
+    "DROP",
+    "ELSE",
+    "END",
+    "EXEC",
+    "EXECUTE",
+    "GO",
+    "IF",
+    "INSERT",
+    "PRINT",
+    "RETURN",
+    "SELECT",
+    "SET",
+    "UPDATE",
+    "WHILE",
+}
 
 
 def _quiet_misreadings(statement: exp.Expression, read: str) -> list[str]:
@@ -136,8 +162,11 @@ def _quiet_misreadings(statement: exp.Expression, read: str) -> list[str]:
     for node in statement.walk():
         if isinstance(node, exp.Command):
             reasons.append(f"not understood: {node.sql(read)[:120]}")
-        elif (isinstance(node, exp.Alias) and not node.args["alias"].args.get("quoted")  # an @variable is no identifier
-              and node.alias.upper() in STATEMENT_WORDS):
+        elif (
+            isinstance(node, exp.Alias)
+            and not node.args["alias"].args.get("quoted")  # an @variable is no identifier
+            and node.alias.upper() in STATEMENT_WORDS
+        ):
             reasons.append(f"'{node.alias}' read as an alias: {node.sql(read)[:120]}")
     return reasons + [f"not a statement: {node.sql(read)[:120]}" for node in _bare_expressions(statement)]
 
@@ -146,42 +175,69 @@ def _bare_expressions(statement: exp.Expression) -> list[exp.Expression]:
     """Expressions standing where a statement belongs: inside BEGIN ... END, sqlglot reads `SELEC x;` as the column
     SELEC aliased x, without an error. RAISERROR is the one statement it reads as an expression (a call)."""
     places = [statement] + [item for block in statement.find_all(exp.Block) for item in block.expressions]
-    return [item for item in places if isinstance(item, (exp.Condition, exp.Alias))
-            and not (isinstance(item, exp.Anonymous) and item.name.upper() == "RAISERROR")]
+    return [
+        item
+        for item in places
+        if isinstance(item, (exp.Condition, exp.Alias))
+        and not (isinstance(item, exp.Anonymous) and item.name.upper() == "RAISERROR")
+    ]
 
 
 def _sql_server_refusals(statement: exp.Expression) -> list[str]:
     """Error 130: an aggregate over an expression that holds a subquery (SUM(CASE WHEN EXISTS (...) ...))."""
-    return [f"error 130, a subquery inside {aggregate.sql('tsql')[:120]}"
-            for aggregate in statement.find_all(exp.AggFunc) if aggregate.find(exp.Select)]
+    return [
+        f"error 130, a subquery inside {aggregate.sql('tsql')[:120]}"
+        for aggregate in statement.find_all(exp.AggFunc)
+        if aggregate.find(exp.Select)
+    ]
 
 
-@pytest.mark.parametrize("sql", [
-    "CREATE TABLEE lms.X (A INT)",
-    "ALTER TABLE lms.X ADDD A INT",
-    "CREATE TABLE lms.X (A INT",
-    "IF NOT EXISTS (SELECT 1 FROM sys.schemas) EXECUTE (N'CREATE SCHEMA lms')",
-    "SELECT SUM(CASE WHEN EXISTS (SELECT 1 FROM lms.Y) THEN 1 ELSE 0 END) FROM lms.X",
-    "IF 1 = 1 BEGIN SELEC 1; END",
-    "CREATE OR ALTER PROCEDURE lms.P AS BEGIN DECLAR @X INT; SELECT 1; END",
-    "IF @X IS NULL THROW 50000 N'x', 1;",
-    "GRANT SELECT ON SCHEMAS::lms TO [r];",
-    "CREATE ROLEE [r];",
-    "ALTER ROLE [r] ADD MEMBERS [u];",
-    "ALTER AUTHORIZATION ON SCHEMA::lms [r];",
-], ids=["typo", "unknown-action", "unbalanced", "misread-if", "error-130", "typo-in-block", "typo-in-procedure",
-        "throw", "grant", "create-role", "alter-role", "alter-authorization"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE TABLEE lms.X (A INT)",
+        "ALTER TABLE lms.X ADDD A INT",
+        "CREATE TABLE lms.X (A INT",
+        "IF NOT EXISTS (SELECT 1 FROM sys.schemas) EXECUTE (N'CREATE SCHEMA lms')",
+        "SELECT SUM(CASE WHEN EXISTS (SELECT 1 FROM lms.Y) THEN 1 ELSE 0 END) FROM lms.X",
+        "IF 1 = 1 BEGIN SELEC 1; END",
+        "CREATE OR ALTER PROCEDURE lms.P AS BEGIN DECLAR @X INT; SELECT 1; END",
+        "IF @X IS NULL THROW 50000 N'x', 1;",
+        "GRANT SELECT ON SCHEMAS::lms TO [r];",
+        "CREATE ROLEE [r];",
+        "ALTER ROLE [r] ADD MEMBERS [u];",
+        "ALTER AUTHORIZATION ON SCHEMA::lms [r];",
+    ],
+    ids=[
+        "typo",
+        "unknown-action",
+        "unbalanced",
+        "misread-if",
+        "error-130",
+        "typo-in-block",
+        "typo-in-procedure",
+        "throw",
+        "grant",
+        "create-role",
+        "alter-role",
+        "alter-authorization",
+    ],
+)
 def test_the_check_refuses_what_sql_server_would(sql):
     assert invalid_reasons(sql, "mssql")
 
 
-@pytest.mark.parametrize("sql", [
-    "IF @X IS NULL THROW 50000, N'it''s; wrong', 1;",
-    "GRANT SELECT, INSERT, EXECUTE ON SCHEMA::lms TO [r]; GRANT CREATE TABLE, CREATE VIEW TO [r];",
-    "IF DATABASE_PRINCIPAL_ID(N'r') IS NULL CREATE ROLE [r];",
-    "ALTER ROLE [r] ADD MEMBER [u]; ALTER AUTHORIZATION ON SCHEMA::lms TO [r];",
-    "EXEC sys.sp_executesql N'GRANT ALTER ON lms.stg_X TO r; THROW;';",
-], ids=["throw", "grant", "create-role", "alter-role", "in-a-string"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "IF @X IS NULL THROW 50000, N'it''s; wrong', 1;",
+        "GRANT SELECT, INSERT, EXECUTE ON SCHEMA::lms TO [r]; GRANT CREATE TABLE, CREATE VIEW TO [r];",
+        "IF DATABASE_PRINCIPAL_ID(N'r') IS NULL CREATE ROLE [r];",
+        "ALTER ROLE [r] ADD MEMBER [u]; ALTER AUTHORIZATION ON SCHEMA::lms TO [r];",
+        "EXEC sys.sp_executesql N'GRANT ALTER ON lms.stg_X TO r; THROW;';",
+    ],
+    ids=["throw", "grant", "create-role", "alter-role", "in-a-string"],
+)
 def test_the_check_takes_the_statements_sqlglot_lacks_by_their_syntax(sql):
     assert invalid_reasons(sql, "mssql") == []
 
@@ -206,8 +262,9 @@ def script_batches(path: Path) -> list[str]:
     return dialect_for(engine).script_batches(sql)
 
 
-@pytest.mark.parametrize("path", sorted((SQL_ROOT / "mssql").rglob("*.sql")),
-                         ids=lambda p: str(p.relative_to(SQL_ROOT / "mssql")))
+@pytest.mark.parametrize(
+    "path", sorted((SQL_ROOT / "mssql").rglob("*.sql")), ids=lambda p: str(p.relative_to(SQL_ROOT / "mssql"))
+)
 def test_every_sql_server_script_parses_as_tsql(path):
     assert [reason for batch in script_batches(path) for reason in invalid_reasons(batch, "mssql")] == []
 
@@ -217,7 +274,7 @@ def script_names(engine: str) -> list[str]:
 
 
 def test_sql_server_scripts_carry_the_reference_names():
-    assert script_names("mssql")[:len(REFERENCE_MSSQL_SCRIPTS)] == list(REFERENCE_MSSQL_SCRIPTS)
+    assert script_names("mssql")[: len(REFERENCE_MSSQL_SCRIPTS)] == list(REFERENCE_MSSQL_SCRIPTS)
 
 
 def test_both_engines_have_the_same_migrations():
@@ -229,11 +286,16 @@ def test_both_engines_have_the_same_migrations():
 # --- the data store the scripts create ---------------------------------------------------------------------------
 
 KINDS = {
-    exp.DataType.Type.VARCHAR: "text", exp.DataType.Type.NVARCHAR: "text",
-    exp.DataType.Type.CHAR: "char", exp.DataType.Type.NCHAR: "char",
-    exp.DataType.Type.TIMESTAMP: "datetime", exp.DataType.Type.DATETIME2: "datetime",
-    exp.DataType.Type.UUID: "uuid", exp.DataType.Type.DATE: "date",
-    exp.DataType.Type.INT: "int", exp.DataType.Type.BIGINT: "bigint",
+    exp.DataType.Type.VARCHAR: "text",
+    exp.DataType.Type.NVARCHAR: "text",
+    exp.DataType.Type.CHAR: "char",
+    exp.DataType.Type.NCHAR: "char",
+    exp.DataType.Type.TIMESTAMP: "datetime",
+    exp.DataType.Type.DATETIME2: "datetime",
+    exp.DataType.Type.UUID: "uuid",
+    exp.DataType.Type.DATE: "date",
+    exp.DataType.Type.INT: "int",
+    exp.DataType.Type.BIGINT: "bigint",
 }
 FIXED_BYTES = {"int": 4, "bigint": 8, "datetime": 8, "date": 3, "uuid": 16}
 
@@ -301,12 +363,14 @@ class StoreShape:
 
     def _add_column(self, table: str, column: exp.ColumnDef) -> None:
         constraints = [c.kind for c in column.constraints]
-        not_null = any(isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null")
-                       for c in constraints)
-        identity = any(isinstance(c, (exp.GeneratedAsIdentityColumnConstraint, exp.AutoIncrementColumnConstraint))
-                       for c in constraints)
+        not_null = any(isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null") for c in constraints)
+        identity = any(
+            isinstance(c, (exp.GeneratedAsIdentityColumnConstraint, exp.AutoIncrementColumnConstraint))
+            for c in constraints
+        )
         self.tables[table.lower()][column.name.lower()] = replace(
-            self._typed(column.args["kind"]), name=column.name, nullable=not not_null, identity=identity)
+            self._typed(column.args["kind"]), name=column.name, nullable=not not_null, identity=identity
+        )
 
     def _typed(self, data_type: exp.DataType) -> ColumnShape:
         kind = KINDS[data_type.this]
@@ -333,8 +397,12 @@ class StoreShape:
         params = index.args["params"]
         where = params.args.get("where")
         self.indexes[index.name.lower()] = KeyShape(
-            "index", index.args["table"].name.lower(), _names(params.args["columns"]),
-            _engine_neutral(where.this) if where else "", clustered=statement.kind == "CLUSTERED INDEX")
+            "index",
+            index.args["table"].name.lower(),
+            _names(params.args["columns"]),
+            _engine_neutral(where.this) if where else "",
+            clustered=statement.kind == "CLUSTERED INDEX",
+        )
 
     def _alter(self, table: str, actions: list[exp.Expression]) -> None:
         columns = self.tables[table.lower()]
@@ -343,8 +411,9 @@ class StoreShape:
                 self._add_column(table, action)
             elif isinstance(action, exp.AlterColumn):
                 old = columns[action.name.lower()]
-                columns[action.name.lower()] = replace(self._typed(action.args["dtype"]), name=old.name,
-                                                       nullable=old.nullable, identity=old.identity)
+                columns[action.name.lower()] = replace(
+                    self._typed(action.args["dtype"]), name=old.name, nullable=old.nullable, identity=old.identity
+                )
             elif isinstance(action, exp.AddConstraint):
                 for constraint in action.expressions:
                     self._add_constraint(table, constraint)
@@ -360,8 +429,11 @@ class StoreShape:
     def columns(self) -> dict[tuple[str, str], ColumnShape]:
         """(table, column) -> shape; a primary key's columns are NOT NULL whatever their declaration says."""
         in_keys = {(k.table, c) for k in self.constraints.values() if k.kind == "primary key" for c in k.columns}
-        return {(t, c): replace(shape, nullable=shape.nullable and (t, c) not in in_keys)
-                for t, columns in self.tables.items() for c, shape in columns.items()}
+        return {
+            (t, c): replace(shape, nullable=shape.nullable and (t, c) not in in_keys)
+            for t, columns in self.tables.items()
+            for c, shape in columns.items()
+        }
 
 
 def _names(nodes) -> tuple[str, ...]:
@@ -410,8 +482,10 @@ def test_shared_columns_have_the_same_type_nullability_and_identity():
         return shape.kind, length, shape.nullable, shape.identity
 
     differences = {
-        key: (essentials(postgres[key], SQL_SERVER_LENGTHS.get(key, postgres[key].length)),
-              essentials(sql_server[key], sql_server[key].length))
+        key: (
+            essentials(postgres[key], SQL_SERVER_LENGTHS.get(key, postgres[key].length)),
+            essentials(sql_server[key], sql_server[key].length),
+        )
         for key in postgres.keys() & sql_server.keys()
     }
     assert {key: pair for key, pair in differences.items() if pair[0] != pair[1]} == {}
@@ -430,8 +504,13 @@ def test_sql_server_types_are_the_references():
     """NVARCHAR text, DATETIME2(7) times, UNIQUEIDENTIFIER mapping ids, INT identity keys (BIGINT for the
     quarantine); VARCHAR and CHAR only where the text is ASCII by nature."""
     ascii_text = {("migrationjournal", "script"): "VARCHAR(250)", ("processedfiles", "contenthash"): "CHAR(64)"}
-    expected = {"datetime": "DATETIME2(7)", "uuid": "UNIQUEIDENTIFIER", "date": "DATE", "int": "INT",
-                "bigint": "BIGINT"}
+    expected = {
+        "datetime": "DATETIME2(7)",
+        "uuid": "UNIQUEIDENTIFIER",
+        "date": "DATE",
+        "int": "INT",
+        "bigint": "BIGINT",
+    }
     unexpected = {}
     for key, shape in store_shape("mssql").columns.items():
         wanted = ascii_text.get(key) or expected.get(shape.kind) or f"NVARCHAR({shape.length})"
@@ -484,8 +563,9 @@ def render(statement, engine: str, params=None) -> str:
     """Plain SQL text: the statement with the values it was executed with, as literals."""
     if isinstance(statement, str):
         return statement
-    return str(with_values(statement, params).compile(dialect=SQLALCHEMY[engine],
-                                                      compile_kwargs={"literal_binds": True}))
+    return str(
+        with_values(statement, params).compile(dialect=SQLALCHEMY[engine], compile_kwargs={"literal_binds": True})
+    )
 
 
 def with_values(statement, params):
@@ -711,12 +791,14 @@ def test_rows_reach_sql_server_by_array_binding():
 
 def test_bulk_staging_sends_chunks_of_plain_values():
     rows = 2 * MSSQL_BULK_ROWS + 1
-    frame = pd.DataFrame({
-        "counts": pd.array([None] + [7] * (rows - 1), dtype="Int64"),
-        "numbers": np.arange(rows, dtype="int64"),
-        "times": pd.to_datetime([None] + ["2021-07-01 08:30"] * (rows - 1)),
-        "texts": [np.nan] + ["é€ text"] * (rows - 1),
-    })
+    frame = pd.DataFrame(
+        {
+            "counts": pd.array([None] + [7] * (rows - 1), dtype="Int64"),
+            "numbers": np.arange(rows, dtype="int64"),
+            "times": pd.to_datetime([None] + ["2021-07-01 08:30"] * (rows - 1)),
+            "texts": [np.nan] + ["é€ text"] * (rows - 1),
+        }
+    )
     recorder = Recorder("mssql")
     dialect_for("mssql").bulk_stage(recorder, "stg_LMSUser", ["A", "B", "C", "D"], frame)
     assert [len(call.rows) for call in recorder.bulk] == [MSSQL_BULK_ROWS, MSSQL_BULK_ROWS, 1]

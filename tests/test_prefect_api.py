@@ -35,8 +35,9 @@ def free_port() -> int:
 def home(tmp_path):
     """A user with no Prefect configuration, whose local server (if any) is stopped at the end."""
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "LMS_PREFECT_SERVER")}
-    env.update(HOME=str(tmp_path / "home"), PREFECT_HOME=str(tmp_path / "home" / ".prefect"),
-               LMS_PREFECT_PORT=str(free_port()))
+    env.update(
+        HOME=str(tmp_path / "home"), PREFECT_HOME=str(tmp_path / "home" / ".prefect"), LMS_PREFECT_PORT=str(free_port())
+    )
     (tmp_path / "home").mkdir()
     (tmp_path / "slow").mkdir()
     (tmp_path / "slow" / "sitecustomize.py").write_text(SLOW_START)
@@ -51,13 +52,32 @@ def slowed(env: dict, tmp_path, seconds: float) -> dict:
 
 
 def lms(env: dict, *argv: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lms_pipeline.cli", *argv], capture_output=True, text=True,
-                          env=env, timeout=timeout, cwd=env["HOME"])
+    return subprocess.run(
+        [sys.executable, "-m", "lms_pipeline.cli", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=env["HOME"],
+    )
 
 
 def migrate(db) -> list[str]:
-    return ["migrate", "-e", "postgresql", "-s", db.server, "--port", str(db.effective_port), "-d", db.dbname,
-            "-u", db.username or "postgres", "-p", ""]
+    return [
+        "migrate",
+        "-e",
+        "postgresql",
+        "-s",
+        db.server,
+        "--port",
+        str(db.effective_port),
+        "-d",
+        db.dbname,
+        "-u",
+        db.username or "postgres",
+        "-p",
+        "",
+    ]
 
 
 def test_the_first_command_starts_a_local_server_and_the_next_reuses_it(home, db):
@@ -69,8 +89,9 @@ def test_the_first_command_starts_a_local_server_and_the_next_reuses_it(home, db
     second = lms(home, *migrate(db))
     assert second.returncode == 0, second.stderr
     assert "Starting" not in second.stderr
-    stop = subprocess.run([sys.executable, "-m", "prefect", "server", "stop"], env=home, capture_output=True,
-                          text=True, timeout=120)
+    stop = subprocess.run(
+        [sys.executable, "-m", "prefect", "server", "stop"], env=home, capture_output=True, text=True, timeout=120
+    )
     assert stop.returncode == 0, stop.stderr
     deadline = time.monotonic() + 30
     while is_healthy(api) and time.monotonic() < deadline:
@@ -78,6 +99,7 @@ def test_the_first_command_starts_a_local_server_and_the_next_reuses_it(home, db
     assert not is_healthy(api), "`prefect server stop` did not find the server lms-pipeline started"
 
 
+@pytest.mark.services  # the demo's own embedded PostgreSQL and local Prefect server
 def test_the_demo_passes_its_first_run_when_the_server_is_slow_to_start(home, tmp_path):
     """Prefect gives its temporary server 20 s; this one takes more than that before it even begins to start."""
     result = lms(slowed(home, tmp_path, 25), "demo")

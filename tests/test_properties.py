@@ -45,26 +45,47 @@ class Col:
     truncated: bool = False  # cut to length instead of rejected
 
 
-DATES = [Col("SourceCreateDate", "datetime"), Col("SourceLastModifiedDate", "datetime"),
-         Col("CreateDate", "datetime", required=True), Col("LastModifiedDate", "datetime", required=True)]
+DATES = [
+    Col("SourceCreateDate", "datetime"),
+    Col("SourceLastModifiedDate", "datetime"),
+    Col("CreateDate", "datetime", required=True),
+    Col("LastModifiedDate", "datetime", required=True),
+]
 KEY = [Col("SourceSystemIdentifier", length=255, required=True), Col("SourceSystem", length=255, required=True)]
 SPECS = {
-    "users": KEY + [Col("UserRole", length=60, required=True), Col("LocalUserIdentifier", length=255),
-                    Col("SISUserIdentifier", length=255), Col("Name", length=255, required=True),
-                    Col("EmailAddress", length=255, required=True)] + DATES,
-    "assignments": KEY + [Col("LMSSectionSourceSystemIdentifier", length=255, required=True),
-                          Col("Title", length=255, required=True),
-                          Col("AssignmentCategory", length=60, required=True),
-                          Col("AssignmentDescription", length=1024, truncated=True),
-                          Col("StartDateTime", "datetime"), Col("EndDateTime", "datetime"),
-                          Col("DueDateTime", "datetime"), Col("MaxPoints", "int")] + DATES,
+    "users": KEY
+    + [
+        Col("UserRole", length=60, required=True),
+        Col("LocalUserIdentifier", length=255),
+        Col("SISUserIdentifier", length=255),
+        Col("Name", length=255, required=True),
+        Col("EmailAddress", length=255, required=True),
+    ]
+    + DATES,
+    "assignments": KEY
+    + [
+        Col("LMSSectionSourceSystemIdentifier", length=255, required=True),
+        Col("Title", length=255, required=True),
+        Col("AssignmentCategory", length=60, required=True),
+        Col("AssignmentDescription", length=1024, truncated=True),
+        Col("StartDateTime", "datetime"),
+        Col("EndDateTime", "datetime"),
+        Col("DueDateTime", "datetime"),
+        Col("MaxPoints", "int"),
+    ]
+    + DATES,
 }
 TABLES = {"users": "lmsuser", "assignments": "assignment"}
 FOLDERS = {"users": "users", "assignments": "section=S1/assignments"}
 SECTION = "S1"  # the one section in the store, of SourceSystem "Gen"
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff"), max_size=12)
-DATE_FORMATS = [("%Y-%m-%d %H:%M:%S", "seconds"), ("%Y-%m-%d %H:%M", "minutes"), ("%m/%d/%Y %H:%M", "minutes"),
-                ("%Y-%m-%d", "days"), ("%Y-%m-%dT%H:%M:%S", "seconds")]
+DATE_FORMATS = [
+    ("%Y-%m-%d %H:%M:%S", "seconds"),
+    ("%Y-%m-%d %H:%M", "minutes"),
+    ("%m/%d/%Y %H:%M", "minutes"),
+    ("%Y-%m-%d", "days"),
+    ("%Y-%m-%dT%H:%M:%S", "seconds"),
+]
 BAD_DATES = ["2021-02-30 10:00:00", "2021-09-01 25:00:00", "2021-13-01", "yesterday", "31/12/2021 10:00"]
 BAD_INTS = ["1.5", "ten", "2147483648", "-2147483649", "1e3", "0x10"]
 
@@ -76,8 +97,13 @@ class Cell:
     stored: object = None  # what the data store must hold for it
 
 
-IDENTIFIERS = {"SourceSystemIdentifier", "SourceSystem", "LocalUserIdentifier", "SISUserIdentifier",
-               "LMSSectionSourceSystemIdentifier"}
+IDENTIFIERS = {
+    "SourceSystemIdentifier",
+    "SourceSystem",
+    "LocalUserIdentifier",
+    "SISUserIdentifier",
+    "LMSSectionSourceSystemIdentifier",
+}
 INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 INVISIBLE_LETTERS = "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0" + "".join(map(chr, range(0xFE00, 0xFE10)))
 
@@ -85,7 +111,8 @@ INVISIBLE_LETTERS = "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0" + "".join(map(c
 def hides_something(value: str) -> bool:
     """An identifier a person cannot read as it is: a space at either end, or a character that shows nothing."""
     return value != value.strip(" ") or any(
-        (unicodedata.category(c) in INVISIBLE_CATEGORIES and c != " ") or c in INVISIBLE_LETTERS for c in value)
+        (unicodedata.category(c) in INVISIBLE_CATEGORIES and c != " ") or c in INVISIBLE_LETTERS for c in value
+    )
 
 
 def draw_cell(draw, col: Col, resource: str) -> Cell:
@@ -180,11 +207,10 @@ def extracts(draw) -> Extract:
     columns = [c for c in spec if c is not dropped and (c.required or draw(st.integers(0, 3)) > 0)]
     columns = draw(st.permutations(columns)) if draw(st.integers(0, 4)) == 0 else columns
     names = [draw(st.sampled_from([c.name, c.name.upper(), c.name.lower()])) for c in columns]
-    extras = draw(st.lists(st.sampled_from(["Colour", "Extra_1", "notes", "Unknown Column"]), max_size=2,
-                           unique=True))
+    extras = draw(st.lists(st.sampled_from(["Colour", "Extra_1", "notes", "Unknown Column"]), max_size=2, unique=True))
     positions = [draw(st.integers(0, len(names) + i)) for i in range(len(extras))]
     slots: list[Col | str] = list(columns)
-    for name, at in zip(extras, positions):
+    for name, at in zip(extras, positions, strict=True):
         slots.insert(at, name)
         names.insert(at, name)
     rows = []
@@ -203,8 +229,9 @@ def extracts(draw) -> Extract:
     for row in rows:
         row.width_ok = len(row.fields) == len(slots)
         row.line = number
-        line = ",".join(quote(v, always == "always" or (always == "random" and draw(st.booleans())))
-                        for v in row.fields)
+        line = ",".join(
+            quote(v, always == "always" or (always == "random" and draw(st.booleans()))) for v in row.fields
+        )
         number += 1 + line.count("\n")
         lines.append(line)
     body = terminator.join([",".join(quote(n, always == "always") for n in names)] + lines) + terminator
@@ -233,8 +260,9 @@ def oracle(extract: Extract) -> Expected:
         if not row.width_ok:
             quarantined.add((row.line, None, "field-count"))
             continue
-        failures = {(row.line, name, cell.failure) for name, cell in row.cells.items()
-                    if name in present and cell.failure}
+        failures = {
+            (row.line, name, cell.failure) for name, cell in row.cells.items() if name in present and cell.failure
+        }
         if failures:
             quarantined |= failures
         else:
@@ -245,23 +273,33 @@ def oracle(extract: Extract) -> Expected:
         survivors = [r for r in survivors if r not in wrong]
     if survivors:  # one SourceSystem per file: its first valid row's
         system = survivors[0].cells["SourceSystem"].text
-        quarantined |= {(r.line, "SourceSystem", "source-system") for r in survivors
-                        if r.cells["SourceSystem"].text != system}
+        quarantined |= {
+            (r.line, "SourceSystem", "source-system") for r in survivors if r.cells["SourceSystem"].text != system
+        }
         survivors = [r for r in survivors if r.cells["SourceSystem"].text == system]
     winners = {}
     for row in survivors:  # latest LastModifiedDate wins, the last row on a tie
         best = winners.get(row.key)
         if best is None or (row.cells["LastModifiedDate"].stored, row.line) >= (
-                best.cells["LastModifiedDate"].stored, best.line):
+            best.cells["LastModifiedDate"].stored,
+            best.line,
+        ):
             winners[row.key] = row
     quarantined |= {(r.line, "SourceSystemIdentifier", "duplicate") for r in survivors if winners[r.key] is not r}
     survivors = [r for r in survivors if winners[r.key] is r]
     if extract.resource == "assignments":  # the section S1 exists in SourceSystem Gen only
-        quarantined |= {(r.line, "LMSSectionSourceSystemIdentifier", "unknown-parent") for r in survivors
-                        if r.cells["SourceSystem"].text != "Gen"}
+        quarantined |= {
+            (r.line, "LMSSectionSourceSystemIdentifier", "unknown-parent")
+            for r in survivors
+            if r.cells["SourceSystem"].text != "Gen"
+        }
         survivors = [r for r in survivors if r.cells["SourceSystem"].text == "Gen"]
-    loaded = {r.key: {c.name.lower(): (r.cells[c.name].stored if c.name in present else None)
-                      for c in SPECS[extract.resource]} for r in survivors}
+    loaded = {
+        r.key: {
+            c.name.lower(): (r.cells[c.name].stored if c.name in present else None) for c in SPECS[extract.resource]
+        }
+        for r in survivors
+    }
     return Expected(loaded, quarantined, False)
 
 
@@ -277,16 +315,30 @@ def prop_engine(databases, migrated_template):
 
 def reset(engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE lms.assignmentsubmissiontype, lms.assignment, lms.lmsuser, lms.lmssection, "
-                          "lms.processedfiles, lms.quarantine RESTART IDENTITY CASCADE"))
-        conn.execute(text("INSERT INTO lms.lmssection (sourcesystemidentifier, sourcesystem, title, createdate, "
-                          "lastmodifieddate) VALUES (:s, 'Gen', 'Section', now(), now())"), {"s": SECTION})
+        conn.execute(
+            text(
+                "TRUNCATE lms.assignmentsubmissiontype, lms.assignment, lms.lmsuser, lms.lmssection, "
+                "lms.processedfiles, lms.quarantine RESTART IDENTITY CASCADE"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO lms.lmssection (sourcesystemidentifier, sourcesystem, title, createdate, "
+                "lastmodifieddate) VALUES (:s, 'Gen', 'Section', now(), now())"
+            ),
+            {"s": SECTION},
+        )
 
 
 # No shrinking: a failure is reported as generated, so that a failing run stays well under a minute (shrinking
 # two distinct failures took over five minutes). print_blob gives the @reproduce_failure line to replay it.
-@settings(max_examples=60, deadline=None, print_blob=True, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    print_blob=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(extract=extracts())
 def test_generated_files_load_or_quarantine_every_row(prop_engine, extract: Extract):
     engine = prop_engine
@@ -310,12 +362,21 @@ def test_generated_files_load_or_quarantine_every_row(prop_engine, extract: Extr
         journal = conn.execute(text("SELECT relativepath, outcome, numberofrows, rowsloaded FROM lms.processedfiles"))
         journal = journal.all()
         if extract.resource == "assignments":
-            sections = conn.execute(text("SELECT DISTINCT s.sourcesystemidentifier FROM lms.assignment a "
-                                         "JOIN lms.lmssection s USING (lmssectionidentifier)")).scalars().all()
+            sections = (
+                conn.execute(
+                    text(
+                        "SELECT DISTINCT s.sourcesystemidentifier FROM lms.assignment a "
+                        "JOIN lms.lmssection s USING (lmssectionidentifier)"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             assert set(sections) <= {SECTION}
     loaded = {(r["sourcesystemidentifier"], r["sourcesystem"]): sorted(r.items()) for r in rows}
-    expected_rows = {k: sorted((c, v) for c, v in values.items() if c in columns)
-                     for k, values in expected.loaded.items()}
+    expected_rows = {
+        k: sorted((c, v) for c, v in values.items() if c in columns) for k, values in expected.loaded.items()
+    }
 
     # the journal has the file, and the outcome the oracle expects
     [(journal_path, outcome, rows_read, rows_loaded)] = journal

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,16 @@ pytestmark = pytest.mark.prefect
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 WORKER = Path(__file__).resolve().parent / "load_worker.py"
-TABLES = ("lmsuser", "lmssection", "lmsuserlmssectionassociation", "assignment", "assignmentsubmission",
-          "lmsuserattendanceevent", "lmssectionactivity", "lmssystemactivity")
+TABLES = (
+    "lmsuser",
+    "lmssection",
+    "lmsuserlmssectionassociation",
+    "assignment",
+    "assignmentsubmission",
+    "lmsuserattendanceevent",
+    "lmssectionactivity",
+    "lmssystemactivity",
+)
 
 
 class PrivateServer:
@@ -49,13 +58,16 @@ class PrivateServer:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
 
     def _run(self, program: str, *args: str) -> None:
-        result = subprocess.run([*self.prefix, str(BIN / program), *args], capture_output=True, text=True,
-                                timeout=120, check=False)
+        result = subprocess.run(
+            [*self.prefix, str(BIN / program), *args], capture_output=True, text=True, timeout=120, check=False
+        )
         assert result.returncode == 0, f"{program}: {result.stdout}{result.stderr}"
 
     def start(self) -> None:
-        options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        options = (
+            f"-c port={self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
 
     def stop(self, mode: str = "fast") -> None:
@@ -72,10 +84,8 @@ class PrivateServer:
         return self.settings(name)
 
     def remove(self) -> None:
-        try:
+        with suppress(AssertionError):  # already stopped
             self.stop("immediate")
-        except AssertionError:
-            pass  # already stopped
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -90,8 +100,17 @@ def server():
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
     root = tmp_path_factory.mktemp("district")
-    generate_district(root, users=240, sections=12, students_per_section=20, assignments_per_section=4, days=3,
-                      lms=("canvas",), messy=True, seed=11)
+    generate_district(
+        root,
+        users=240,
+        sections=12,
+        students_per_section=20,
+        assignments_per_section=4,
+        days=3,
+        lms=("canvas",),
+        messy=True,
+        seed=11,
+    )
     return root / "canvas"
 
 
@@ -103,8 +122,10 @@ def content(settings: DatabaseSettings) -> dict:
     engine = create_engine(settings.url())
     try:
         with engine.connect() as conn:
-            found = {t: sorted(conn.execute(text(f"SELECT sourcesystemidentifier, deletedat IS NULL FROM lms.{t}")))
-                     for t in TABLES}
+            found = {
+                t: sorted(conn.execute(text(f"SELECT sourcesystemidentifier, deletedat IS NULL FROM lms.{t}")))
+                for t in TABLES
+            }
             found["journal"] = sorted(conn.execute(text("SELECT relativepath, outcome FROM lms.processedfiles")))
     finally:
         engine.dispose()
@@ -132,23 +153,58 @@ def clean(server, tree):
     engine = make_engine(settings)
     apply_migrations(engine, builtin_scripts("postgresql", harmonizer=False))
     engine.dispose()
-    result = subprocess.run([sys.executable, str(WORKER), url(settings), str(tree)], capture_output=True, text=True,
-                            timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, str(WORKER), url(settings), str(tree)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return content(settings)
 
 
-def start_cli(settings: DatabaseSettings, root: Path, prefect_api, retries: int, delay: float,
-              *extra: str) -> subprocess.Popen:
+def start_cli(
+    settings: DatabaseSettings, root: Path, prefect_api, retries: int, delay: float, *extra: str
+) -> subprocess.Popen:
     from prefect.settings import PREFECT_API_URL
 
-    env = {**os.environ, "PREFECT_API_URL": prefect_api or PREFECT_API_URL.value(),
-           "LMS_DB_RETRIES": str(retries), "LMS_DB_RETRY_DELAY_SECONDS": str(delay)}
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_api or PREFECT_API_URL.value(),
+        "LMS_DB_RETRIES": str(retries),
+        "LMS_DB_RETRY_DELAY_SECONDS": str(delay),
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "lms_pipeline.cli", "load", "-c", str(root), "-e", "postgresql", "-s", "127.0.0.1",
-         "--port", str(settings.effective_port), "-d", settings.dbname, "-u", "postgres", "-p", "unused",
-         "--stale-after-hours", "1000000", "--allow-mass-delete", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "lms_pipeline.cli",
+            "load",
+            "-c",
+            str(root),
+            "-e",
+            "postgresql",
+            "-s",
+            "127.0.0.1",
+            "--port",
+            str(settings.effective_port),
+            "-d",
+            settings.dbname,
+            "-u",
+            "postgres",
+            "-p",
+            "unused",
+            "--stale-after-hours",
+            "1000000",
+            "--allow-mass-delete",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def wait_for_first_batch(settings: DatabaseSettings, process: subprocess.Popen, timeout: float = 120) -> float:
@@ -167,8 +223,9 @@ async def _retried_tasks(flow_run_id: str) -> list[str]:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterParentFlowRunId
 
     async with get_client() as client:
-        children = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])))
+        children = await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id]))
+        )
         ids = [flow_run_id] + [c.id for c in children]
         tasks = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
     return [t.name for t in tasks if t.run_count > 1]
@@ -198,18 +255,20 @@ def webhook(prefect_api):
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
     sink = WebhookSink()
-    CustomWebhookNotificationBlock(name="lms-restart", url=sink.url, method="POST",
-                                   json_data={"subject": "{{subject}}", "body": "{{body}}"}).save(
-        "lms-restart-alerts", overwrite=True)
+    CustomWebhookNotificationBlock(
+        name="lms-restart", url=sink.url, method="POST", json_data={"subject": "{{subject}}", "body": "{{body}}"}
+    ).save("lms-restart-alerts", overwrite=True)
     yield sink
     sink.close()
 
 
-def test_a_server_down_longer_than_the_retries_fails_clearly_and_the_next_run_completes(server, tree, clean,
-                                                                                         prefect_api, webhook):
+def test_a_server_down_longer_than_the_retries_fails_clearly_and_the_next_run_completes(
+    server, tree, clean, prefect_api, webhook
+):
     settings = server.create_database("stopped")
-    process = start_cli(settings, tree, prefect_api, 2, 0.5, "--notification-block",
-                        "custom-webhook/lms-restart-alerts")
+    process = start_cli(
+        settings, tree, prefect_api, 2, 0.5, "--notification-block", "custom-webhook/lms-restart-alerts"
+    )
     wait_for_first_batch(settings, process)
     server.stop("fast")
     try:
@@ -229,5 +288,6 @@ def test_a_server_down_longer_than_the_retries_fails_clearly_and_the_next_run_co
     outcomes = scalar(settings, "SELECT string_agg(outcome, ',' ORDER BY loadrunid) FROM lms.loadrun")
     assert outcomes.endswith("succeeded")
     # the message names the phase and the file, as for any staging failure
-    assert any(line.startswith("lms-pipeline: Failed: staging failed: staging ")
-               for line in failure.splitlines()), failure
+    assert any(line.startswith("lms-pipeline: Failed: staging failed: staging ") for line in failure.splitlines()), (
+        failure
+    )

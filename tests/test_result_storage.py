@@ -24,7 +24,7 @@ pytestmark = pytest.mark.prefect
 
 # The task is cached on its input and code, like the project's validation (no run id in the key), and sets no
 # persist_result: caching alone makes Prefect persist it.
-FLOW = '''
+FLOW = """
 import hashlib
 import sys
 
@@ -45,7 +45,7 @@ def cached(text: str) -> tuple[str, str]:
 
 if __name__ == "__main__":
     print(*cached(sys.argv[1]))
-'''
+"""
 
 
 def files_under(folder) -> list:
@@ -70,8 +70,9 @@ def test_a_cached_result_goes_to_the_storage_block_and_another_pod_reuses_it(pre
     store, pod_a, pod_b = tmp_path / "object-store", tmp_path / "pod-a", tmp_path / "pod-b"
     bucket = store / "lms-results" / "cache"
     block = f"lms-results-{uuid.uuid4().hex[:8]}"
-    RemoteFileSystem(basepath="dir://lms-results/cache",
-                     settings={"path": str(store), "target_protocol": "file"}).save(block)
+    RemoteFileSystem(basepath="dir://lms-results/cache", settings={"path": str(store), "target_protocol": "file"}).save(
+        block
+    )
     slug = f"remote-file-system/{block}"
     text = f"extract {uuid.uuid4()}"
 
@@ -91,10 +92,21 @@ def test_a_cached_result_goes_to_the_storage_block_and_another_pod_reuses_it(pre
     assert files_under(pod_a) == [], "nothing on the pod's own disk"
 
     # Another pod: a new process, whose environment (a deployment's job_variables env) names the block.
-    env = {**os.environ, "PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK": slug, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(pod_b)}
+    env = {
+        **os.environ,
+        "PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK": slug,
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(pod_b),
+    }
     try:
-        result = subprocess.run([sys.executable, str(module), text], cwd=tmp_path, env=env, capture_output=True,
-                                text=True, timeout=180, check=False)
+        result = subprocess.run(
+            [sys.executable, str(module), text],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
     finally:
         RemoteFileSystem.delete(block)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -40,9 +40,25 @@ class Roles:
 
     def psql(self, script: str, settings: DatabaseSettings, user: str) -> str:
         """Run one of the role scripts with psql, as the documentation says, with the roles as psql variables."""
-        command = [PSQL, "-X", "-q", "-h", settings.server, "-p", str(settings.effective_port), "-U", user,
-                   "-d", settings.dbname, "-v", f"migration_role={self.migration}", "-v",
-                   f"runtime_role={self.runtime}", "-f", str(ROLES / script)]
+        command = [
+            PSQL,
+            "-X",
+            "-q",
+            "-h",
+            settings.server,
+            "-p",
+            str(settings.effective_port),
+            "-U",
+            user,
+            "-d",
+            settings.dbname,
+            "-v",
+            f"migration_role={self.migration}",
+            "-v",
+            f"runtime_role={self.runtime}",
+            "-f",
+            str(ROLES / script),
+        ]
         env = {**os.environ, "PGPASSWORD": settings.password.get_secret_value() if settings.password else ""}
         result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
         assert result.returncode == 0, result.stderr
@@ -99,11 +115,19 @@ def test_the_migration_role_owns_every_lms_object(roles, store):
     engine = make_engine(store)
     try:
         with engine.connect() as conn:
-            owners = conn.execute(text(
-                "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n "
-                "ON n.oid = c.relnamespace WHERE n.nspname = 'lms'")).scalars().all()
-            schema_owner = conn.execute(text("SELECT pg_get_userbyid(nspowner) FROM pg_namespace "
-                                             "WHERE nspname = 'lms'")).scalar()
+            owners = (
+                conn.execute(
+                    text(
+                        "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n "
+                        "ON n.oid = c.relnamespace WHERE n.nspname = 'lms'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            schema_owner = conn.execute(
+                text("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'lms'")
+            ).scalar()
     finally:
         engine.dispose()
     assert owners == [roles.migration] and schema_owner == roles.migration
@@ -119,8 +143,12 @@ def test_the_runtime_role_loads_updates_and_soft_deletes(roles, store, tmp_path)
     write(root, "users", many, "2021-09-01-06-00-00")
     write(root, "sections", [section("S1")])
     write(root, "section-associations", [enrolment("E1", "S1", "U0001")], section="S1")
-    write(root, "assignments", [assignment("A1", "S1"), assignment("A2", "S1"), assignment("A3", "S1", Title="")],
-          section="S1")
+    write(
+        root,
+        "assignments",
+        [assignment("A1", "S1"), assignment("A2", "S1"), assignment("A3", "S1", Title="")],
+        section="S1",
+    )
     write(root, "submissions", [submission("B1", "A1", "U0001")], section="S1", assignment="A1")
     try:
         run_id = start_run(engine, tables, None, "roles", [str(root)])
@@ -129,8 +157,9 @@ def test_the_runtime_role_loads_updates_and_soft_deletes(roles, store, tmp_path)
         write(root, "assignments", [assignment("A1", "S1", Title="changed")], "2021-09-02-06-00-00", section="S1")
         second = load(engine, root)
         with engine.connect() as conn:
-            live = conn.execute(text("SELECT sourcesystemidentifier, title, deletedat IS NULL FROM lms.assignment "
-                                     "ORDER BY 1")).all()
+            live = conn.execute(
+                text("SELECT sourcesystemidentifier, title, deletedat IS NULL FROM lms.assignment ORDER BY 1")
+            ).all()
             users = conn.execute(text("SELECT count(*) FROM lms.lmsuser")).scalar()
             runs = conn.execute(text("SELECT outcome FROM lms.loadrun")).scalars().all()
             quarantined = conn.execute(text("SELECT linenumber, columnname FROM lms.quarantine")).all()
@@ -142,21 +171,24 @@ def test_the_runtime_role_loads_updates_and_soft_deletes(roles, store, tmp_path)
     assert users == len(many) and runs == ["succeeded"] and quarantined == [(4, "Title")]
 
 
-@pytest.mark.parametrize("statement", [
-    "CREATE TABLE lms.intruder (x INT)",
-    "CREATE VIEW lms.intruder AS SELECT 1 AS x",
-    "CREATE FUNCTION lms.intruder() RETURNS INT LANGUAGE sql AS 'SELECT 1'",
-    "CREATE INDEX intruder ON lms.lmsuser (name)",
-    "ALTER TABLE lms.lmsuser ADD COLUMN intruder INT",
-    "ALTER TABLE lms.lmsuser ALTER COLUMN name TYPE TEXT",
-    "ALTER TABLE lms.assignment DROP CONSTRAINT fk_assignment_section",
-    "COMMENT ON TABLE lms.lmsuser IS 'intruder'",
-    "DROP TABLE lms.stg_lmsuser",
-    "DROP TABLE lms.migrationjournal",
-    "DROP SCHEMA lms CASCADE",
-    "CREATE SCHEMA intruder",
-    "CREATE TABLE public.intruder (x INT)",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE lms.intruder (x INT)",
+        "CREATE VIEW lms.intruder AS SELECT 1 AS x",
+        "CREATE FUNCTION lms.intruder() RETURNS INT LANGUAGE sql AS 'SELECT 1'",
+        "CREATE INDEX intruder ON lms.lmsuser (name)",
+        "ALTER TABLE lms.lmsuser ADD COLUMN intruder INT",
+        "ALTER TABLE lms.lmsuser ALTER COLUMN name TYPE TEXT",
+        "ALTER TABLE lms.assignment DROP CONSTRAINT fk_assignment_section",
+        "COMMENT ON TABLE lms.lmsuser IS 'intruder'",
+        "DROP TABLE lms.stg_lmsuser",
+        "DROP TABLE lms.migrationjournal",
+        "DROP SCHEMA lms CASCADE",
+        "CREATE SCHEMA intruder",
+        "CREATE TABLE public.intruder (x INT)",
+    ],
+)
 def test_the_runtime_role_cannot_change_the_schema(roles, store, statement):
     engine = make_engine(roles.as_role(store, roles.runtime))
     try:
@@ -164,12 +196,19 @@ def test_the_runtime_role_cannot_change_the_schema(roles, store, statement):
             conn.execute(text(statement))
         assert isinstance(error.value.orig, psycopg2.errors.InsufficientPrivilege), error.value
         with engine.connect() as conn:
-            still = conn.execute(text(
-                "SELECT to_regclass('lms.lmsuser') IS NOT NULL AND to_regclass('lms.stg_lmsuser') IS NOT NULL "
-                "AND to_regclass('lms.migrationjournal') IS NOT NULL AND to_regclass('lms.intruder') IS NULL "
-                "AND to_regnamespace('intruder') IS NULL")).scalar()
-            columns = conn.execute(text("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'lms' "
-                                        "AND column_name = 'intruder'")).scalar()
+            still = conn.execute(
+                text(
+                    "SELECT to_regclass('lms.lmsuser') IS NOT NULL AND to_regclass('lms.stg_lmsuser') IS NOT NULL "
+                    "AND to_regclass('lms.migrationjournal') IS NOT NULL AND to_regclass('lms.intruder') IS NULL "
+                    "AND to_regnamespace('intruder') IS NULL"
+                )
+            ).scalar()
+            columns = conn.execute(
+                text(
+                    "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'lms' "
+                    "AND column_name = 'intruder'"
+                )
+            ).scalar()
     finally:
         engine.dispose()
     assert still and columns == 0
@@ -196,10 +235,19 @@ def test_the_runtime_role_harmonizes_in_an_ods(roles, tmp_path):
     admin = make_engine(settings)
     apply_edfi_ods(admin)  # the ODS, owned by its administrator
     with admin.begin() as conn:
-        seed_sis(conn, students=[{"student_unique_id": "SCU1", "first_name": "A", "last_name": "B",
-                                  "birth_date": "2008-01-01"}],
-                 sections=[{"section_identifier": "SISCS1", "school_id": 1, "school_year": 2022,
-                            "session_name": "Fall", "local_course_code": "C1"}])
+        seed_sis(
+            conn,
+            students=[{"student_unique_id": "SCU1", "first_name": "A", "last_name": "B", "birth_date": "2008-01-01"}],
+            sections=[
+                {
+                    "section_identifier": "SISCS1",
+                    "school_id": 1,
+                    "school_year": 2022,
+                    "session_name": "Fall",
+                    "local_course_code": "C1",
+                }
+            ],
+        )
     roles.psql("02_grant_database.sql", settings, roles.admin)
     migration = make_engine(roles.as_role(settings, roles.migration))
     apply_migrations(migration, builtin_scripts("postgresql", harmonizer=True))
@@ -210,8 +258,13 @@ def test_the_runtime_role_harmonizes_in_an_ods(roles, tmp_path):
     write(root, "users", [user("CU1", "Canvas"), user("CU2", "Canvas")])
     write(root, "sections", [section("CS1", "Canvas")])
     write(root, "assignments", [assignment("CA1", "CS1", "Canvas")], section="CS1")
-    write(root, "submissions", [submission("CB1", "CA1", "CU1", "Canvas", SubmissionStatus="graded")],
-          section="CS1", assignment="CA1")
+    write(
+        root,
+        "submissions",
+        [submission("CB1", "CA1", "CU1", "Canvas", SubmissionStatus="graded")],
+        section="CS1",
+        assignment="CA1",
+    )
     runtime = make_engine(roles.as_role(settings, roles.runtime))
     try:
         assert load(runtime, root).rejected_files == []
@@ -224,8 +277,12 @@ def test_the_runtime_role_harmonizes_in_an_ods(roles, tmp_path):
         removed = harmonize_lms(runtime, "canvas")
         reports = write_exception_reports(runtime, tmp_path / "reports")
         with admin.connect() as conn:
-            tracked = conn.execute(text("SELECT (SELECT count(*) FROM tracked_deletes_lmsx.assignment) + "
-                                        "(SELECT count(*) FROM tracked_deletes_lmsx.assignmentsubmission)")).scalar()
+            tracked = conn.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM tracked_deletes_lmsx.assignment) + "
+                    "(SELECT count(*) FROM tracked_deletes_lmsx.assignmentsubmission)"
+                )
+            ).scalar()
     finally:
         runtime.dispose()
         admin.dispose()

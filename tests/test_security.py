@@ -29,8 +29,18 @@ from lms_pipeline.store.engine import dialect_of, make_engine
 from lms_pipeline.store.settings import DatabaseSettings
 from lms_pipeline.store.tables import StoreTables
 
-LMS_TABLES = ("lmsuser", "lmssection", "lmsuserlmssectionassociation", "assignment", "assignmentsubmission",
-              "processedfiles", "quarantine", "migrationjournal", "loadrun", "datastore")
+LMS_TABLES = (
+    "lmsuser",
+    "lmssection",
+    "lmsuserlmssectionassociation",
+    "assignment",
+    "assignmentsubmission",
+    "processedfiles",
+    "quarantine",
+    "migrationjournal",
+    "loadrun",
+    "datastore",
+)
 
 
 # --- (1) nothing from a file or folder name reaches SQL text -----------------------------------------------------
@@ -116,13 +126,17 @@ def test_injection_attempts_travel_only_as_data_and_are_stored_verbatim(db, tmp_
         summary = stage_all(engine, [pending_files(engine, tables, manifest, False)], None, MassDeletePolicy())
         assert summary.rejected_files == [] and summary.total("quarantined") == 0
         with engine.connect() as conn:
-            stored = {t: set(conn.execute(text(f"SELECT sourcesystemidentifier FROM lms.{t}")).scalars())
-                      for t in ("lmsuser", "lmssection", "assignment")}
+            stored = {
+                t: set(conn.execute(text(f"SELECT sourcesystemidentifier FROM lms.{t}")).scalars())
+                for t in ("lmsuser", "lmssection", "assignment")
+            }
             names = set(conn.execute(text("SELECT name FROM lms.lmsuser")).scalars())
             paths = set(conn.execute(text("SELECT relativepath FROM lms.processedfiles")).scalars())
             submissions = conn.execute(text("SELECT count(*) FROM lms.assignmentsubmission WHERE grade = 'A'';--'"))
             submission_count = submissions.scalar()
-            present = [t for t in LMS_TABLES if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"lms.{t}"}).scalar()]
+            present = [
+                t for t in LMS_TABLES if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"lms.{t}"}).scalar()
+            ]
     finally:
         engine.dispose()
 
@@ -169,7 +183,8 @@ def test_symlinks_out_of_the_root_are_not_followed_and_links_inside_are(tmp_path
     assert query("SELECT sourcesystemidentifier FROM lms.lmsuser") == [("U1",)]
     assert query("SELECT sourcesystemidentifier FROM lms.assignment") == [("INSIDE",)]
     assert query("SELECT relativepath FROM lms.processedfiles WHERE relativepath LIKE 'section=%'") == [
-        ("section=S2/assignments/2021-09-01-06-00-00.csv",)]
+        ("section=S2/assignments/2021-09-01-06-00-00.csv",)
+    ]
 
 
 # --- (3) secrets -------------------------------------------------------------------------------------------------
@@ -207,8 +222,12 @@ def webhook_block(sink: RecordingWebhook, secret: str) -> str:
 
     name = f"lms-secret-{uuid.uuid4().hex[:8]}"
     CustomWebhookNotificationBlock(
-        name=name, url=sink.base + "?token={{token}}", method="POST", headers={"Authorization": "Bearer {{token}}"},
-        json_data={"subject": "{{subject}}", "body": "{{body}}"}, secrets={"token": secret},
+        name=name,
+        url=sink.base + "?token={{token}}",
+        method="POST",
+        headers={"Authorization": "Bearer {{token}}"},
+        json_data={"subject": "{{subject}}", "body": "{{body}}"},
+        secrets={"token": secret},
     ).save(name, overwrite=True)
     return f"custom-webhook/{name}"
 
@@ -225,9 +244,17 @@ def database_text(engine, schemas=("lms",)) -> dict[str, str]:
     """Every row of every table of the schemas, as text."""
     found = {}
     with engine.connect() as conn:
-        names = conn.execute(text("SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables "
-                                  "WHERE table_schema = ANY(:s) AND table_type = 'BASE TABLE'"),
-                             {"s": list(schemas)}).scalars().all()
+        names = (
+            conn.execute(
+                text(
+                    "SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables "
+                    "WHERE table_schema = ANY(:s) AND table_type = 'BASE TABLE'"
+                ),
+                {"s": list(schemas)},
+            )
+            .scalars()
+            .all()
+        )
         for name in names:
             rows = conn.execute(text(f"SELECT x::text FROM {name} x")).scalars().all()
             found[f"table {name}"] = "\n".join(rows)
@@ -281,10 +308,39 @@ def test_the_command_line_at_debug_leaves_no_password_and_no_webhook_secret(db, 
     env.pop("PREFECT_LOGGING_LEVEL", None)  # conftest sets WARNING for the test process; -l DEBUG must decide
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "lms_pipeline.cli", "load", "-c", str(root), "-e", "postgresql", "-s", db.server,
-             "--port", str(db.effective_port), "-d", db.dbname, "-u", db.username or "postgres", "-p", password,
-             "-l", "DEBUG", "--notification-block", block, "--stale-after-hours", "24"],
-            capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path, check=False)
+            [
+                sys.executable,
+                "-m",
+                "lms_pipeline.cli",
+                "load",
+                "-c",
+                str(root),
+                "-e",
+                "postgresql",
+                "-s",
+                db.server,
+                "--port",
+                str(db.effective_port),
+                "-d",
+                db.dbname,
+                "-u",
+                db.username or "postgres",
+                "-p",
+                password,
+                "-l",
+                "DEBUG",
+                "--notification-block",
+                block,
+                "--stale-after-hours",
+                "24",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            cwd=tmp_path,
+            check=False,
+        )
     finally:
         sink.close()
     assert result.returncode == 3, result.stderr  # warned: the tree is older than 24 hours
@@ -293,15 +349,19 @@ def test_the_command_line_at_debug_leaves_no_password_and_no_webhook_secret(db, 
         [flow_run_id] = conn.execute(text("SELECT flowrunid FROM lms.loadrun")).scalars().all()
     records = prefect_records(flow_run_id)
     assert int(records.pop("_debug_logs")) > 0, "DEBUG logs did not reach the API"
-    places = {"stdout": result.stdout, "stderr": result.stderr, **records, **database_text(engine),
-              **folder_text(results_folder(), "result storage")}
+    places = {
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        **records,
+        **database_text(engine),
+        **folder_text(results_folder(), "result storage"),
+    }
     assert list(scratch.iterdir()) == [], "the run left its manifests in the temporary folder"
     assert leaks(places, [password, secret]) == []
 
 
 @pytest.mark.prefect
-def test_a_flow_run_with_harmonization_leaves_no_password_and_no_webhook_secret(ods_db, tmp_path, prefect_api,
-                                                                             capfd):
+def test_a_flow_run_with_harmonization_leaves_no_password_and_no_webhook_secret(ods_db, tmp_path, prefect_api, capfd):
     """The flow (as a deployment runs it) with every phase, exception reports, a work_dir and a delivered
     webhook notification; every record of it searched."""
     from lms_pipeline.flows.pipeline import ALL_PHASES, lms_pipeline
@@ -321,9 +381,17 @@ def test_a_flow_run_with_harmonization_leaves_no_password_and_no_webhook_secret(
     records.addHandler(handler)
     prefect_logger.setLevel(logging.DEBUG)  # what -l DEBUG does
     try:
-        state = lms_pipeline(csv_paths=[str(root)], database=settings, phases=ALL_PHASES, lms=["canvas"],
-                             exceptions_report_directory=str(reports), notification_block=block, work_dir=str(work),
-                             stale_after_hours=24, return_state=True)
+        state = lms_pipeline(
+            csv_paths=[str(root)],
+            database=settings,
+            phases=ALL_PHASES,
+            lms=["canvas"],
+            exceptions_report_directory=str(reports),
+            notification_block=block,
+            work_dir=str(work),
+            stale_after_hours=24,
+            return_state=True,
+        )
     finally:
         prefect_logger.setLevel(level)
         records.removeHandler(handler)
@@ -335,9 +403,16 @@ def test_a_flow_run_with_harmonization_leaves_no_password_and_no_webhook_secret(
     found.pop("_debug_logs")
     engine = make_engine(ods_db)
     try:
-        places = {"stdout": out, "stderr": err, "log records in the process": "\n".join(captured), **found,
-                  **database_text(engine, ("lms", "lmsx")), **folder_text(reports, "exception reports"),
-                  **folder_text(work, "work_dir (manifests)"), **folder_text(results_folder(), "result storage")}
+        places = {
+            "stdout": out,
+            "stderr": err,
+            "log records in the process": "\n".join(captured),
+            **found,
+            **database_text(engine, ("lms", "lmsx")),
+            **folder_text(reports, "exception reports"),
+            **folder_text(work, "work_dir (manifests)"),
+            **folder_text(results_folder(), "result storage"),
+        }
     finally:
         engine.dispose()
     assert any(label.startswith("exception reports") for label in places), "no exception report was written"
@@ -345,8 +420,7 @@ def test_a_flow_run_with_harmonization_leaves_no_password_and_no_webhook_secret(
 
 
 @pytest.mark.prefect
-def test_a_failed_run_and_its_notification_leave_no_password_and_no_webhook_secret(db, tmp_path, prefect_api,
-                                                                                 capfd):
+def test_a_failed_run_and_its_notification_leave_no_password_and_no_webhook_secret(db, tmp_path, prefect_api, capfd):
     """The database refuses the connection (a closed port): the failure message, the failure notification and the
     logs name the cause, never the password; the webhook answers 500, and its error names no secret either."""
     from lms_pipeline.flows.pipeline import lms_pipeline
@@ -362,8 +436,14 @@ def test_a_failed_run_and_its_notification_leave_no_password_and_no_webhook_secr
     handler.emit = lambda record: captured.append(f"{record.name}: {record.getMessage()} {record.exc_text or ''}")
     logging.getLogger().addHandler(handler)
     try:
-        state = lms_pipeline(csv_paths=[str(root)], database=settings, notification_block=block,
-                             work_dir=str(tmp_path / "work"), stale_after_hours=None, return_state=True)
+        state = lms_pipeline(
+            csv_paths=[str(root)],
+            database=settings,
+            notification_block=block,
+            work_dir=str(tmp_path / "work"),
+            stale_after_hours=None,
+            return_state=True,
+        )
     finally:
         logging.getLogger().removeHandler(handler)
         sink.close()
@@ -374,9 +454,15 @@ def test_a_failed_run_and_its_notification_leave_no_password_and_no_webhook_secr
     out, err = capfd.readouterr()
     found = prefect_records(state.state_details.flow_run_id, artifacts_expected=False)
     found.pop("_debug_logs")
-    places = {"stdout": out, "stderr": err, "log records in the process": "\n".join(captured),
-              "state message": state.message, "notification body": sink.requests[0]["body"], **found,
-              **folder_text(tmp_path / "work", "work_dir (manifests)")}
+    places = {
+        "stdout": out,
+        "stderr": err,
+        "log records in the process": "\n".join(captured),
+        "state message": state.message,
+        "notification body": sink.requests[0]["body"],
+        **found,
+        **folder_text(tmp_path / "work", "work_dir (manifests)"),
+    }
     assert leaks(places, [password, secret]) == []
 
 
@@ -462,8 +548,21 @@ def test_sslmode_from_the_command_line_reaches_libpq(server_settings, monkeypatc
     from lms_pipeline.commands import database_settings
 
     s = server_settings
-    base = ["migrate", "-e", "postgresql", "-s", s.server, "--port", str(s.effective_port), "-d", s.dbname,
-            "-u", s.username or "postgres", "-p", "unused"]
+    base = [
+        "migrate",
+        "-e",
+        "postgresql",
+        "-s",
+        s.server,
+        "--port",
+        str(s.effective_port),
+        "-d",
+        s.dbname,
+        "-u",
+        s.username or "postgres",
+        "-p",
+        "unused",
+    ]
     monkeypatch.delenv("DB_SSLMODE", raising=False)
     assert database_settings(parse_args(base)).sslmode is None
     monkeypatch.setenv("DB_SSLMODE", "verify-full")

@@ -14,10 +14,36 @@ from harmonize_data import lms_user
 from lms_pipeline.harmonization.harmonize import CANVAS, _write_report, write_exception_reports
 from lms_pipeline.reporting.spreadsheet import safe_cell
 
-PAYLOADS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+1", "-1+1", "\t=1+1", "\r=1+1",
-            "-5e3", "+-1", "-A1", "=", "-"]
-INERT = ["-5", "+1.5", "-0.25", "10", "a=b", "O'Brien", "", "2021-09-01 10:00:00", "'=already quoted", None, -5,
-         Decimal("-1.50"), -1e-05, datetime(2021, 9, 1)]
+PAYLOADS = [
+    '=HYPERLINK("http://x","y")',
+    "=cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "+1+1",
+    "-1+1",
+    "\t=1+1",
+    "\r=1+1",
+    "-5e3",
+    "+-1",
+    "-A1",
+    "=",
+    "-",
+]
+INERT = [
+    "-5",
+    "+1.5",
+    "-0.25",
+    "10",
+    "a=b",
+    "O'Brien",
+    "",
+    "2021-09-01 10:00:00",
+    "'=already quoted",
+    None,
+    -5,
+    Decimal("-1.50"),
+    -1e-05,
+    datetime(2021, 9, 1),
+]
 
 
 def read_rows(path) -> list[list[str]]:
@@ -37,12 +63,14 @@ def test_plain_numbers_other_text_and_values_that_are_not_text_are_left_as_they_
 
 def test_the_report_writer_quotes_every_formula_cell_and_nothing_else(tmp_path):
     numbers = [-5, "-5", None, 7] * 3
-    rows = [{"payload": p, "number": n, "text": "a\r=1+1 b\n=1+1"} for p, n in zip(PAYLOADS, numbers)]
+    rows = [{"payload": p, "number": n, "text": "a\r=1+1 b\n=1+1"} for p, n in zip(PAYLOADS, numbers, strict=True)]
     report = _write_report(tmp_path / "users" / "2021-09-01-06-00-00.csv", ["payload", "number", "text"], rows)
     header, *written = read_rows(report.path)
     assert header == ["payload", "number", "text"]
     # A CR or LF inside a value stays inside its cell: a bare CR would start a new row whose first cell is =1+1.
-    assert written == [["'" + p, "" if n is None else str(n), "a\r=1+1 b\n=1+1"] for p, n in zip(PAYLOADS, numbers)]
+    assert written == [
+        ["'" + p, "" if n is None else str(n), "a\r=1+1 b\n=1+1"] for p, n in zip(PAYLOADS, numbers, strict=True)
+    ]
     assert report.path.read_bytes().count(b"\n") == len(rows) + 1 + len(rows)  # LF ends each row, as before
     assert report.rows == rows  # the report's rows (for the flow's artifacts) keep the values as stored
 
@@ -55,4 +83,5 @@ def test_hostile_values_from_an_extract_reach_the_exception_report_inert(shared_
     header, *written = read_rows(reports.files["users"].path)
     columns = [header.index(name) for name in ("sourcesystemidentifier", "sisuseridentifier", "userrole")]
     assert {tuple(row[c] for c in columns) for row in written} == {
-        ("'" + p, "'" + s, "student") for p, s in zip(PAYLOADS, reversed(PAYLOADS))}
+        ("'" + p, "'" + s, "student") for p, s in zip(PAYLOADS, reversed(PAYLOADS), strict=True)
+    }

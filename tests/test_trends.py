@@ -35,13 +35,28 @@ from lms_pipeline.tasks.artifacts import publish_trends
 
 SVG = "{http://www.w3.org/2000/svg}"
 # Three nights: a first load, a night with nothing new, and a failed run.
-NIGHTS = [("2026-11-01 02:00:00", "2026-11-01 02:00:42"), ("2026-11-02 02:00:00", "2026-11-02 02:00:05"),
-          ("2026-11-03 02:00:00", "2026-11-03 02:01:10")]
+NIGHTS = [
+    ("2026-11-01 02:00:00", "2026-11-01 02:00:42"),
+    ("2026-11-02 02:00:00", "2026-11-02 02:00:05"),
+    ("2026-11-03 02:00:00", "2026-11-03 02:01:10"),
+]
 # One LMS harmonized, as harmonize_one records it: 75 % of users and 50 % of sections matched.
-COUNTS = {"users_matched": 3, "users_unmatched": 1, "users_ambiguous": 0, "sections_matched": 1,
-         "sections_unmatched": 1, "sections_ambiguous": 1, "assignments_inserted": None, "assignments_updated": None,
-         "assignments_deleted": None, "assignments_unmatched": 0, "submissions_inserted": 2,
-         "submissions_updated": 0, "submissions_deleted": 0, "submissions_unmatched": 0}
+COUNTS = {
+    "users_matched": 3,
+    "users_unmatched": 1,
+    "users_ambiguous": 0,
+    "sections_matched": 1,
+    "sections_unmatched": 1,
+    "sections_ambiguous": 1,
+    "assignments_inserted": None,
+    "assignments_updated": None,
+    "assignments_deleted": None,
+    "assignments_unmatched": 0,
+    "submissions_inserted": 2,
+    "submissions_updated": 0,
+    "submissions_deleted": 0,
+    "submissions_unmatched": 0,
+}
 
 
 @pytest.fixture
@@ -50,14 +65,19 @@ def journal(engine, load_tree, fixture_tree):
     tables = StoreTables(dialect_of(engine))
     root = fixture_tree("starter-kit-sample")
     first = load_tree(root)
-    summaries = [(first, "succeeded", None), (load_tree(root), "succeeded", None),
-                 (StagingSummary(), "failed", "the database went away")]
+    summaries = [
+        (first, "succeeded", None),
+        (load_tree(root), "succeeded", None),
+        (StagingSummary(), "failed", "the database went away"),
+    ]
     for night, (summary, outcome, message) in enumerate(summaries):
         run_id = start_run(engine, tables, f"flow-run-{night}", f"night-{night}", [str(root)])
         finish_run(engine, tables, run_id, outcome, summary, 35, message)
         with engine.begin() as conn:
-            conn.execute(text("UPDATE lms.loadrun SET startedat = :started, endedat = :ended WHERE loadrunid = :id"),
-                         {"started": NIGHTS[night][0], "ended": NIGHTS[night][1], "id": run_id})
+            conn.execute(
+                text("UPDATE lms.loadrun SET startedat = :started, endedat = :ended WHERE loadrunid = :id"),
+                {"started": NIGHTS[night][0], "ended": NIGHTS[night][1], "id": run_id},
+            )
     # Recorded now, weeks after the night it belongs to: a harmonization goes with its flow run's load, not its time.
     record_harmonization(engine, tables, "flow-run-0", "canvas", COUNTS)
     return tables, first
@@ -99,15 +119,19 @@ def test_the_chart_draws_the_figures_in_proportion_dated_in_order_with_the_faile
     assert heights[0] / 80 == pytest.approx(first.total("inserted") / nice_ceiling(first.total("inserted")), abs=1e-3)
     assert texts(inserted, "value")[1:] == ["0", "0"]
     assert texts(inserted, "date") == ["11-01", "11-02", "11-03"]
-    duration = [float(bar.get("height")) for bar in panel(svg, "duration").iter(f"{SVG}rect")
-                if bar.get("class") == "bar"]
+    duration = [
+        float(bar.get("height")) for bar in panel(svg, "duration").iter(f"{SVG}rect") if bar.get("class") == "bar"
+    ]
     assert duration == pytest.approx([80 * 42 / 100, 80 * 5 / 100, 80 * 70 / 100], abs=0.1)  # seconds, up to 100
     third_slot = LEFT + 2 * (WIDTH - LEFT - RIGHT) / 3
     for key in ("inserted", "updated", "deleted", "quarantined", "duration", "users", "sections"):
         bands = [r for r in panel(svg, key).iter(f"{SVG}rect") if r.get("class") == "failed"]
         assert [float(band.get("x")) for band in bands] == pytest.approx([third_slot], abs=0.1)
     assert [t.get("fill") for t in inserted.iter(f"{SVG}text") if t.get("class") == "date"] == [
-        "#111827", "#111827", OUTCOME_STYLES["failed"][1]]
+        "#111827",
+        "#111827",
+        OUTCOME_STYLES["failed"][1],
+    ]
     users = panel(svg, "users")
     [point] = [c for c in users.iter(f"{SVG}circle") if c.get("class") == "point canvas"]
     assert float(point.get("cy")) == pytest.approx(svg_base(svg, "users") - 80 * 0.75, abs=0.1)
@@ -118,23 +142,46 @@ def test_the_tables_are_exact_and_mark_what_a_run_did_not_record(engine, journal
     markdown = trends_markdown(read_runs(engine, tables))
     lines = [line for line in markdown.splitlines() if line.startswith("| 2026-")]
     assert lines[:3] == [
-        (f"| 2026-11-01 02:00 | succeeded | 42.0 | {first.total('inserted'):,} | {first.total('updated'):,} | "
-         f"{first.total('deleted'):,} | {first.total('quarantined'):,} |"),
+        (
+            f"| 2026-11-01 02:00 | succeeded | 42.0 | {first.total('inserted'):,} | {first.total('updated'):,} | "
+            f"{first.total('deleted'):,} | {first.total('quarantined'):,} |"
+        ),
         "| 2026-11-02 02:00 | succeeded | 5.0 | 0 | 0 | 0 | 0 |",
         "| 2026-11-03 02:00 | failed | 70.0 | 0 | 0 | 0 | 0 |",
     ]
     assert "| run started | Canvas users | Canvas sections |" in markdown
-    assert lines[3:] == ["| 2026-11-01 02:00 | 75.0 % | 50.0 % |", "| 2026-11-02 02:00 | – | – |",
-                         "| 2026-11-03 02:00 | – | – |"]
-    assert re.search(r"!\[Charts of the last 3 runs, 2026-11-01 02:00 to 2026-11-03 02:00[^\]]*\]"
-                     r"\(data:image/svg\+xml;base64,[A-Za-z0-9+/=]+\)", markdown)
+    assert lines[3:] == [
+        "| 2026-11-01 02:00 | 75.0 % | 50.0 % |",
+        "| 2026-11-02 02:00 | – | – |",
+        "| 2026-11-03 02:00 | – | – |",
+    ]
+    assert re.search(
+        r"!\[Charts of the last 3 runs, 2026-11-01 02:00 to 2026-11-03 02:00[^\]]*\]"
+        r"\(data:image/svg\+xml;base64,[A-Za-z0-9+/=]+\)",
+        markdown,
+    )
 
 
 def test_a_run_that_only_harmonized_takes_its_place_in_time_and_the_window_keeps_the_last():
-    load = {"FlowRunId": "a", "StartedAt": datetime(2026, 11, 1, 2), "EndedAt": None, "Outcome": "running",
-            "RowsInserted": 5, "RowsUpdated": 0, "RowsDeleted": 0, "RowsQuarantined": 0}
-    harmonized = {"FlowRunId": "b", "LmsName": "google", "RecordedAt": datetime(2026, 11, 2, 3), "UsersMatched": 0,
-                  "UsersUnmatched": 0, "SectionsMatched": 2, "SectionsUnmatched": 0}
+    load = {
+        "FlowRunId": "a",
+        "StartedAt": datetime(2026, 11, 1, 2),
+        "EndedAt": None,
+        "Outcome": "running",
+        "RowsInserted": 5,
+        "RowsUpdated": 0,
+        "RowsDeleted": 0,
+        "RowsQuarantined": 0,
+    }
+    harmonized = {
+        "FlowRunId": "b",
+        "LmsName": "google",
+        "RecordedAt": datetime(2026, 11, 2, 3),
+        "UsersMatched": 0,
+        "UsersUnmatched": 0,
+        "SectionsMatched": 2,
+        "SectionsUnmatched": 0,
+    }
     runs = runs_from_rows([load], [harmonized])
     assert runs == [
         Run(datetime(2026, 11, 1, 2), "running", None, {"inserted": 5, "updated": 0, "deleted": 0, "quarantined": 0}),
@@ -181,12 +228,23 @@ def test_harmonize_one_records_its_counts_under_the_root_flow_run(prefect_api, o
 
     parent_id, canvas, google = parent()
     with ods_engine.connect() as conn:
-        recorded = conn.execute(text(
-            "SELECT flowrunid, lmsname, usersmatched, usersunmatched, sectionsmatched, assignmentsinserted, "
-            "submissionsinserted, recordedat IS NOT NULL FROM lms.harmonizationrun ORDER BY harmonizationrunid")).all()
+        recorded = conn.execute(
+            text(
+                "SELECT flowrunid, lmsname, usersmatched, usersunmatched, sectionsmatched, assignmentsinserted, "
+                "submissionsinserted, recordedat IS NOT NULL FROM lms.harmonizationrun ORDER BY harmonizationrunid"
+            )
+        ).all()
     assert recorded == [
-        (parent_id, "canvas", canvas["users_matched"], canvas["users_unmatched"], canvas["sections_matched"],
-         canvas["assignments_inserted"], canvas["submissions_inserted"], True),
+        (
+            parent_id,
+            "canvas",
+            canvas["users_matched"],
+            canvas["users_unmatched"],
+            canvas["sections_matched"],
+            canvas["assignments_inserted"],
+            canvas["submissions_inserted"],
+            True,
+        ),
         (parent_id, "google", 0, 1, 0, google["assignments_inserted"], google["submissions_inserted"], True),
     ]
     assert (canvas["users_matched"], canvas["users_unmatched"], canvas["assignments_inserted"]) == (1, 1, 1)

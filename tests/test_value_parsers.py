@@ -33,11 +33,15 @@ ANY_TEXT = st.text(max_size=40) | st.text(alphabet="0123456789-:/. TZ+" + BLANKS
 
 # --- oracles ---------------------------------------------------------------------------------------------------
 
-ISO = re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})"
-                 r"(?:(?:T|[ \t\r\n]+)(?P<H>[0-9]{2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:\.(?P<f>[0-9]+))?)?"
-                 r"(?P<z>Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?")
-US = re.compile(r"(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2})/(?P<y>[0-9]{4})"
-                r"(?:[ \t\r\n]+(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?")
+ISO = re.compile(
+    r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})"
+    r"(?:(?:T|[ \t\r\n]+)(?P<H>[0-9]{2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:\.(?P<f>[0-9]+))?)?"
+    r"(?P<z>Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
+)
+US = re.compile(
+    r"(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2})/(?P<y>[0-9]{4})"
+    r"(?:[ \t\r\n]+(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?"
+)
 
 
 def utc_oracle(text: str) -> dt.datetime | None:
@@ -53,8 +57,15 @@ def utc_oracle(text: str) -> dt.datetime | None:
     offset = dt.timedelta(hours=hours, minutes=minutes) * (-1 if zone.startswith("-") else 1)
     try:
         microsecond = int((fields.get("f") or "")[:6].ljust(6, "0"))
-        local = dt.datetime(int(fields["y"]), int(fields["m"]), int(fields["d"]), int(fields["H"] or 0),
-                            int(fields["M"] or 0), int(fields["S"] or 0), microsecond)
+        local = dt.datetime(
+            int(fields["y"]),
+            int(fields["m"]),
+            int(fields["d"]),
+            int(fields["H"] or 0),
+            int(fields["M"] or 0),
+            int(fields["S"] or 0),
+            microsecond,
+        )
         return local - offset
     except (ValueError, OverflowError):  # no such date or time, or out of years 1-9999 once in UTC
         return None
@@ -125,8 +136,13 @@ def iso(draw, local: dt.datetime) -> tuple[str, dt.datetime]:
         minutes -= minutes % 60 if minutes >= 0 else -((-minutes) % 60)
     hours, rest = divmod(abs(minutes), 60)
     sign = "-" if minutes < 0 else "+"
-    text += {"": "", "Z": "Z", "+HH:MM": f"{sign}{hours:02}:{rest:02}", "+HHMM": f"{sign}{hours:02}{rest:02}",
-             "+HH": f"{sign}{hours:02}"}[zone]
+    text += {
+        "": "",
+        "Z": "Z",
+        "+HH:MM": f"{sign}{hours:02}:{rest:02}",
+        "+HHMM": f"{sign}{hours:02}{rest:02}",
+        "+HH": f"{sign}{hours:02}",
+    }[zone]
     return text, local - dt.timedelta(minutes=minutes)
 
 
@@ -138,19 +154,27 @@ def near_misses(draw) -> str:
     for _ in range(draw(st.integers(1, 3))):
         at = draw(st.integers(0, len(text)))
         char = draw(st.sampled_from("0123456789-:/. TZ+x" + BLANKS + OTHER_DIGITS))
-        text = draw(st.sampled_from([text[:at] + char + text[at:], text[:at] + text[at + 1:],
-                                     text[:at] + char + text[at + 1:]]))
+        text = draw(
+            st.sampled_from(
+                [text[:at] + char + text[at:], text[:at] + text[at + 1 :], text[:at] + char + text[at + 1 :]]
+            )
+        )
     return text
 
 
 @st.composite
 def written_ints(draw) -> str:
     number = draw(st.integers(-(2**40), 2**40) | st.integers(*INT_RANGE) | st.sampled_from(INT_RANGE))
-    shape = draw(st.sampled_from(["{}", " {} ", "\t{}\r\n", "{}.0", "{}.", "{}.000", "+{}", "0{}", "{}.5", "{}e3",
-                                  "{}_0", "- {}", "{}.0.0"]))
+    shape = draw(
+        st.sampled_from(
+            ["{}", " {} ", "\t{}\r\n", "{}.0", "{}.", "{}.000", "+{}", "0{}", "{}.5", "{}e3", "{}_0", "- {}", "{}.0.0"]
+        )
+    )
     text = shape.format(number)
     if draw(st.integers(0, 5)) == 0:  # the same number in other digits
-        text = text.translate(str.maketrans("0123456789", draw(st.sampled_from(["٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９"]))))
+        text = text.translate(
+            str.maketrans("0123456789", draw(st.sampled_from(["٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９"])))
+        )
     return text
 
 
@@ -160,8 +184,11 @@ def written_ints(draw) -> str:
 def refused(resource: Resource, column: str, check: str, values: list) -> list[bool]:
     """Per value, whether the resource's schema refuses it in `column` with `check` (the rest of the row valid).
     An empty value is missing, as validation makes it."""
-    row = {c.name: None for c in resource.columns} | DATES | (
-        assignment("A1", "S1") if resource is ASSIGNMENTS else attendance("T1", "S1", "U1"))
+    row = (
+        {c.name: None for c in resource.columns}
+        | DATES
+        | (assignment("A1", "S1") if resource is ASSIGNMENTS else attendance("T1", "S1", "U1"))
+    )
     frame = pd.DataFrame([row | {column: v or None} for v in values], dtype="object")
     try:
         schema_for(resource).validate(frame, lazy=True)
@@ -174,14 +201,32 @@ def refused(resource: Resource, column: str, check: str, values: list) -> list[b
 
 @PROPERTY
 @given(st.lists(st.one_of(written().map(lambda w: w[0]), near_misses(), ANY_TEXT), min_size=1, max_size=30))
-@example(["2021-09-01 00:00:00.123456789", "2021-09-01 24:00:00", "2021-09-01 00:00:60", "٢٠٢١-٠٩-٠١ ١٠:٠٠:٠٠",
-          "2021-09-01 00:00:0٥", "２０２１-09-01 00:00:00", "20210901", "2021-09", "2021-09-01 10", "now", "today",
-          "0000-01-01 00:00:00", "2021-02-30 10:00:00", "2021-09-01 10:00:00 junk", "", "   "])
+@example(
+    [
+        "2021-09-01 00:00:00.123456789",
+        "2021-09-01 24:00:00",
+        "2021-09-01 00:00:60",
+        "٢٠٢١-٠٩-٠١ ١٠:٠٠:٠٠",
+        "2021-09-01 00:00:0٥",
+        "２０２１-09-01 00:00:00",
+        "20210901",
+        "2021-09",
+        "2021-09-01 10",
+        "now",
+        "today",
+        "0000-01-01 00:00:00",
+        "2021-02-30 10:00:00",
+        "2021-09-01 10:00:00 junk",
+        "",
+        "   ",
+    ]
+)
 def test_datetime_check_and_conversion_agree_with_the_oracle(values):
     expected = [utc_oracle(v) for v in values]
     assert parse_datetimes(pd.Series(values, dtype="object")).tolist() == stamps(expected)
     assert refused(ASSIGNMENTS, "DueDateTime", "datetime", values) == [
-        bool(v) and e is None for v, e in zip(values, expected)]
+        bool(v) and e is None for v, e in zip(values, expected, strict=True)
+    ]
 
 
 @PROPERTY
@@ -201,19 +246,38 @@ def test_a_date_column_takes_the_utc_date_of_what_it_reads(values):
     dates = parse_datetimes(pd.Series(values, dtype="object")).dt.normalize().dt.date  # as the typed rows do
     assert [None if pd.isna(d) else d for d in dates] == [e and e.date() for e in expected]
     assert refused(ATTENDANCE_EVENTS, "EventDate", "datetime", values) == [
-        bool(v) and e is None for v, e in zip(values, expected)]
+        bool(v) and e is None for v, e in zip(values, expected, strict=True)
+    ]
 
 
 @PROPERTY
 @given(st.lists(written_ints() | ANY_TEXT, min_size=1, max_size=30))
-@example(["١٢", "１２", "1e3", ".5", " 10 ", "10.", "+5", "-0", "2147483647", "2147483648", "-2147483649",
-          "0" * 40 + "7", "9" * 40, "", "\u00a010"])
+@example(
+    [
+        "١٢",
+        "１２",
+        "1e3",
+        ".5",
+        " 10 ",
+        "10.",
+        "+5",
+        "-0",
+        "2147483647",
+        "2147483648",
+        "-2147483649",
+        "0" * 40 + "7",
+        "9" * 40,
+        "",
+        "\u00a010",
+    ]
+)
 def test_whole_number_check_passes_exactly_when_the_conversion_gives_a_value(values):
     expected = [int_oracle(v) for v in values]
     converted = whole_numbers(pd.Series([v or None for v in values], dtype="object"))
     assert [None if pd.isna(n) else n for n in converted] == expected
     assert refused(ASSIGNMENTS, "MaxPoints", "whole-number", values) == [
-        bool(v) and e is None for v, e in zip(values, expected)]
+        bool(v) and e is None for v, e in zip(values, expected, strict=True)
+    ]
 
 
 @PROPERTY
@@ -222,10 +286,27 @@ def test_length_check_counts_characters(values):
     assert refused(ASSIGNMENTS, "Title", "max-length-255", values) == [len(v) > 255 for v in values]
 
 
-@pytest.mark.parametrize("value", ["", " " * 5_000_000, "2" * 5_000_000, "2021-09-01 00:00:00." + "1" * 5_000_000,
-                                   "2021-09-01 00:00:00" + "\t" * 1_000_000 + "x", "\x00" * 100, "\ud800"],
-                         ids=["empty", "5-mb-of-spaces", "5-mb-of-digits", "5-mb-fraction", "1-mb-of-tabs-then-x",
-                              "nul-characters", "lone-surrogate"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        " " * 5_000_000,
+        "2" * 5_000_000,
+        "2021-09-01 00:00:00." + "1" * 5_000_000,
+        "2021-09-01 00:00:00" + "\t" * 1_000_000 + "x",
+        "\x00" * 100,
+        "\ud800",
+    ],
+    ids=[
+        "empty",
+        "5-mb-of-spaces",
+        "5-mb-of-digits",
+        "5-mb-fraction",
+        "1-mb-of-tabs-then-x",
+        "nul-characters",
+        "lone-surrogate",
+    ],
+)
 def test_huge_and_odd_values_never_raise(value):
     parsed = parse_datetimes(pd.Series([value, "2021-09-01 00:00:00"], dtype="object"))
     expected = pd.Timestamp("2021-09-01 00:00:00.111111") if value.startswith("2021-09-01 00:00:00.") else pd.NaT
@@ -235,12 +316,28 @@ def test_huge_and_odd_values_never_raise(value):
 
 
 def test_offsets_are_converted_to_utc_and_values_without_one_are_utc_as_written():
-    values = ["2021-09-01 10:00:00Z", "2021-09-01T10:00:00+02:00", "2021-09-01 10:00-0500", "2021-09-01 10:00+02",
-              "2021-09-01 10:00:00", "2021-09-01 00:30:00+01:00", "0001-01-01 00:30+01:00", "9999-12-31 23:00-02"]
-    assert parse_datetimes(pd.Series(values, dtype="object")).tolist() == stamps([
-        dt.datetime(2021, 9, 1, 10), dt.datetime(2021, 9, 1, 8), dt.datetime(2021, 9, 1, 15),
-        dt.datetime(2021, 9, 1, 8), dt.datetime(2021, 9, 1, 10), dt.datetime(2021, 8, 31, 23, 30),
-        None, None])  # the last two leave years 1-9999 once in UTC, the range both engines store
+    values = [
+        "2021-09-01 10:00:00Z",
+        "2021-09-01T10:00:00+02:00",
+        "2021-09-01 10:00-0500",
+        "2021-09-01 10:00+02",
+        "2021-09-01 10:00:00",
+        "2021-09-01 00:30:00+01:00",
+        "0001-01-01 00:30+01:00",
+        "9999-12-31 23:00-02",
+    ]
+    assert parse_datetimes(pd.Series(values, dtype="object")).tolist() == stamps(
+        [
+            dt.datetime(2021, 9, 1, 10),
+            dt.datetime(2021, 9, 1, 8),
+            dt.datetime(2021, 9, 1, 15),
+            dt.datetime(2021, 9, 1, 8),
+            dt.datetime(2021, 9, 1, 10),
+            dt.datetime(2021, 8, 31, 23, 30),
+            None,
+            None,
+        ]
+    )  # the last two leave years 1-9999 once in UTC, the range both engines store
 
 
 # --- a batch through validation ----------------------------------------------------------------------------------
@@ -283,4 +380,5 @@ def test_a_batch_of_hostile_values_quarantines_each_with_file_line_column_and_re
     assert reasons["whole-number"] == "not a whole number in the range of INT"
     staged = batch.staged.set_index("sourceline")["duedatetime"]
     assert {line: staged[line].to_pydatetime() for line in staged.index} == {
-        line: moment for line, (_, moment) in GOOD.items()}
+        line: moment for line, (_, moment) in GOOD.items()
+    }

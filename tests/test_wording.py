@@ -5,15 +5,18 @@ import pytest
 from lms_pipeline.wording import plural, there_are
 
 
-@pytest.mark.parametrize("count, noun, expected", [
-    (0, "batch", "0 batches"),
-    (1, "batch", "1 batch"),
-    (36, "batch", "36 batches"),
-    (1, "process", "1 process"),
-    (2, "process", "2 processes"),
-    (2, "unmatched user", "2 unmatched users"),
-    (1, "candidate SIS section", "1 candidate SIS section"),
-])
+@pytest.mark.parametrize(
+    "count, noun, expected",
+    [
+        (0, "batch", "0 batches"),
+        (1, "batch", "1 batch"),
+        (36, "batch", "36 batches"),
+        (1, "process", "1 process"),
+        (2, "process", "2 processes"),
+        (2, "unmatched user", "2 unmatched users"),
+        (1, "candidate SIS section", "1 candidate SIS section"),
+    ],
+)
 def test_plural(count, noun, expected):
     assert plural(count, noun) == expected
 

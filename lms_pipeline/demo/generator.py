@@ -712,7 +712,7 @@ class _School:
         return assignment
 
     def _weighted(self, choices: tuple[tuple[str, int], ...]) -> str:
-        values, weights = zip(*choices)
+        values, weights = zip(*choices, strict=False)
         return self.rng.choices(values, weights)[0]
 
     def _yesterday(self, day: int) -> date:

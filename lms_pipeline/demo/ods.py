@@ -44,26 +44,62 @@ LMSX_NAMESPACE = "uri://ed-fi.org/edfilms/"
 # (the table that registers the kind, namespace, code values): what an ODS's descriptor load gives the seeding
 # below (e-mail type, sex, term) and harmonization (the LMSX descriptors as the extension ships them).
 DESCRIPTORS = (
-    ("edfi.electronicmailtypedescriptor", EDFI_NAMESPACE + "ElectronicMailTypeDescriptor",
-     ("Home/Personal", "Organization", "Other", "Work")),
+    (
+        "edfi.electronicmailtypedescriptor",
+        EDFI_NAMESPACE + "ElectronicMailTypeDescriptor",
+        ("Home/Personal", "Organization", "Other", "Work"),
+    ),
     ("edfi.sexdescriptor", EDFI_NAMESPACE + "SexDescriptor", ("Female", "Male", "Not Selected")),
     ("edfi.termdescriptor", EDFI_NAMESPACE + "TermDescriptor", ("Fall Semester", "Spring Semester", "Year Round")),
     ("lmsx.lmssourcesystemdescriptor", LMSX_NAMESPACE + "LMSSourceSystem", ("Canvas", "Google", "Schoology")),
     ("lmsx.assignmentcategorydescriptor", LMSX_NAMESPACE + "AssignmentCategoryDescriptor/Canvas", ("Assignment",)),
-    ("lmsx.assignmentcategorydescriptor", LMSX_NAMESPACE + "AssignmentCategoryDescriptor/Google",
-     ("Assignment", "COURSE_WORK_TYPE_UNSPECIFIED", "MULTIPLE_CHOICE_QUESTION", "SHORT_ANSWER_QUESTION")),
-    ("lmsx.assignmentcategorydescriptor", LMSX_NAMESPACE + "AssignmentCategoryDescriptor/Schoology",
-     ("Assignment", "Assessment", "Discussion")),
-    ("lmsx.submissionstatusdescriptor", LMSX_NAMESPACE + "SubmissionStatusDescriptor/Canvas",
-     ("graded", "late", "missing", "on-time", "Upcoming")),
-    ("lmsx.submissionstatusdescriptor", LMSX_NAMESPACE + "SubmissionStatusDescriptor/Schoology",
-     ("draft", "late", "missing", "on-time", "Upcoming")),
-    ("lmsx.submissionstatusdescriptor", LMSX_NAMESPACE + "SubmissionStatusDescriptor/Google",
-     ("CREATED", "LATE", "MISSING", "NEW", "RECLAIMED_BY_STUDENT", "RETURNED", "SUBMISSION_STATE_UNSPECIFIED",
-      "TURNED_IN")),
-    ("lmsx.submissiontypedescriptor", LMSX_NAMESPACE + "SubmissionTypeDescriptor/Canvas",
-     ("basic_lti_launch", "discussion_topic", "media_recording", "online_quiz", "online_text_entry", "online_upload",
-      "online_url")),
+    (
+        "lmsx.assignmentcategorydescriptor",
+        LMSX_NAMESPACE + "AssignmentCategoryDescriptor/Google",
+        ("Assignment", "COURSE_WORK_TYPE_UNSPECIFIED", "MULTIPLE_CHOICE_QUESTION", "SHORT_ANSWER_QUESTION"),
+    ),
+    (
+        "lmsx.assignmentcategorydescriptor",
+        LMSX_NAMESPACE + "AssignmentCategoryDescriptor/Schoology",
+        ("Assignment", "Assessment", "Discussion"),
+    ),
+    (
+        "lmsx.submissionstatusdescriptor",
+        LMSX_NAMESPACE + "SubmissionStatusDescriptor/Canvas",
+        ("graded", "late", "missing", "on-time", "Upcoming"),
+    ),
+    (
+        "lmsx.submissionstatusdescriptor",
+        LMSX_NAMESPACE + "SubmissionStatusDescriptor/Schoology",
+        ("draft", "late", "missing", "on-time", "Upcoming"),
+    ),
+    (
+        "lmsx.submissionstatusdescriptor",
+        LMSX_NAMESPACE + "SubmissionStatusDescriptor/Google",
+        (
+            "CREATED",
+            "LATE",
+            "MISSING",
+            "NEW",
+            "RECLAIMED_BY_STUDENT",
+            "RETURNED",
+            "SUBMISSION_STATE_UNSPECIFIED",
+            "TURNED_IN",
+        ),
+    ),
+    (
+        "lmsx.submissiontypedescriptor",
+        LMSX_NAMESPACE + "SubmissionTypeDescriptor/Canvas",
+        (
+            "basic_lti_launch",
+            "discussion_topic",
+            "media_recording",
+            "online_quiz",
+            "online_text_entry",
+            "online_upload",
+            "online_url",
+        ),
+    ),
 )
 
 
@@ -90,20 +126,29 @@ def apply_edfi_ods(engine: Engine) -> None:
 
 def ods_ddl() -> list[Script]:
     """The real ODS's PostgreSQL scripts, in the order they apply."""
-    return [Script(path.stem, path, path.read_text(encoding="utf-8-sig"))
-            for folder in ODS_DDL_ORDER for path in sorted((ODS_DDL / folder).glob("*.sql"))]
+    return [
+        Script(path.stem, path, path.read_text(encoding="utf-8-sig"))
+        for folder in ODS_DDL_ORDER
+        for path in sorted((ODS_DDL / folder).glob("*.sql"))
+    ]
 
 
 def add_descriptors(conn: Connection, table: str, namespace: str, code_values: Iterable[str]) -> list[int]:
     """Descriptors as the ODS stores them: an edfi.Descriptor row each, registered in the table of their kind.
     Returns their DescriptorIds."""
     # The table name comes from this module's constants or a test's code, never from data.
-    return conn.execute(
-        text(f"WITH added AS (INSERT INTO edfi.descriptor (namespace, codevalue, shortdescription) "
-             f"SELECT :namespace, code, code FROM unnest(CAST(:codes AS TEXT[])) code RETURNING descriptorid) "
-             f"INSERT INTO {table} SELECT descriptorid FROM added RETURNING *"),
-        {"namespace": namespace, "codes": list(code_values)},
-    ).scalars().all()
+    return (
+        conn.execute(
+            text(
+                f"WITH added AS (INSERT INTO edfi.descriptor (namespace, codevalue, shortdescription) "
+                f"SELECT :namespace, code, code FROM unnest(CAST(:codes AS TEXT[])) code RETURNING descriptorid) "
+                f"INSERT INTO {table} SELECT descriptorid FROM added RETURNING *"
+            ),
+            {"namespace": namespace, "codes": list(code_values)},
+        )
+        .scalars()
+        .all()
+    )
 
 
 def _ods_made_here(conn: Connection, engine_name: str) -> bool:
@@ -230,12 +275,14 @@ def seed_sis(
     """Add a SIS's records to the ODS, in the caller's transaction. Each record is a mapping keyed by the columns
     of its SIS_TABLES table (other keys are ignored); dates may be dates or ISO strings."""
     conn.exec_driver_sql(SIS_TABLES)
-    for table, records in zip(SIS_RECORDS, (students, emails, sections, enrolments)):
+    for table, records in zip(SIS_RECORDS, (students, emails, sections, enrolments), strict=True):
         rows = [dict(record) for record in records]
         if rows:
             conn.execute(
-                text(f"INSERT INTO pg_temp.{table} "
-                     f"SELECT * FROM json_populate_recordset(CAST(NULL AS pg_temp.{table}), CAST(:rows AS JSON))"),
+                text(
+                    f"INSERT INTO pg_temp.{table} "
+                    f"SELECT * FROM json_populate_recordset(CAST(NULL AS pg_temp.{table}), CAST(:rows AS JSON))"
+                ),
                 {"rows": json.dumps(rows, default=str)},
             )
     conn.exec_driver_sql(SEED_SIS)

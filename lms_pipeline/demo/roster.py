@@ -16,6 +16,11 @@ def seed_roster(engine: Engine, district: District) -> bool:
             return False
         # A generated student carries its school and e-mail, so it is also the record of that e-mail.
         students = [vars(student) for student in district.students]
-        seed_sis(conn, students=students, emails=students, sections=[vars(s) for s in sections.values()],
-                 enrolments=[{**vars(sections[e.section_identifier]), **vars(e)} for e in district.enrolments])
+        seed_sis(
+            conn,
+            students=students,
+            emails=students,
+            sections=[vars(s) for s in sections.values()],
+            enrolments=[{**vars(sections[e.section_identifier]), **vars(e)} for e in district.enrolments],
+        )
     return True

@@ -42,17 +42,21 @@ def prepare_ods(database: DatabaseSettings, extracts: Path) -> None:
     written = len(district.files) + 1
     grades = sum(f.resource == GRADES for f in district.files)
     empty = sum(f.shape == EMPTY for f in district.files)
-    print(f"Generated {written} extract files for {', '.join(district.roots)}. A run finds {written - grades - empty} "
-          f"of them to load: {grades} are grades files, which are not loaded yet, and {empty} are empty, as "
-          "extractors write them now and then.")
+    print(
+        f"Generated {written} extract files for {', '.join(district.roots)}. A run finds {written - grades - empty} "
+        f"of them to load: {grades} are grades files, which are not loaded yet, and {empty} are empty, as "
+        "extractors write them now and then."
+    )
     engine = make_engine(database)
     try:
         apply_edfi_ods(engine)
         seed_roster(engine, district)
     finally:
         engine.dispose()
-    print(f"Made an Ed-Fi ODS 5.2 with the LMSX extension, and seeded its SIS roster: {len(district.students)} "
-          f"students, {len(district.sections)} sections, {len(district.enrolments)} enrolments. Mismatched on purpose:")
+    print(
+        f"Made an Ed-Fi ODS 5.2 with the LMSX extension, and seeded its SIS roster: {len(district.students)} "
+        f"students, {len(district.sections)} sections, {len(district.enrolments)} enrolments. Mismatched on purpose:"
+    )
     for mismatch in district.mismatches:
         print(f"  {mismatch.lms}: {mismatch.kind}: {mismatch.detail}")
     print(f"A failed extract on purpose:\n  {failed_extract}\n")
@@ -75,9 +79,14 @@ def run_demo(args: argparse.Namespace) -> int:
         if not extracts.exists():
             prepare_ods(database, extracts)
         roots = sorted(str(p) for p in extracts.iterdir() if p.is_dir())
-        code = run_pipeline(csv_paths=roots, database=database, phases=ALL_PHASES,
-                            exceptions_report_directory=str(reports), work_dir=str(folder / "work"),
-                            stale_after_hours=None)
+        code = run_pipeline(
+            csv_paths=roots,
+            database=database,
+            phases=ALL_PHASES,
+            exceptions_report_directory=str(reports),
+            work_dir=str(folder / "work"),
+            stale_after_hours=None,
+        )
     finally:
         server.cleanup()
     print_next_steps(folder, reports)

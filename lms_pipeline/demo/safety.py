@@ -31,5 +31,7 @@ def add_failed_extract(root: Path) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows([header, *kept])
     path.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8", newline="")
-    return (f"{root.name}: users/{path.name} lists {len(kept)} of {len(users)} users, as an extract cut short "
-            f"would: its deletions are held, not applied; line 3 has CreateDate {BAD_DATE}: that row is quarantined")
+    return (
+        f"{root.name}: users/{path.name} lists {len(kept)} of {len(users)} users, as an extract cut short "
+        f"would: its deletions are held, not applied; line 3 has CreateDate {BAD_DATE}: that row is quarantined"
+    )

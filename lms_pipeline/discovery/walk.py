@@ -181,8 +181,11 @@ class _Walker:
             if entry.is_dir() and entry.name.startswith("date="):
                 self._csv_folder(entry, "system-activities", date=entry.name[5:])
             else:
-                self._notice(entry, "unexpected-folder" if entry.is_dir() else "unexpected-file",
-                             "system activities live in date=<YYYY-MM-DD> folders; ignored")
+                self._notice(
+                    entry,
+                    "unexpected-folder" if entry.is_dir() else "unexpected-file",
+                    "system activities live in date=<YYYY-MM-DD> folders; ignored",
+                )
 
     def _csv_folder(self, folder: os.DirEntry, resource: str, **scope) -> None:
         for entry in self._entries(folder):
@@ -195,11 +198,19 @@ class _Walker:
                 kind = "unexpected-file" if not entry.name.lower().endswith(".csv") else "unnamed"
                 self._notice(entry, kind, "not a YYYY-mm-dd-HH-MM-SS.csv extract file; ignored")
             elif match.group(1) > self.latest:
-                self._notice(entry, "future-timestamp", "named for a time more than a day ahead of this "
-                             "machine's clock; not loaded until then, so it cannot supersede the real files")
+                self._notice(
+                    entry,
+                    "future-timestamp",
+                    "named for a time more than a day ahead of this "
+                    "machine's clock; not loaded until then, so it cannot supersede the real files",
+                )
             elif _path_length(os.path.abspath(entry.path)) > PATH_LENGTH:
-                self._notice(entry, "path-too-long", f"the full path is longer than the {PATH_LENGTH} characters "
-                             "the journal holds; not loaded: move the extract root to a shorter path")
+                self._notice(
+                    entry,
+                    "path-too-long",
+                    f"the full path is longer than the {PATH_LENGTH} characters "
+                    "the journal holds; not loaded: move the extract root to a shorter path",
+                )
             else:
                 self._extract_file(entry, resource, match.group(1), scope)
 
@@ -210,8 +221,17 @@ class _Walker:
             if info.st_size <= EMPTY_FILE_BYTES:
                 self._notice(entry, "empty-file", f"{info.st_size} bytes: nothing to load")
                 return
-            found = ManifestFile(resource, self._rel(entry), os.path.abspath(entry.path), timestamp, info.st_size,
-                                 sha256_of(entry.path, identity), device=info.st_dev, inode=info.st_ino, **scope)
+            found = ManifestFile(
+                resource,
+                self._rel(entry),
+                os.path.abspath(entry.path),
+                timestamp,
+                info.st_size,
+                sha256_of(entry.path, identity),
+                device=info.st_dev,
+                inode=info.st_ino,
+                **scope,
+            )
         except (OSError, FileRejected) as error:
             reason = error.reason if isinstance(error, FileRejected) else f"cannot be read: {error.strerror or error}"
             self._notice(entry, "unreadable-file", reason)
@@ -230,8 +250,9 @@ class _Walker:
         inside = Counter(f.identity for f in self.files)
         outside = {f.path for f in self.files if f.path in self.links and self.links[f.path] > inside[f.identity]}
         for f in (f for f in self.files if f.path in outside):
-            self.notices.append(Notice(f.relpath, "outside-link", "a hard link to a file with names outside the "
-                                       "extract root; not read"))
+            self.notices.append(
+                Notice(f.relpath, "outside-link", "a hard link to a file with names outside the extract root; not read")
+            )
         self.files = [f for f in self.files if f.path not in outside]
 
     def _note_shared_timestamps(self) -> None:
@@ -241,8 +262,13 @@ class _Walker:
             stamps[f.scope_key, f.timestamp].append(f.relpath)
         for relpaths in (sorted(r) for r in stamps.values() if len(r) > 1):
             for relpath in relpaths[1:]:
-                self.notices.append(Notice(relpath, "same-timestamp", f"has the extract time of {relpaths[0]}; "
-                                           "both load, in name order, so this one decides"))
+                self.notices.append(
+                    Notice(
+                        relpath,
+                        "same-timestamp",
+                        f"has the extract time of {relpaths[0]}; both load, in name order, so this one decides",
+                    )
+                )
 
     def _entries(self, folder: Path | os.DirEntry) -> list[os.DirEntry]:
         """Sorted entries, without symbolic links that point outside the root; none from a folder that cannot be
@@ -259,8 +285,13 @@ class _Walker:
                         entries.append(entry)
         except OSError as error:
             relpath = self._rel(folder) if isinstance(folder, os.DirEntry) else "."
-            self.notices.append(Notice(relpath, "unreadable-folder", f"cannot be read: {error.strerror or error}; "
-                                       "nothing in it was loaded or soft-deleted"))
+            self.notices.append(
+                Notice(
+                    relpath,
+                    "unreadable-folder",
+                    f"cannot be read: {error.strerror or error}; nothing in it was loaded or soft-deleted",
+                )
+            )
             return []
         return sorted(entries, key=lambda e: e.name)
 

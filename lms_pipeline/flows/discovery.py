@@ -28,8 +28,11 @@ def discovery(csv_paths: list[str], work_dir: str) -> list[str]:
         report_notices(manifest.notices, log)
         log.info("%s: %d files found", manifest.root, len(manifest.files))
         paths.append(save_manifest(manifest, Path(work_dir), index))
-        unreadable += [f"{root}: {n.message.split(';')[0]}" for n in manifest.notices
-                       if n.kind == "unreadable-folder" and n.relpath == "."]
+        unreadable += [
+            f"{root}: {n.message.split(';')[0]}"
+            for n in manifest.notices
+            if n.kind == "unreadable-folder" and n.relpath == "."
+        ]
     if csv_paths and len(unreadable) == len(csv_paths):
         raise NoReadableRoot("no extract root can be read: " + "; ".join(unreadable))
     return paths

@@ -25,8 +25,9 @@ from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.wording import plural
 
 harmonize_task = database_task(harmonize_lms, name="harmonize", task_run_name="harmonize-{lms}")
-record_task = database_task(record_harmonization, name="record-harmonization",
-                            task_run_name="record-harmonization-{lms}")
+record_task = database_task(
+    record_harmonization, name="record-harmonization", task_run_name="record-harmonization-{lms}"
+)
 
 
 class HarmonizationFailed(RuntimeError):
@@ -43,8 +44,11 @@ def harmonize_one(database: DatabaseSettings, lms: str) -> dict:
         record_task(engine, StoreTables(dialect_of(engine)), flow_run.root_flow_run_id, lms, counts)
     finally:
         engine.dispose()
-    create_table_artifact(key=f"lms-harmonization-{lms}", table=[{"lms": lms, **counts}],
-                          description=f"{LMS_BY_NAME[lms].label}: matched, unmatched, ambiguous, written to lmsx")
+    create_table_artifact(
+        key=f"lms-harmonization-{lms}",
+        table=[{"lms": lms, **counts}],
+        description=f"{LMS_BY_NAME[lms].label}: matched, unmatched, ambiguous, written to lmsx",
+    )
     get_run_logger().info("%s: %s", lms, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
     return counts
 
@@ -89,11 +93,16 @@ def _publish(name: str, report: ReportFile, log) -> None:
         log.info(description)
     create_link_artifact(key=f"lms-exceptions-{name}", link=report.path.resolve().as_uri(), description=description)
     if report.rows:
-        create_table_artifact(key=f"lms-exceptions-{name}-rows", table=_jsonable(report.rows[:500]),
-                              description=f"{name} exceptions (first 500 rows)")
+        create_table_artifact(
+            key=f"lms-exceptions-{name}-rows",
+            table=_jsonable(report.rows[:500]),
+            description=f"{name} exceptions (first 500 rows)",
+        )
 
 
 def _jsonable(rows: list[dict]) -> list[dict]:
     """Table artifacts are JSON: dates, UUIDs and the like as text."""
-    return [{k: v if v is None or isinstance(v, (str, int, float, bool)) else str(v) for k, v in row.items()}
-            for row in rows]
+    return [
+        {k: v if v is None or isinstance(v, (str, int, float, bool)) else str(v) for k, v in row.items()}
+        for row in rows
+    ]

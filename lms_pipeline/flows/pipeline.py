@@ -149,8 +149,10 @@ def lms_pipeline(
     # heartbeat thread takes up to a second to stop at the end of each run (it sleeps in 1-second steps and is
     # joined): 3 of the 9.6 s of a re-run with nothing new (py-spy). One settings context for all of them: each
     # costs 0.1 s to build. The manifests are removed only once every phase is done: staging reads them by path.
-    with (temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-          manifest_folder(work_dir, flow_run.get_id() or "local") as folder):
+    with (
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        manifest_folder(work_dir, flow_run.get_id() or "local") as folder,
+    ):
         manifest_paths = _phase(progress, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder))) or []
         files_found, on_disk = _survey(manifest_paths, stale_after_hours)
         result = PipelineResult("succeeded", files_found)
@@ -160,32 +162,61 @@ def lms_pipeline(
             progress.phase = "run lock"  # a failure from here to the migrations is the lock's, not discovery's
             with run_lock(engine, lock_wait_seconds):
                 harmonizer = Phase.HARMONIZATION in phases
-                _phase(progress, Phase.MIGRATIONS, phases,
-                       lambda: migrations(settings, harmonizer, customization_folder))
+                _phase(
+                    progress, Phase.MIGRATIONS, phases, lambda: migrations(settings, harmonizer, customization_folder)
+                )
                 pending = _keep_pending(engine, tables, manifest_paths, allow_mass_delete, log)
                 if Phase.VALIDATION in phases and pending:
-                    result.staging = _phase(progress, Phase.VALIDATION, phases, lambda: _staging_subflow(None)(
-                        manifest_paths, settings, None, allow_mass_delete, validate_only=True,
-                        progress_artifact_id=create_progress()))
+                    result.staging = _phase(
+                        progress,
+                        Phase.VALIDATION,
+                        phases,
+                        lambda: _staging_subflow(None)(
+                            manifest_paths,
+                            settings,
+                            None,
+                            allow_mass_delete,
+                            validate_only=True,
+                            progress_artifact_id=create_progress(),
+                        ),
+                    )
                     forget_summary(None)
                     publish_summary(result.staging)
                 if Phase.STAGING in phases and manifest_paths:
                     result.load_run_id = progress.load_run_id = begin_run(
-                        engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths)
+                        engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths
+                    )
                     if pending:
-                        _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete,
-                               dask_scheduler)
+                        _stage(
+                            progress,
+                            result,
+                            engine,
+                            tables,
+                            manifest_paths,
+                            settings,
+                            allow_mass_delete,
+                            dask_scheduler,
+                        )
                     else:
                         end_run(engine, tables, result.load_run_id, "succeeded", result.staging, files_found, None)
                     thresholds = Thresholds(quarantine_alert_rows, stale_after_hours, volume_drift_percent)
-                    result.warnings = (staging_warnings(result.staging, thresholds)
-                                       + on_disk
-                                       + volume_drift(engine, tables, result.load_run_id, volume_drift_percent))
+                    result.warnings = (
+                        staging_warnings(result.staging, thresholds)
+                        + on_disk
+                        + volume_drift(engine, tables, result.load_run_id, volume_drift_percent)
+                    )
                     if result.warnings:
                         warned(engine, tables, result.load_run_id)
                     _publish(engine, tables, result)
-                result.harmonization = _phase(progress, Phase.HARMONIZATION, phases, lambda: harmonize_every_lms(
-                    settings, lms, exceptions_report_directory)) or {}
+                result.harmonization = (
+                    _phase(
+                        progress,
+                        Phase.HARMONIZATION,
+                        phases,
+                        lambda: harmonize_every_lms(settings, lms, exceptions_report_directory),
+                    )
+                    or {}
+                )
                 if {Phase.STAGING, Phase.HARMONIZATION} & set(phases):
                     publish_trends(engine, tables)  # the last weeks, read from the journal this run just wrote
         finally:
@@ -220,15 +251,21 @@ def _keep_pending(engine, tables, manifest_paths: list[str], retry_held: bool, l
     pending = 0
     for path in manifest_paths:
         manifest = find_pending(engine, tables, quote(load_manifest(path)), retry_held)
-        log.info("%s: %d files to load, %d already loaded, %d set aside", manifest.root, len(manifest.files),
-                 manifest.already_loaded, len(manifest.set_aside))
+        log.info(
+            "%s: %d files to load, %d already loaded, %d set aside",
+            manifest.root,
+            len(manifest.files),
+            manifest.already_loaded,
+            len(manifest.set_aside),
+        )
         write_manifest(manifest, path)
         pending += len(manifest.files) + len(manifest.set_aside)
     return pending
 
 
-def resolve_database(database: DatabaseSettings | None, database_block: str | None,
-                     statement_timeout_minutes: float | None) -> DatabaseSettings:
+def resolve_database(
+    database: DatabaseSettings | None, database_block: str | None, statement_timeout_minutes: float | None
+) -> DatabaseSettings:
     """The settings every phase connects with: the block's, or the parameter's with their password found; each
     statement bounded by the timeout."""
     if database_block:
@@ -262,13 +299,25 @@ def _phase(progress: RunProgress, phase: Phase, phases: list[Phase], run):
 def _stage(progress, result, engine, tables, manifest_paths, settings, allow_mass_delete, dask_scheduler) -> None:
     subflow = _staging_subflow(dask_scheduler)
     try:
-        result.staging = _phase(progress, Phase.STAGING, [Phase.STAGING],
-                                lambda: subflow(manifest_paths, settings, result.load_run_id, allow_mass_delete,
-                                                progress_artifact_id=create_progress()))
+        result.staging = _phase(
+            progress,
+            Phase.STAGING,
+            [Phase.STAGING],
+            lambda: subflow(
+                manifest_paths, settings, result.load_run_id, allow_mass_delete, progress_artifact_id=create_progress()
+            ),
+        )
     except BaseException as error:
         try:
-            end_run(engine, tables, result.load_run_id, "failed", live_summary(result.load_run_id),
-                    result.files_found, str(error))
+            end_run(
+                engine,
+                tables,
+                result.load_run_id,
+                "failed",
+                live_summary(result.load_run_id),
+                result.files_found,
+                str(error),
+            )
         except Exception:  # the database may be what failed: the staging error is the one to report
             get_run_logger().exception("could not record the failed load run")
         raise

@@ -25,8 +25,13 @@ from lms_pipeline.tasks.validation_cache import CACHE_POLICY, validate_batch
 from lms_pipeline.wording import plural
 
 load_large = database_task(load_large_file, name="load-large-file", task_run_name=batch_run_name("stream"))
-validate = task(validate_batch, name="validate-batch", cache_policy=CACHE_POLICY,
-                cache_expiration=timedelta(days=30), task_run_name=batch_run_name("validate"))
+validate = task(
+    validate_batch,
+    name="validate-batch",
+    cache_policy=CACHE_POLICY,
+    cache_expiration=timedelta(days=30),
+    task_run_name=batch_run_name("validate"),
+)
 load = database_task(load_prepared, name="load-batch", task_run_name=batch_run_name("load"))
 
 
@@ -51,9 +56,13 @@ def staging(
         manifests = [load_manifest(p) for p in manifest_paths]
         store = store_identity(engine)
         summary = stage_all(
-            engine, manifests, run_id, MassDeletePolicy(allow=allow_mass_delete),
+            engine,
+            manifests,
+            run_id,
+            MassDeletePolicy(allow=allow_mass_delete),
             submit=lambda resource, files: validate.submit(resource, _unwalked(files), store),
-            load=validation_only if validate_only else _files_quoted(load), load_large=load_large,
+            load=validation_only if validate_only else _files_quoted(load),
+            load_large=load_large,
             summary=live_summary(run_id),
             on_batch=_reporter(Progress(progress_artifact_id), log),
             validate_only=validate_only,
@@ -101,8 +110,12 @@ def _reporter(progress: Progress, log):
         if terminal:
             filled = 30 * done // max(total, 1)
             end = "\n" if done == total else ""
-            print(f"\rstaging [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} batches", end=end,
-                  file=sys.stderr, flush=True)
+            print(
+                f"\rstaging [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} batches",
+                end=end,
+                file=sys.stderr,
+                flush=True,
+            )
 
     return report
 

@@ -83,8 +83,12 @@ class LmsHarmonization:
 
 # What the procedures tally (lms.harmonizer_tally).
 CHANGE_COUNTERS = (
-    "assignments_inserted", "assignments_updated", "assignments_deleted",
-    "submissions_inserted", "submissions_updated", "submissions_deleted",
+    "assignments_inserted",
+    "assignments_updated",
+    "assignments_deleted",
+    "submissions_inserted",
+    "submissions_updated",
+    "submissions_deleted",
 )
 
 STATE_COUNTS = text(
@@ -167,13 +171,18 @@ class PostgresSql(EngineSql):
 class SqlServerSql(EngineSql):
     # The tallies are session context values (lms_harmonizer.<counter>), which outlive a transaction and come back
     # with a pooled connection: they are cleared before the procedures run.
-    CLEAR_TALLIES = text("; ".join(
-        f"EXEC sys.sp_set_session_context @key = N'lms_harmonizer.{counter}', @value = NULL"
-        for counter in CHANGE_COUNTERS
-    ))
-    CHANGE_COUNTS = text("SELECT " + ", ".join(
-        f"CAST(SESSION_CONTEXT(N'lms_harmonizer.{counter}') AS BIGINT) AS {counter}" for counter in CHANGE_COUNTERS
-    ))
+    CLEAR_TALLIES = text(
+        "; ".join(
+            f"EXEC sys.sp_set_session_context @key = N'lms_harmonizer.{counter}', @value = NULL"
+            for counter in CHANGE_COUNTERS
+        )
+    )
+    CHANGE_COUNTS = text(
+        "SELECT "
+        + ", ".join(
+            f"CAST(SESSION_CONTEXT(N'lms_harmonizer.{counter}') AS BIGINT) AS {counter}" for counter in CHANGE_COUNTERS
+        )
+    )
 
     def call(self, procedure: str, parameters: tuple[str, ...]) -> TextClause:
         arguments = ", ".join(f"@{p} = :{p.lower()}" for p in parameters)
@@ -404,7 +413,7 @@ def _read_report(conn: Connection, report: Report) -> tuple[list[str], list[dict
     for part in report.parts:
         result = conn.execute(text(part.ordered_sql))
         columns = list(map(str.lower, result.keys()))
-        part_rows = [dict(zip(columns, row)) for row in result]
+        part_rows = [dict(zip(columns, row, strict=True)) for row in result]
         counts[part.count] = len(part_rows)
         rows += part_rows
     return columns, rows, counts
@@ -495,21 +504,24 @@ def summary_lines(counts: ExceptionCounts) -> list[SummaryLine]:
     ]
     if counts.ambiguous_users or counts.ambiguous_sections:
         # The ambiguous reports have a row per candidate: an LMS user matching two students is two rows.
-        lines.append(SummaryLine(
-            logging.WARNING,
-            "LMS users and sections that match more than one SIS record were left unlinked: "
-            f"{plural(counts.ambiguous_users, 'candidate SIS student')} in lmsx.ambiguous_lmsuser_matches, "
-            f"{plural(counts.ambiguous_sections, 'candidate SIS section')} in lmsx.ambiguous_lmssection_matches.",
-        ))
+        lines.append(
+            SummaryLine(
+                logging.WARNING,
+                "LMS users and sections that match more than one SIS record were left unlinked: "
+                f"{plural(counts.ambiguous_users, 'candidate SIS student')} in lmsx.ambiguous_lmsuser_matches, "
+                f"{plural(counts.ambiguous_sections, 'candidate SIS section')} in lmsx.ambiguous_lmssection_matches.",
+            )
+        )
     if counts.duplicate_descriptors:
-        lines.append(SummaryLine(
-            logging.WARNING,
-            f"{there_are(counts.duplicate_descriptors, 'duplicate descriptor')} (lmsx.duplicate_descriptors); for "
-            "each value, the one with the lowest DescriptorId is used.",
-        ))
+        lines.append(
+            SummaryLine(
+                logging.WARNING,
+                f"{there_are(counts.duplicate_descriptors, 'duplicate descriptor')} (lmsx.duplicate_descriptors); for "
+                "each value, the one with the lowest DescriptorId is used.",
+            )
+        )
     return lines
 
 
 def _line(warn: int, warning: str, all_clear: str) -> SummaryLine:
     return SummaryLine(logging.WARNING, warning) if warn else SummaryLine(logging.DEBUG, all_clear)
-

@@ -64,8 +64,9 @@ def load_batch(engine: Engine, batch: PreparedBatch, run_id: int | None, policy:
     return loader.result
 
 
-def load_large_file(engine: Engine, resource: Resource, file: ManifestFile, run_id: int | None,
-                    policy: MassDeletePolicy) -> BatchResult:
+def load_large_file(
+    engine: Engine, resource: Resource, file: ManifestFile, run_id: int | None, policy: MassDeletePolicy
+) -> BatchResult:
     """A file too large to hold in memory: validated and staged chunk by chunk, merged once, in ONE transaction.
     If it turns out unreadable half-way, everything staged is undone and the file is journaled as rejected."""
     outcome = FileOutcome(file)
@@ -88,8 +89,9 @@ def load_large_file(engine: Engine, resource: Resource, file: ManifestFile, run_
 class _BatchLoader:
     """Stage a batch (in one part, or chunk by chunk), then merge, soft-delete and journal it."""
 
-    def __init__(self, engine: Engine, resource: Resource, files: list[FileOutcome], run_id: int | None,
-                 policy: MassDeletePolicy):
+    def __init__(
+        self, engine: Engine, resource: Resource, files: list[FileOutcome], run_id: int | None, policy: MassDeletePolicy
+    ):
         self.dialect = dialect_of(engine)
         self.tables = StoreTables(self.dialect)
         self.resource = resource
@@ -159,23 +161,44 @@ class _BatchLoader:
         for _, file_id, line, key, kept_file, kept_line in rows:
             self.dropped[file_id] += 1
             kept = f"{self._relpath(kept_file)} line {kept_line}"
-            self.rejections.append(Rejection(self._relpath(file_id), line, "SourceSystemIdentifier", "duplicate",
-                                             key, f"duplicate natural key; the row at {kept} was kept"))
+            self.rejections.append(
+                Rejection(
+                    self._relpath(file_id),
+                    line,
+                    "SourceSystemIdentifier",
+                    "duplicate",
+                    key,
+                    f"duplicate natural key; the row at {kept} was kept",
+                )
+            )
 
     # --- parents -----------------------------------------------------------------------------------------------
 
     def _quarantine_orphans(self, conn: Connection) -> None:
         checks = [(p.csv_column, f"unknown {p.label}", self.statements.orphans(p)) for p in self.resource.parents]
         if self.resource.links_enrolment:
-            checks.append(("LMSUserSourceSystemIdentifier", "no enrolment of this user in the section",
-                           self.statements.without_enrolment()))
+            checks.append(
+                (
+                    "LMSUserSourceSystemIdentifier",
+                    "no enrolment of this user in the section",
+                    self.statements.without_enrolment(),
+                )
+            )
         for column, reason, query in checks:
             rows = conn.execute(query).all()
             self._drop_staged(conn, [r[0] for r in rows])
             for _, file_id, line, value in rows:
                 self.dropped[file_id] += 1
-                self.rejections.append(Rejection(self._relpath(file_id), line, column, "unknown-parent", value,
-                                                 f"{reason} '{value}' in this SourceSystem"))
+                self.rejections.append(
+                    Rejection(
+                        self._relpath(file_id),
+                        line,
+                        column,
+                        "unknown-parent",
+                        value,
+                        f"{reason} '{value}' in this SourceSystem",
+                    )
+                )
 
     # --- merge -------------------------------------------------------------------------------------------------
 
@@ -199,15 +222,18 @@ class _BatchLoader:
             return
         conn.execute(self.tables.load_scope.insert(), scopes)
         since = conn.execute(select(func.current_timestamp().label("now"))).scalar_one() - self.policy.window
-        sizes = {file_id: (recent, live, missing or 0) for file_id, recent, live, missing
-                 in conn.execute(self.statements.scope_sizes(), {"since": since}).all()}
+        sizes = {
+            file_id: (recent, live, missing or 0)
+            for file_id, recent, live, missing in conn.execute(self.statements.scope_sizes(), {"since": since}).all()
+        }
         whole = self.resource.scope is Scope.SOURCE_SYSTEM
         held = {file_id: size for file_id, size in sizes.items() if self.policy.holds(whole, *size)}
         if held:
             scope = self.tables.load_scope
             for ids in chunked(list(held)):
-                conn.execute(delete(scope).where(scope.c.BatchFileId.in_(bindparam("ids", expanding=True))),
-                             {"ids": ids})
+                conn.execute(
+                    delete(scope).where(scope.c.BatchFileId.in_(bindparam("ids", expanding=True))), {"ids": ids}
+                )
             self._report_held(held)
         self.result.deleted = conn.execute(self.statements.soft_delete()).rowcount
 
@@ -221,26 +247,36 @@ class _BatchLoader:
             )
             return None
         if outcome.source_system is None and self.resource.scope is Scope.SOURCE_SYSTEM:
-            self.result.warnings.append(f"{file.relpath}: not one valid row tells its SourceSystem; nothing was "
-                                        "soft-deleted")
+            self.result.warnings.append(
+                f"{file.relpath}: not one valid row tells its SourceSystem; nothing was soft-deleted"
+            )
             return None
         source_system = outcome.source_system or self._scope_source_system(conn, file)
         if source_system is None:
             return None
-        return {"BatchFileId": file_id, "SourceSystem": source_system,
-                "SectionSourceSystemIdentifier": file.section, "AssignmentSourceSystemIdentifier": file.assignment}
+        return {
+            "BatchFileId": file_id,
+            "SourceSystem": source_system,
+            "SectionSourceSystemIdentifier": file.section,
+            "AssignmentSourceSystemIdentifier": file.assignment,
+        }
 
     def _scope_source_system(self, conn: Connection, file) -> str | None:
         """For a file without valid rows: the SourceSystem of the section or assignment its folder names."""
         parent_table, scope_column, _ = self.statements.scope_parent()
         parent = self.tables.parent(parent_table)
         folder_id = file.assignment if scope_column.startswith("Assignment") else file.section
-        systems = conn.execute(select(parent.c.SourceSystem).where(parent.c.SourceSystemIdentifier == folder_id)
-                               .distinct()).scalars().all()
+        systems = (
+            conn.execute(select(parent.c.SourceSystem).where(parent.c.SourceSystemIdentifier == folder_id).distinct())
+            .scalars()
+            .all()
+        )
         if len(systems) != 1:
-            self.result.warnings.append(f"{file.relpath}: no rows, and its folder's {parent_table} "
-                                        f"'{folder_id}' is {'unknown' if not systems else 'ambiguous'}; "
-                                        "nothing was soft-deleted")
+            self.result.warnings.append(
+                f"{file.relpath}: no rows, and its folder's {parent_table} "
+                f"'{folder_id}' is {'unknown' if not systems else 'ambiguous'}; "
+                "nothing was soft-deleted"
+            )
             return None
         return systems[0]
 
@@ -270,8 +306,11 @@ class _BatchLoader:
             status = "rejected" if outcome.rejected else "held" if file_id in self.held else "loaded"
             quarantined = per_file_rejections.get(file.relpath, 0)
             loaded = self.staged[file_id] - self.dropped[file_id]
-            entries.append(JournalEntry(file, status, outcome.rows_read, loaded, quarantined,
-                                        self.held.get(file_id, 0), retry=outcome.retry))
+            entries.append(
+                JournalEntry(
+                    file, status, outcome.rows_read, loaded, quarantined, self.held.get(file_id, 0), retry=outcome.retry
+                )
+            )
         write_journal(conn, self.tables, entries, self.run_id)
         self._write_quarantine(conn)
 
@@ -281,10 +320,28 @@ class _BatchLoader:
         if not self.rejections:
             return
         frame = pd.DataFrame(
-            [(self.run_id, self.resource.name, r.relpath, r.line, r.column, r.check,
-              None if r.value is None else r.value[:1024], r.reason[:2048]) for r in self.rejections],
-            columns=["loadrunid", "resourcename", "filepath", "linenumber", "columnname", "checkname", "value",
-                     "reason"],
+            [
+                (
+                    self.run_id,
+                    self.resource.name,
+                    r.relpath,
+                    r.line,
+                    r.column,
+                    r.check,
+                    None if r.value is None else r.value[:1024],
+                    r.reason[:2048],
+                )
+                for r in self.rejections
+            ],
+            columns=[
+                "loadrunid",
+                "resourcename",
+                "filepath",
+                "linenumber",
+                "columnname",
+                "checkname",
+                "value",
+                "reason",
+            ],
         ).astype({"loadrunid": "Int64", "linenumber": "Int64"})
         self._bulk(conn, self.tables.quarantine, frame)
-

@@ -101,8 +101,11 @@ def drop_journaled(manifest: Manifest, state: JournalState, retry_held: bool) ->
         elif key in state.done or key in state.held or f.path in state.reference_paths:
             manifest.already_loaded += 1
         elif (newer := _superseding(state, manifest.root, f)) is not None:
-            manifest.set_aside.append(SetAside(f, "superseded", f"older than {newer}, which is already loaded; "
-                                                                 "set aside, so it changes nothing"))
+            manifest.set_aside.append(
+                SetAside(
+                    f, "superseded", f"older than {newer}, which is already loaded; set aside, so it changes nothing"
+                )
+            )
         else:
             pending.append(f)
     manifest.files = pending
@@ -119,16 +122,25 @@ def write_journal(conn: Connection, tables: StoreTables, entries: list[JournalEn
     for paths in chunked([e.file.path for e in entries]):
         conn.execute(delete(pf).where(pf.c.FullPath.in_(bindparam("paths", expanding=True))), {"paths": paths})
     _supersede_held(conn, pf, [e.file for e in entries if e.outcome == "loaded"])
-    conn.execute(pf.insert(), [
-        {
-            "FullPath": e.file.path, "ResourceName": e.file.resource, "NumberOfRows": e.rows_read,
-            "RelativePath": e.file.relpath, "ContentHash": None if e.retry else e.file.sha256,
-            "ScopeKey": _scope_key(e.file),
-            "Outcome": e.outcome, "RowsLoaded": e.rows_loaded, "RowsQuarantined": e.rows_quarantined,
-            "DeletionsHeld": e.deletions_held, "LoadRunId": run_id,
-        }
-        for e in entries
-    ])
+    conn.execute(
+        pf.insert(),
+        [
+            {
+                "FullPath": e.file.path,
+                "ResourceName": e.file.resource,
+                "NumberOfRows": e.rows_read,
+                "RelativePath": e.file.relpath,
+                "ContentHash": None if e.retry else e.file.sha256,
+                "ScopeKey": _scope_key(e.file),
+                "Outcome": e.outcome,
+                "RowsLoaded": e.rows_loaded,
+                "RowsQuarantined": e.rows_quarantined,
+                "DeletionsHeld": e.deletions_held,
+                "LoadRunId": run_id,
+            }
+            for e in entries
+        ],
+    )
 
 
 def _supersede_held(conn: Connection, pf, loaded: list[ManifestFile]) -> None:
@@ -136,12 +148,18 @@ def _supersede_held(conn: Connection, pf, loaded: list[ManifestFile]) -> None:
     superseded. This runs before the batch's own rows are written, so they are never among those superseded."""
     scopes = {(root_of(f.path, f.relpath), _scope_key(f)) for f in loaded}
     for keys in chunked(sorted({key for _, key in scopes})):
-        held = conn.execute(select(pf.c.FullPath, pf.c.RelativePath, pf.c.ScopeKey).where(
-            pf.c.Outcome == "held", pf.c.ScopeKey.in_(bindparam("scopes", expanding=True))), {"scopes": keys}).all()
+        held = conn.execute(
+            select(pf.c.FullPath, pf.c.RelativePath, pf.c.ScopeKey).where(
+                pf.c.Outcome == "held", pf.c.ScopeKey.in_(bindparam("scopes", expanding=True))
+            ),
+            {"scopes": keys},
+        ).all()
         superseded = [path for path, relpath, key in held if (root_of(path, relpath), key) in scopes]
         for paths in chunked(superseded):
-            conn.execute(update(pf).where(pf.c.FullPath.in_(bindparam("paths", expanding=True)))
-                         .values(Outcome="superseded"), {"paths": paths})
+            conn.execute(
+                update(pf).where(pf.c.FullPath.in_(bindparam("paths", expanding=True))).values(Outcome="superseded"),
+                {"paths": paths},
+            )
 
 
 def record_set_aside(engine: Engine, set_aside: list[SetAside], run_id: int | None) -> None:

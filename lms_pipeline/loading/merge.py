@@ -32,7 +32,7 @@ from lms_pipeline.store.tables import StoreTables
 
 
 def same_key(a: Table, b: Table, a_columns=NATURAL_KEY, b_columns=NATURAL_KEY):
-    return and_(*(a.c[x] == b.c[y] for x, y in zip(a_columns, b_columns)))
+    return and_(*(a.c[x] == b.c[y] for x, y in zip(a_columns, b_columns, strict=True)))
 
 
 class ResourceStatements:
@@ -53,13 +53,22 @@ class ResourceStatements:
             "order_by": [stg.c.LastModifiedDate.desc(), stg.c.BatchFileId.desc(), stg.c.SourceLine.desc()],
         }
         ranked = select(
-            stg.c.StagingId, stg.c.BatchFileId, stg.c.SourceLine, stg.c.SourceSystemIdentifier,
+            stg.c.StagingId,
+            stg.c.BatchFileId,
+            stg.c.SourceLine,
+            stg.c.SourceSystemIdentifier,
             func.first_value(stg.c.BatchFileId).over(**window).label("kept_file"),
             func.first_value(stg.c.SourceLine).over(**window).label("kept_line"),
             func.row_number().over(**window).label("rank"),
         ).subquery("ranked")
-        return select(ranked.c.StagingId, ranked.c.BatchFileId, ranked.c.SourceLine,
-                      ranked.c.SourceSystemIdentifier, ranked.c.kept_file, ranked.c.kept_line).where(ranked.c.rank > 1)
+        return select(
+            ranked.c.StagingId,
+            ranked.c.BatchFileId,
+            ranked.c.SourceLine,
+            ranked.c.SourceSystemIdentifier,
+            ranked.c.kept_file,
+            ranked.c.kept_line,
+        ).where(ranked.c.rank > 1)
 
     # --- parents -----------------------------------------------------------------------------------------------
 
@@ -84,14 +93,20 @@ class ResourceStatements:
         user, section = self._aliases()
         association = self._associations().alias("a")
         return (
-            select(self.stg.c.StagingId, self.stg.c.BatchFileId, self.stg.c.SourceLine,
-                   self.stg.c.LMSUserSourceSystemIdentifier)
+            select(
+                self.stg.c.StagingId,
+                self.stg.c.BatchFileId,
+                self.stg.c.SourceLine,
+                self.stg.c.LMSUserSourceSystemIdentifier,
+            )
             .join(user, self._parent_match(self.resource.parents[0], user))
             .join(section, self._parent_match(self.resource.parents[1], section))
-            .where(~exists().where(
-                association.c.LMSUserIdentifier == user.c.LMSUserIdentifier,
-                association.c.LMSSectionIdentifier == section.c.LMSSectionIdentifier,
-            ))
+            .where(
+                ~exists().where(
+                    association.c.LMSUserIdentifier == user.c.LMSUserIdentifier,
+                    association.c.LMSSectionIdentifier == section.c.LMSSectionIdentifier,
+                )
+            )
         )
 
     def _associations(self) -> Table:
@@ -107,9 +122,9 @@ class ResourceStatements:
         """The staged rows with their parents' synthetic keys, shaped like the live table."""
         aliases = self._aliases()
         columns = [self.stg.c[c.name] for c in self.resource.live_columns]
-        columns += [a.c[p.id_column].label(p.id_column) for p, a in zip(self.resource.parents, aliases)]
+        columns += [a.c[p.id_column].label(p.id_column) for p, a in zip(self.resource.parents, aliases, strict=True)]
         query = select(*columns)
-        for parent, alias in zip(self.resource.parents, aliases):
+        for parent, alias in zip(self.resource.parents, aliases, strict=True):
             query = query.join_from(self.stg, alias, self._parent_match(parent, alias), isouter=not parent.required)
         if self.resource.links_enrolment:
             query = query.add_columns(self._enrolment(*aliases).label("LMSUserLMSSectionAssociationIdentifier"))
@@ -124,8 +139,10 @@ class ResourceStatements:
                 association.c.LMSUserIdentifier == user.c.LMSUserIdentifier,
                 association.c.LMSSectionIdentifier == section.c.LMSSectionIdentifier,
             )
-            .order_by(case((association.c.DeletedAt.is_(None), 0), else_=1),
-                      association.c.LMSUserLMSSectionAssociationIdentifier)
+            .order_by(
+                case((association.c.DeletedAt.is_(None), 0), else_=1),
+                association.c.LMSUserLMSSectionAssociationIdentifier,
+            )
             .limit(1)
             .scalar_subquery()
         )
@@ -198,17 +215,25 @@ class ResourceStatements:
         else:
             parent_table, scope_column, key = self.scope_parent()
             parent = self.tables.parent(parent_table).alias("sp")
-            joined = scope.join(parent, and_(parent.c.SourceSystemIdentifier == scope.c[scope_column],
-                                             parent.c.SourceSystem == scope.c.SourceSystem))
+            joined = scope.join(
+                parent,
+                and_(
+                    parent.c.SourceSystemIdentifier == scope.c[scope_column],
+                    parent.c.SourceSystem == scope.c.SourceSystem,
+                ),
+            )
             joined = joined.join(live, and_(live.c[key] == parent.c[key], live.c.SourceSystem == scope.c.SourceSystem))
         joined = joined.outerjoin(keys, same_key(keys, live))
         row = live.c[self.resource.key]
         alive = live.c.DeletedAt.is_(None)
         unlisted = and_(alive, keys.c.SourceSystemIdentifier.is_(None))
         return (
-            select(scope.c.BatchFileId, func.count(distinct(row)).label("recent"),
-                   func.count(distinct(case((alive, row)))).label("live"),
-                   func.count(distinct(case((unlisted, row)))).label("missing"))
+            select(
+                scope.c.BatchFileId,
+                func.count(distinct(row)).label("recent"),
+                func.count(distinct(case((alive, row)))).label("live"),
+                func.count(distinct(case((unlisted, row)))).label("missing"),
+            )
             .select_from(joined)
             .where(or_(alive, live.c.DeletedAt >= bindparam("since")))
             .group_by(scope.c.BatchFileId)
@@ -245,8 +270,10 @@ class SubmissionTypeStatements:
 
     def drop_unstaged(self):
         """Types of assignments no longer staged (duplicates, unknown sections) go with them."""
-        staged = exists().where(self.stg_assignment.c.BatchFileId == self.stg_types.c.BatchFileId,
-                                self.stg_assignment.c.SourceLine == self.stg_types.c.SourceLine)
+        staged = exists().where(
+            self.stg_assignment.c.BatchFileId == self.stg_types.c.BatchFileId,
+            self.stg_assignment.c.SourceLine == self.stg_types.c.SourceLine,
+        )
         return delete(self.stg_types).where(~staged)
 
     def insert_new(self):
@@ -256,8 +283,8 @@ class SubmissionTypeStatements:
             self.types.c.SubmissionType == pairs.c.SubmissionType,
         )
         return insert(self.types).from_select(
-            ["AssignmentIdentifier", "SubmissionType"], select(pairs.c.AssignmentIdentifier, pairs.c.SubmissionType)
-            .where(~known)
+            ["AssignmentIdentifier", "SubmissionType"],
+            select(pairs.c.AssignmentIdentifier, pairs.c.SubmissionType).where(~known),
         )
 
     def undelete(self):

@@ -28,8 +28,14 @@ def store_identity(engine: Engine) -> str:
         return str(conn.execute(text("SELECT datastoreid FROM lms.datastore")).scalar_one())
 
 
-def load_prepared(engine: Engine, resource: Resource, files: list[ManifestFile], prepared: PreparedBatch | PreparedRef,
-                  run_id: int | None, policy: MassDeletePolicy) -> BatchResult:
+def load_prepared(
+    engine: Engine,
+    resource: Resource,
+    files: list[ManifestFile],
+    prepared: PreparedBatch | PreparedRef,
+    run_id: int | None,
+    policy: MassDeletePolicy,
+) -> BatchResult:
     """Load a validated batch; its rows on disk are not needed once the journal has its files."""
     batch = open_prepared(prepared, resource, files) if isinstance(prepared, PreparedRef) else prepared
     result = load_batch(engine, batch, run_id, policy)
@@ -39,8 +45,19 @@ def load_prepared(engine: Engine, resource: Resource, files: list[ManifestFile],
     return result
 
 
-def validation_only(engine: Engine, resource: Resource, files: list[ManifestFile], prepared: PreparedRef,
-                    run_id: int | None, policy: MassDeletePolicy) -> BatchResult:
+def validation_only(
+    engine: Engine,
+    resource: Resource,
+    files: list[ManifestFile],
+    prepared: PreparedRef,
+    run_id: int | None,
+    policy: MassDeletePolicy,
+) -> BatchResult:
     """In place of a load: what validating the batch found. Its rows stay on disk, for the load that follows."""
-    return BatchResult(resource=resource.name, files=len(files), quarantined=prepared.rejections,
-                       rejected_files=list(prepared.rejected_files), validated_by=prepared.worker)
+    return BatchResult(
+        resource=resource.name,
+        files=len(files),
+        quarantined=prepared.rejections,
+        rejected_files=list(prepared.rejected_files),
+        validated_by=prepared.worker,
+    )

@@ -13,28 +13,54 @@ def start_run(engine: Engine, tables: StoreTables, flow_run_id: str | None, name
     lr = tables.load_run
     with engine.begin() as conn:
         return conn.execute(
-            insert(lr).values(FlowRunId=flow_run_id, FlowRunName=name, CsvPath=" ; ".join(roots)[:1024],
-                              Outcome="running").returning(lr.c.LoadRunId)
+            insert(lr)
+            .values(FlowRunId=flow_run_id, FlowRunName=name, CsvPath=" ; ".join(roots)[:1024], Outcome="running")
+            .returning(lr.c.LoadRunId)
         ).scalar_one()
 
 
-def finish_run(engine: Engine, tables: StoreTables, run_id: int, outcome: str, summary: StagingSummary,
-               files_discovered: int, message: str | None) -> None:
+def finish_run(
+    engine: Engine,
+    tables: StoreTables,
+    run_id: int,
+    outcome: str,
+    summary: StagingSummary,
+    files_discovered: int,
+    message: str | None,
+) -> None:
     lr, lrr = tables.load_run, tables.load_run_resource
     with engine.begin() as conn:
-        conn.execute(update(lr).where(lr.c.LoadRunId == run_id).values(
-            EndedAt=func.current_timestamp(), Outcome=outcome, FilesDiscovered=files_discovered,
-            FilesLoaded=summary.total("files") - summary.rejected_in_batches, FilesRejected=len(summary.rejected_files),
-            FilesHeld=len(summary.held_files), RowsInserted=summary.total("inserted"),
-            RowsUpdated=summary.total("updated"), RowsUndeleted=summary.total("undeleted"),
-            RowsDeleted=summary.total("deleted"), RowsQuarantined=summary.total("quarantined"),
-            Message=(message or "")[:4000] or None,
-        ))
+        conn.execute(
+            update(lr)
+            .where(lr.c.LoadRunId == run_id)
+            .values(
+                EndedAt=func.current_timestamp(),
+                Outcome=outcome,
+                FilesDiscovered=files_discovered,
+                FilesLoaded=summary.total("files") - summary.rejected_in_batches,
+                FilesRejected=len(summary.rejected_files),
+                FilesHeld=len(summary.held_files),
+                RowsInserted=summary.total("inserted"),
+                RowsUpdated=summary.total("updated"),
+                RowsUndeleted=summary.total("undeleted"),
+                RowsDeleted=summary.total("deleted"),
+                RowsQuarantined=summary.total("quarantined"),
+                Message=(message or "")[:4000] or None,
+            )
+        )
         rows = [
-            {"LoadRunId": run_id, "ResourceName": name, "Files": t.files, "RowsInserted": t.inserted,
-             "RowsUpdated": t.updated, "RowsUndeleted": t.undeleted, "RowsDeleted": t.deleted,
-             "RowsQuarantined": t.quarantined, "DeletionsHeld": t.deletions_held,
-             "LiveRows": _live_rows(conn, tables, name)}
+            {
+                "LoadRunId": run_id,
+                "ResourceName": name,
+                "Files": t.files,
+                "RowsInserted": t.inserted,
+                "RowsUpdated": t.updated,
+                "RowsUndeleted": t.undeleted,
+                "RowsDeleted": t.deleted,
+                "RowsQuarantined": t.quarantined,
+                "DeletionsHeld": t.deletions_held,
+                "LiveRows": _live_rows(conn, tables, name),
+            }
             for name, t in summary.resources.items()
         ]
         if rows:
@@ -48,8 +74,9 @@ def mark_warned(engine: Engine, tables: StoreTables, run_id: int) -> None:
         conn.execute(update(lr).where(lr.c.LoadRunId == run_id, lr.c.Outcome == "succeeded").values(Outcome="warned"))
 
 
-def record_harmonization(engine: Engine, tables: StoreTables, flow_run_id: str | None, lms: str,
-                         counts: dict[str, int | None]) -> None:
+def record_harmonization(
+    engine: Engine, tables: StoreTables, flow_run_id: str | None, lms: str, counts: dict[str, int | None]
+) -> None:
     """One LMS's harmonization counts (LmsHarmonization's fields, users_matched -> UsersMatched), for the trends."""
     columns = {name.title().replace("_", ""): value for name, value in counts.items()}
     with engine.begin() as conn:

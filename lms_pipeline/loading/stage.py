@@ -64,9 +64,17 @@ class _Validations:
 def batch_line(result: BatchResult, files: list[ManifestFile], seconds: float, validate_only: bool) -> str:
     """'users: 2 files: 1200 inserted, 4 updated, 0 un-deleted, 0 soft-deleted, 3 quarantined, in 1.8 s'; rejected
     files and held deletions are added when there are any."""
-    rows = "" if validate_only else (f"{result.inserted} inserted, {result.updated} updated, "
-                                     f"{result.undeleted} un-deleted, {result.deleted} soft-deleted, ")
-    line = f"{result.resource}: {plural(len(files), 'file')}: {rows}{result.quarantined} quarantined, in {seconds:.1f} s"
+    rows = (
+        ""
+        if validate_only
+        else (
+            f"{result.inserted} inserted, {result.updated} updated, "
+            f"{result.undeleted} un-deleted, {result.deleted} soft-deleted, "
+        )
+    )
+    line = (
+        f"{result.resource}: {plural(len(files), 'file')}: {rows}{result.quarantined} quarantined, in {seconds:.1f} s"
+    )
     if result.rejected_files:
         line += f"; {plural(len(result.rejected_files), 'file')} rejected"
     if result.held_files:
@@ -114,6 +122,14 @@ def stage_all(
                 on_batch(done, total, batch_line(result, files, time.monotonic() - started, validate_only))
         if batches:
             t = summary.resources[resource.name]
-            log.info("%s: %d files, %d inserted, %d updated, %d undeleted, %d soft-deleted, %d quarantined",
-                     resource.name, t.files, t.inserted, t.updated, t.undeleted, t.deleted, t.quarantined)
+            log.info(
+                "%s: %d files, %d inserted, %d updated, %d undeleted, %d soft-deleted, %d quarantined",
+                resource.name,
+                t.files,
+                t.inserted,
+                t.updated,
+                t.undeleted,
+                t.deleted,
+                t.quarantined,
+            )
     return summary

@@ -33,6 +33,7 @@ class BatchResult(Counts):
     rejections: list[Rejection] = field(default_factory=list)  # a sample, for reports
     validated_by: str = ""  # host:pid of the process that validated the batch, when not the loader's
 
+
 COUNTS = tuple(f.name for f in fields(Counts))
 
 

@@ -16,7 +16,9 @@ def format_table(rows: list[dict]) -> str:
     line = "  ".join("-" * w for w in widths)
 
     def fmt(values):
-        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths)))
+        return "  ".join(
+            v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        )
 
     return "\n".join([fmt([h.replace("_", " ") for h in HEADINGS]), line, *map(fmt, cells), line, fmt(totals)])
 
@@ -45,8 +47,10 @@ def format_quarantine(staging, load_run_id: int | None) -> list[str]:
     for r in shown:
         place = f"{r.relpath}:{r.line}" if r.line else r.relpath
         lines.append(f"  {place}  {r.column or '(row)'}  {r.check}: {r.reason}")
-    lines.append(f"All of them: lms.quarantine (SELECT * FROM lms.quarantine WHERE loadrunid = {load_run_id}), "
-                 "and the run's lms-data-quality artifact in the Prefect UI.")
+    lines.append(
+        f"All of them: lms.quarantine (SELECT * FROM lms.quarantine WHERE loadrunid = {load_run_id}), "
+        "and the run's lms-data-quality artifact in the Prefect UI."
+    )
     return lines
 
 

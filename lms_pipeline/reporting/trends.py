@@ -33,8 +33,13 @@ PANEL = TITLE + PLOT + LABELS + GAP
 Label = Callable[[float], str]  # a value as an axis or a bar shows it
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 INK, FAINT, GRID = "#111827", "#6b7280", "#e5e7eb"
-BAR_COLOURS = {"inserted": "#2563eb", "updated": "#0d9488", "deleted": "#ea580c", "quarantined": "#9333ea",
-               "duration": "#475569"}
+BAR_COLOURS = {
+    "inserted": "#2563eb",
+    "updated": "#0d9488",
+    "deleted": "#ea580c",
+    "quarantined": "#9333ea",
+    "duration": "#475569",
+}
 LMS_COLOURS = {"canvas": "#2563eb", "google": "#16a34a", "schoology": "#c026d3"}
 # A run that did not end well is banded across every panel, its date in the band's colour; a warned run only has
 # its date coloured (warnings are common: stale extracts).
@@ -60,22 +65,57 @@ class Run:
 
 def read_runs(engine: Engine, tables: StoreTables, limit: int = RUNS) -> list[Run]:
     lr, hr = tables.load_run, tables.harmonization_run
-    loads_query = (select(*_keyed(lr, "FlowRunId", "StartedAt", "EndedAt", "Outcome", "RowsInserted", "RowsUpdated",
-                                  "RowsDeleted", "RowsQuarantined"))
-                   .order_by(lr.c.StartedAt.desc(), lr.c.LoadRunId.desc()).limit(limit))
+    loads_query = (
+        select(
+            *_keyed(
+                lr,
+                "FlowRunId",
+                "StartedAt",
+                "EndedAt",
+                "Outcome",
+                "RowsInserted",
+                "RowsUpdated",
+                "RowsDeleted",
+                "RowsQuarantined",
+            )
+        )
+        .order_by(lr.c.StartedAt.desc(), lr.c.LoadRunId.desc())
+        .limit(limit)
+    )
     # The flow runs that harmonized without loading (a harmonize command): those of loads are the loads' own.
-    harmonized_only = (select(hr.c.FlowRunId)
-                       .where(hr.c.FlowRunId.is_not(None), ~exists().where(lr.c.FlowRunId == hr.c.FlowRunId))
-                       .group_by(hr.c.FlowRunId).order_by(func.max(hr.c.RecordedAt).desc()).limit(limit))
+    harmonized_only = (
+        select(hr.c.FlowRunId)
+        .where(hr.c.FlowRunId.is_not(None), ~exists().where(lr.c.FlowRunId == hr.c.FlowRunId))
+        .group_by(hr.c.FlowRunId)
+        .order_by(func.max(hr.c.RecordedAt).desc())
+        .limit(limit)
+    )
     with engine.connect() as conn:
         loads = conn.execute(loads_query).mappings().all()
         flow_runs = [load["FlowRunId"] for load in loads if load["FlowRunId"]]
         flow_runs += conn.execute(harmonized_only).scalars().all()
-        harmonizations = conn.execute(
-            select(*_keyed(hr, "FlowRunId", "LmsName", "RecordedAt", "UsersMatched", "UsersUnmatched",
-                           "SectionsMatched", "SectionsUnmatched"))
-            .where(hr.c.FlowRunId.in_(flow_runs)).order_by(hr.c.HarmonizationRunId)
-        ).mappings().all() if flow_runs else []
+        harmonizations = (
+            conn.execute(
+                select(
+                    *_keyed(
+                        hr,
+                        "FlowRunId",
+                        "LmsName",
+                        "RecordedAt",
+                        "UsersMatched",
+                        "UsersUnmatched",
+                        "SectionsMatched",
+                        "SectionsUnmatched",
+                    )
+                )
+                .where(hr.c.FlowRunId.in_(flow_runs))
+                .order_by(hr.c.HarmonizationRunId)
+            )
+            .mappings()
+            .all()
+            if flow_runs
+            else []
+        )
     return runs_from_rows(loads, harmonizations, limit)
 
 
@@ -126,21 +166,35 @@ def chart_svg(runs: Sequence[Run]) -> str:
     user and section match rates per LMS; the runs oldest first, each with its date and time."""
     lms_names = _lms_names(runs)
     seconds_scale, seconds_unit = _duration_unit(runs)
-    bars = [(f"Rows {name}", name, [run.rows[name] if run.rows else None for run in runs], _compact)
-            for name in ROW_COUNTS]
-    bars.append((f"Load duration ({seconds_unit})", "duration",
-                 [None if run.seconds is None else run.seconds / seconds_scale for run in runs], _short))
-    lines = [("Users matched (%)", "users", [run.users for run in runs]),
-             ("Sections matched (%)", "sections", [run.sections for run in runs])] if lms_names else []
+    bars = [
+        (f"Rows {name}", name, [run.rows[name] if run.rows else None for run in runs], _compact) for name in ROW_COUNTS
+    ]
+    bars.append(
+        (
+            f"Load duration ({seconds_unit})",
+            "duration",
+            [None if run.seconds is None else run.seconds / seconds_scale for run in runs],
+            _short,
+        )
+    )
+    lines = (
+        [
+            ("Users matched (%)", "users", [run.users for run in runs]),
+            ("Sections matched (%)", "sections", [run.sections for run in runs]),
+        ]
+        if lms_names
+        else []
+    )
     height = TOP + PANEL * (len(bars) + len(lines))
     parts = [f'<rect width="{WIDTH}" height="{height}" rx="6" fill="#ffffff"/>', *_outcome_legend()]
     for index, (title, key, values, label) in enumerate(bars):
         parts += _bar_panel(TOP + index * PANEL, title, key, values, label, runs)
     for index, (title, key, rates) in enumerate(lines, start=len(bars)):
         parts += _line_panel(TOP + index * PANEL, title, key, rates, lms_names, runs)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-            f'viewBox="0 0 {WIDTH} {height}" font-family="{FONT}" font-size="11" fill="{INK}">'
-            + "".join(parts) + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family="{FONT}" font-size="11" fill="{INK}">' + "".join(parts) + "</svg>"
+    )
 
 
 def nice_ceiling(value: float) -> float:
@@ -168,8 +222,9 @@ def _centre(index: int, runs: Sequence[Run]) -> float:
     return LEFT + (index + 0.5) * _slot(runs)
 
 
-def _bar_panel(top: float, title: str, key: str, values: list[float | None], label: Label,
-               runs: Sequence[Run]) -> list[str]:
+def _bar_panel(
+    top: float, title: str, key: str, values: list[float | None], label: Label, runs: Sequence[Run]
+) -> list[str]:
     """One bar per run, labelled with its value; a run without the figure gets a dash, a zero a bare 0."""
     ceiling = nice_ceiling(max((v for v in values if v is not None), default=0))
     base = top + TITLE + PLOT
@@ -181,21 +236,26 @@ def _bar_panel(top: float, title: str, key: str, values: list[float | None], lab
             parts.append(_text(x, base - 3, "–", cls="value", anchor="middle", fill=FAINT))
             continue
         height = PLOT * value / ceiling
-        parts.append(f'<rect class="bar" x="{x - width / 2:.1f}" y="{base - height:.1f}" width="{width:.1f}" '
-                     f'height="{height:.1f}" fill="{BAR_COLOURS[key]}"/>')
+        parts.append(
+            f'<rect class="bar" x="{x - width / 2:.1f}" y="{base - height:.1f}" width="{width:.1f}" '
+            f'height="{height:.1f}" fill="{BAR_COLOURS[key]}"/>'
+        )
         parts.append(_text(x, base - height - 3, label(value), cls="value", anchor="middle", size=9))
     return parts + ["</g>"]
 
 
-def _line_panel(top: float, title: str, key: str, rates: list[dict[str, float | None]], lms_names: list[str],
-                runs: Sequence[Run]) -> list[str]:
+def _line_panel(
+    top: float, title: str, key: str, rates: list[dict[str, float | None]], lms_names: list[str], runs: Sequence[Run]
+) -> list[str]:
     """A line per LMS on a 0-100 % scale, broken where a run has no rate for it."""
     parts = [f'<g class="panel" id="{key}">', *_frame(top, title, 100, _short, runs)]
     parts += _lms_legend(top, lms_names)
     base = top + TITLE + PLOT
     for name in lms_names:
-        points = [(_centre(i, runs), base - PLOT * rate[name]) if rate.get(name) is not None else None
-                  for i, rate in enumerate(rates)]
+        points = [
+            (_centre(i, runs), base - PLOT * rate[name]) if rate.get(name) is not None else None
+            for i, rate in enumerate(rates)
+        ]
         parts += _polylines(points, name)
     return parts + ["</g>"]
 
@@ -207,13 +267,14 @@ def _polylines(points: list[tuple[float, float] | None], lms: str) -> list[str]:
         if point is None:
             if len(segment) > 1:
                 coordinates = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
-                parts.append(f'<polyline class="line {lms}" points="{coordinates}" fill="none" stroke="{colour}" '
-                             'stroke-width="2"/>')
+                parts.append(
+                    f'<polyline class="line {lms}" points="{coordinates}" fill="none" stroke="{colour}" '
+                    'stroke-width="2"/>'
+                )
             segment = []
         else:
             segment.append(point)
-            parts.append(f'<circle class="point {lms}" cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="3" '
-                         f'fill="{colour}"/>')
+            parts.append(f'<circle class="point {lms}" cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="3" fill="{colour}"/>')
     return parts
 
 
@@ -224,30 +285,40 @@ def _frame(top: float, title: str, ceiling: float, label: Label, runs: Sequence[
     parts += _outcome_bands(top + TITLE, runs)
     for fraction in (0, 0.5, 1):
         y = base - PLOT * fraction
-        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
-                     f'stroke="{FAINT if fraction == 0 else GRID}"/>')
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+            f'stroke="{FAINT if fraction == 0 else GRID}"/>'
+        )
         parts.append(_text(LEFT - 6, y + 4, label(ceiling * fraction), cls="tick", anchor="end", fill=FAINT))
     for index, run in enumerate(runs):
         colour = OUTCOME_STYLES.get(run.outcome, (None, INK))[1]
         x = _centre(index, runs)
-        parts.append(_text(x, base + 12, run.started.strftime("%m-%d"), cls="date", anchor="middle", size=9,
-                           fill=colour))
-        parts.append(_text(x, base + 23, run.started.strftime("%H:%M"), cls="time", anchor="middle", size=9,
-                           fill=colour))
+        parts.append(
+            _text(x, base + 12, run.started.strftime("%m-%d"), cls="date", anchor="middle", size=9, fill=colour)
+        )
+        parts.append(
+            _text(x, base + 23, run.started.strftime("%H:%M"), cls="time", anchor="middle", size=9, fill=colour)
+        )
     return parts
 
 
 def _outcome_bands(top: float, runs: Sequence[Run]) -> list[str]:
     slot = _slot(runs)
-    return [f'<rect class="{run.outcome}" x="{LEFT + index * slot:.1f}" y="{top:.1f}" width="{slot:.1f}" '
-            f'height="{PLOT}" fill="{OUTCOME_STYLES[run.outcome][0]}"/>'
-            for index, run in enumerate(runs) if OUTCOME_STYLES.get(run.outcome, (None,))[0]]
+    return [
+        f'<rect class="{run.outcome}" x="{LEFT + index * slot:.1f}" y="{top:.1f}" width="{slot:.1f}" '
+        f'height="{PLOT}" fill="{OUTCOME_STYLES[run.outcome][0]}"/>'
+        for index, run in enumerate(runs)
+        if OUTCOME_STYLES.get(run.outcome, (None,))[0]
+    ]
 
 
 def _outcome_legend() -> list[str]:
     parts, x = [], LEFT
-    for outcome, words in (("failed", "failed run"), ("running", "unfinished run (running, or stopped)"),
-                           ("warned", "run with warnings (date)")):
+    for outcome, words in (
+        ("failed", "failed run"),
+        ("running", "unfinished run (running, or stopped)"),
+        ("warned", "run with warnings (date)"),
+    ):
         band, ink = OUTCOME_STYLES[outcome]
         parts.append(f'<rect x="{x}" y="10" width="14" height="14" fill="{band or "#ffffff"}" stroke="{ink}"/>')
         parts.append(_text(x + 20, 21, words, fill=ink))
@@ -265,10 +336,25 @@ def _lms_legend(top: float, lms_names: list[str]) -> list[str]:
     return parts
 
 
-def _text(x: float, y: float, words: str, cls: str | None = None, anchor: str | None = None, size: int | None = None,
-          fill: str | None = None, weight: str | None = None) -> str:
-    attributes = {"class": cls, "x": f"{x:.1f}", "y": f"{y:.1f}", "text-anchor": anchor, "font-size": size,
-                  "fill": fill, "font-weight": weight}
+def _text(
+    x: float,
+    y: float,
+    words: str,
+    cls: str | None = None,
+    anchor: str | None = None,
+    size: int | None = None,
+    fill: str | None = None,
+    weight: str | None = None,
+) -> str:
+    attributes = {
+        "class": cls,
+        "x": f"{x:.1f}",
+        "y": f"{y:.1f}",
+        "text-anchor": anchor,
+        "font-size": size,
+        "fill": fill,
+        "font-weight": weight,
+    }
     rendered = "".join(f" {name}={quoteattr(str(value))}" for name, value in attributes.items() if value is not None)
     return f"<text{rendered}>{escape(words)}</text>"
 
@@ -299,29 +385,38 @@ def trends_markdown(runs: Sequence[Run]) -> str:
         return "# Trends\n\nNo run is recorded in the journal yet."
     first, last = (f"{run.started:%Y-%m-%d %H:%M}" for run in (runs[0], runs[-1]))
     image = base64.b64encode(chart_svg(runs).encode()).decode()
-    alt = (f"Charts of the last {len(runs)} runs, {first} to {last}: rows inserted, updated, deleted and "
-           "quarantined, load duration, user and section match rates per LMS; the figures are in the tables below")
-    return "\n".join([
-        "# Trends",
-        "",
-        (f"The last {len(runs)} runs, oldest first, from the run journal (lms.loadrun, lms.harmonizationrun). "
-         "A night with nothing new shows zero rows; a dash is a figure the run did not record."),
-        "",
-        f"![{alt}](data:image/svg+xml;base64,{image})",
-        "",
-        "## Loads",
-        "",
-        *loads_table(runs),
-        *match_table(runs),
-    ])
+    alt = (
+        f"Charts of the last {len(runs)} runs, {first} to {last}: rows inserted, updated, deleted and "
+        "quarantined, load duration, user and section match rates per LMS; the figures are in the tables below"
+    )
+    return "\n".join(
+        [
+            "# Trends",
+            "",
+            (
+                f"The last {len(runs)} runs, oldest first, from the run journal (lms.loadrun, lms.harmonizationrun). "
+                "A night with nothing new shows zero rows; a dash is a figure the run did not record."
+            ),
+            "",
+            f"![{alt}](data:image/svg+xml;base64,{image})",
+            "",
+            "## Loads",
+            "",
+            *loads_table(runs),
+            *match_table(runs),
+        ]
+    )
 
 
 def loads_table(runs: Sequence[Run]) -> list[str]:
     """One line per run: what its load did."""
     lines = _header(["run started", "outcome", "load duration (s)", *ROW_COUNTS], left=2)
     for run in runs:
-        cells = [f"{run.started:%Y-%m-%d %H:%M}", run.outcome or "harmonized only",
-                 _dash(run.seconds, lambda s: f"{s:,.1f}")]
+        cells = [
+            f"{run.started:%Y-%m-%d %H:%M}",
+            run.outcome or "harmonized only",
+            _dash(run.seconds, lambda s: f"{s:,.1f}"),
+        ]
         cells += [_dash(run.rows[name] if run.rows else None, lambda n: f"{n:,}") for name in ROW_COUNTS]
         lines.append(_line(cells))
     return lines
@@ -333,11 +428,20 @@ def match_table(runs: Sequence[Run]) -> list[str]:
     if not lms_names:
         return []
     header = ["run started"] + [f"{_lms_label(n)} {kind}" for n in lms_names for kind in ("users", "sections")]
-    lines = ["", "## Match rates", "", "Matched / (matched + unmatched), of the live rows after the run.", "",
-             *_header(header, left=1)]
+    lines = [
+        "",
+        "## Match rates",
+        "",
+        "Matched / (matched + unmatched), of the live rows after the run.",
+        "",
+        *_header(header, left=1),
+    ]
     for run in runs:
-        rates = [_dash(by_lms.get(n), lambda r: f"{100 * r:.1f} %") for n in lms_names
-                 for by_lms in (run.users, run.sections)]
+        rates = [
+            _dash(by_lms.get(n), lambda r: f"{100 * r:.1f} %")
+            for n in lms_names
+            for by_lms in (run.users, run.sections)
+        ]
         lines.append(_line([f"{run.started:%Y-%m-%d %H:%M}", *rates]))
     return lines
 

@@ -26,25 +26,38 @@ class Thresholds:
 def staging_warnings(summary: StagingSummary, thresholds: Thresholds) -> list[str]:
     warnings = []
     if summary.held_files:
-        warnings.append(f"mass deletions held in {plural(len(summary.held_files), 'file')} "
-                        f"(re-run with --allow-mass-delete to apply): {', '.join(summary.held_files[:5])}")
+        warnings.append(
+            f"mass deletions held in {plural(len(summary.held_files), 'file')} "
+            f"(re-run with --allow-mass-delete to apply): {', '.join(summary.held_files[:5])}"
+        )
     if summary.rejected_files:
-        warnings.append(f"{plural(len(summary.rejected_files), 'file')} rejected: "
-                        f"{'; '.join(summary.rejected_files[:5])}")
+        warnings.append(
+            f"{plural(len(summary.rejected_files), 'file')} rejected: {'; '.join(summary.rejected_files[:5])}"
+        )
     if summary.superseded_files:
-        warnings.append(f"set aside {plural(len(summary.superseded_files), 'file')} older than a loaded extract of "
-                        f"the same scope: {'; '.join(summary.superseded_files[:5])}")
+        warnings.append(
+            f"set aside {plural(len(summary.superseded_files), 'file')} older than a loaded extract of "
+            f"the same scope: {'; '.join(summary.superseded_files[:5])}"
+        )
     quarantined = summary.total("quarantined")
     if quarantined > thresholds.quarantined_rows:
-        warnings.append(f"{quarantined} rows quarantined (threshold {thresholds.quarantined_rows}); "
-                        "see lms.quarantine and the data-quality report")
+        warnings.append(
+            f"{quarantined} rows quarantined (threshold {thresholds.quarantined_rows}); "
+            "see lms.quarantine and the data-quality report"
+        )
     return warnings
 
 
 # Notices about the tree that a person must act on, not merely know of: they reach the run's warnings and its
 # notifications. (Unexpected and empty files stay in the discovery log.)
-NOTICES_TO_ACT_ON = ("unreadable-folder", "outside-link", "outside-root", "path-too-long", "future-timestamp",
-                     "same-timestamp")
+NOTICES_TO_ACT_ON = (
+    "unreadable-folder",
+    "outside-link",
+    "outside-root",
+    "path-too-long",
+    "future-timestamp",
+    "same-timestamp",
+)
 
 
 def tree_warnings(manifests: list[Manifest]) -> list[str]:
@@ -71,8 +84,9 @@ def stale_extracts(manifests: list[Manifest], hours: float | None, now: datetime
             continue
         newest = datetime.strptime(max(f.timestamp for f in manifest.files), STAMP)  # the stamps sort as text
         if now - newest > timedelta(hours=hours):
-            warnings.append(f"{manifest.root}: newest extract is from {newest:%Y-%m-%d %H:%M}, "
-                            f"older than {hours:g} hours")
+            warnings.append(
+                f"{manifest.root}: newest extract is from {newest:%Y-%m-%d %H:%M}, older than {hours:g} hours"
+            )
     return warnings
 
 
@@ -95,8 +109,8 @@ def volume_drift(engine: Engine, tables: StoreTables, run_id: int, percent: floa
     for resource, count in new.items():
         was = old.get(resource)
         if was and count is not None and abs(count - was) * 100 > percent * was:
-            warnings.append(f"{resource}: live rows went from {was} to {count} "
-                            f"({(count - was) * 100 / was:+.0f}%, threshold {percent:g}%)")
+            warnings.append(
+                f"{resource}: live rows went from {was} to {count} "
+                f"({(count - was) * 100 / was:+.0f}%, threshold {percent:g}%)"
+            )
     return warnings
-
-

@@ -95,9 +95,12 @@ class PostgreSQL(Dialect):
     def ensure_journal_columns(self, conn: Connection) -> None:
         # Checked first: ALTER TABLE needs the table's owner even when it would change nothing, and a runtime
         # role that runs the migrations phase with nothing left to apply does not own it.
-        present = conn.execute(text(
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'lms' "
-            "AND table_name = 'migrationjournal' AND column_name = 'checksum'")).first()
+        present = conn.execute(
+            text(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = 'lms' "
+                "AND table_name = 'migrationjournal' AND column_name = 'checksum'"
+            )
+        ).first()
         if present is None:
             conn.execute(text("ALTER TABLE lms.migrationjournal ADD COLUMN checksum CHAR(64) NULL"))
 
@@ -161,7 +164,7 @@ class SqlServer(Dialect):
         try:
             cursor.fast_executemany = True
             for start in range(0, len(frame), MSSQL_BULK_ROWS):
-                cursor.executemany(sql, _bindable_rows(frame.iloc[start:start + MSSQL_BULK_ROWS]))
+                cursor.executemany(sql, _bindable_rows(frame.iloc[start : start + MSSQL_BULK_ROWS]))
         finally:
             cursor.close()
 
@@ -173,7 +176,7 @@ class _CsvReader:
     With CRLF as the record end, the csv writer quotes a value holding a lone CR or LF, which COPY then keeps."""
 
     def __init__(self, frame: pd.DataFrame, rows: int):
-        self.slices = (frame.iloc[start:start + rows] for start in range(0, len(frame), rows))
+        self.slices = (frame.iloc[start : start + rows] for start in range(0, len(frame), rows))
         self.text, self.position = "", 0
 
     def read(self, size: int = -1) -> str:
@@ -183,7 +186,7 @@ class _CsvReader:
                 return ""
             self.text, self.position = part.to_csv(header=False, index=False, lineterminator="\r\n"), 0
         end = len(self.text) if size < 0 else self.position + size
-        chunk = self.text[self.position:end]
+        chunk = self.text[self.position : end]
         self.position += len(chunk)
         return chunk
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -13,7 +13,8 @@ from lms_pipeline.store.dialects import Dialect, dialect_for
 from lms_pipeline.store.settings import DatabaseSettings
 
 # SQLSTATEs of failures that a later attempt can get past: lost connections, a server starting or shutting
-# down, deadlocks and serialization failures (SQL Server reports deadlocks as 40001 too). Bad data (22xxx, 23xxx) is never among them.
+# down, deadlocks and serialization failures (SQL Server reports deadlocks as 40001 too). Bad data (22xxx,
+# 23xxx) is never among them.
 TRANSIENT_SQLSTATES = {"08000", "08001", "08003", "08004", "08006", "40001", "40P01", "57P01", "57P02", "57P03"}
 
 
@@ -23,7 +24,7 @@ IN_LIST_LIMIT = 1000
 
 def chunked(items: list, size: int = IN_LIST_LIMIT):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 # A statement the database cancelled: PostgreSQL's query_canceled, ODBC's query timeout.
@@ -40,8 +41,10 @@ def make_engine(settings: DatabaseSettings, **kwargs) -> Engine:
             event.listen(engine, "connect", lambda connection, _: setattr(connection, "timeout", math.ceil(timeout)))
         return engine
     if timeout:
-        kwargs["connect_args"] = {"options": f"-c statement_timeout={math.ceil(timeout * 1000)}",
-                                  **kwargs.get("connect_args", {})}
+        kwargs["connect_args"] = {
+            "options": f"-c statement_timeout={math.ceil(timeout * 1000)}",
+            **kwargs.get("connect_args", {}),
+        }
     return create_engine(settings.url(), pool_pre_ping=True, **kwargs)
 
 
@@ -70,10 +73,8 @@ def run_lock(engine: Engine, wait_seconds: float = 0) -> Iterator[None]:
         try:
             yield
         finally:
-            try:
+            with suppress(DBAPIError):  # the session is gone, and its lock with it
                 dialect.unlock(conn)
-            except DBAPIError:
-                pass  # the session is gone, and its lock with it
 
 
 def is_transient(error: BaseException) -> bool:

@@ -42,8 +42,10 @@ class DatabaseSettings(BaseModel):
     dbname: str = Field(..., description="Database name")
     username: str | None = Field(None, description="Database user")
     password_secret_block: str | None = Field(
-        None, description=f"Name of a Prefect Secret block holding the password; empty: the worker's environment "
-                          f"variable {PASSWORD_VARIABLE}. Never the password itself.")
+        None,
+        description=f"Name of a Prefect Secret block holding the password; empty: the worker's environment "
+        f"variable {PASSWORD_VARIABLE}. Never the password itself.",
+    )
     use_integrated_security: bool = Field(False, description="SQL Server Windows/Kerberos authentication")
     encrypt: bool = Field(False, description="SQL Server: encrypt the connection")
     trust_certificate: bool = Field(False, description="SQL Server: trust the server certificate")
@@ -57,7 +59,7 @@ class DatabaseSettings(BaseModel):
     def password(self) -> SecretStr | None:
         return self._password
 
-    def with_password(self, password: str | SecretStr | None) -> "DatabaseSettings":
+    def with_password(self, password: str | SecretStr | None) -> DatabaseSettings:
         copy = self.model_copy()
         copy._password = SecretStr(password) if isinstance(password, str) else password
         return copy
@@ -66,7 +68,7 @@ class DatabaseSettings(BaseModel):
     def statement_timeout_seconds(self) -> float | None:
         return self._statement_timeout
 
-    def with_statement_timeout(self, minutes: float | None) -> "DatabaseSettings":
+    def with_statement_timeout(self, minutes: float | None) -> DatabaseSettings:
         copy = self.model_copy()
         copy._statement_timeout = minutes * 60 if minutes else None
         return copy
@@ -130,7 +132,7 @@ class DatabaseSettings(BaseModel):
         return connection_string
 
     @classmethod
-    def from_url(cls, url: str) -> "DatabaseSettings":
+    def from_url(cls, url: str) -> DatabaseSettings:
         """Settings from a SQLAlchemy-style URL: postgresql://user:pw@host:port/db?host=/socket/folder&sslmode=...
         or mssql+pyodbc://user:pw@host:port/db?driver=...&Encrypt=yes&TrustServerCertificate=yes, where a URL
         without a user means integrated security, as it does to SQLAlchemy."""
@@ -152,19 +154,20 @@ class DatabaseSettings(BaseModel):
                 **common,
             )
         else:
-            settings = cls(engine=Engine.POSTGRESQL, dbname=parsed.database or "postgres",
-                           sslmode=query.get("sslmode"), **common)
+            settings = cls(
+                engine=Engine.POSTGRESQL, dbname=parsed.database or "postgres", sslmode=query.get("sslmode"), **common
+            )
         return settings.with_password(parsed.password or None)
 
     @classmethod
-    def from_connector(cls, connector) -> "DatabaseSettings":
+    def from_connector(cls, connector) -> DatabaseSettings:
         """Settings from a prefect-sqlalchemy SqlAlchemyConnector block, whether it holds components or a URL."""
         info = connector.connection_info
         if hasattr(info, "create_url"):
             return cls.from_url(info.create_url().render_as_string(hide_password=False))
         return cls.from_url(info.get_secret_value() if hasattr(info, "get_secret_value") else str(info))
 
-    def with_database(self, dbname: str) -> "DatabaseSettings":
+    def with_database(self, dbname: str) -> DatabaseSettings:
         return self.model_copy(update={"dbname": dbname})  # the password goes along: private attributes are copied
 
     def describe(self) -> str:
@@ -175,4 +178,3 @@ class DatabaseSettings(BaseModel):
 
 def _is_yes(value: str | None) -> bool:
     return (value or "").strip().lower() in ("yes", "true", "1")
-

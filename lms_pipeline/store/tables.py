@@ -49,7 +49,9 @@ class StoreTables:
 
     def live(self, resource: Resource) -> Table:
         parents = [self._column(p.id_column, Integer) for p in resource.parents]
-        enrolment = [self._column("LMSUserLMSSectionAssociationIdentifier", Integer)] if resource.links_enrolment else []
+        enrolment = (
+            [self._column("LMSUserLMSSectionAssociationIdentifier", Integer)] if resource.links_enrolment else []
+        )
         return self._table(
             resource.table,
             self._column(resource.key, Integer, primary_key=True),
@@ -144,8 +146,17 @@ class StoreTables:
 
     @cached_property
     def load_run(self) -> Table:
-        counts = ("FilesDiscovered", "FilesLoaded", "FilesRejected", "FilesHeld", "RowsInserted", "RowsUpdated",
-                  "RowsUndeleted", "RowsDeleted", "RowsQuarantined")
+        counts = (
+            "FilesDiscovered",
+            "FilesLoaded",
+            "FilesRejected",
+            "FilesHeld",
+            "RowsInserted",
+            "RowsUpdated",
+            "RowsUndeleted",
+            "RowsDeleted",
+            "RowsQuarantined",
+        )
         return self._table(
             "LoadRun",
             self._column("LoadRunId", Integer, primary_key=True),
@@ -161,8 +172,16 @@ class StoreTables:
 
     @cached_property
     def load_run_resource(self) -> Table:
-        counts = ("Files", "RowsInserted", "RowsUpdated", "RowsUndeleted", "RowsDeleted", "RowsQuarantined",
-                  "DeletionsHeld", "LiveRows")
+        counts = (
+            "Files",
+            "RowsInserted",
+            "RowsUpdated",
+            "RowsUndeleted",
+            "RowsDeleted",
+            "RowsQuarantined",
+            "DeletionsHeld",
+            "LiveRows",
+        )
         return self._table(
             "LoadRunResource",
             self._column("LoadRunId", Integer, primary_key=True),
@@ -172,10 +191,22 @@ class StoreTables:
 
     @cached_property
     def harmonization_run(self) -> Table:
-        counts = ("UsersMatched", "UsersUnmatched", "UsersAmbiguous", "SectionsMatched", "SectionsUnmatched",
-                  "SectionsAmbiguous", "AssignmentsInserted", "AssignmentsUpdated", "AssignmentsDeleted",
-                  "AssignmentsUnmatched", "SubmissionsInserted", "SubmissionsUpdated", "SubmissionsDeleted",
-                  "SubmissionsUnmatched")
+        counts = (
+            "UsersMatched",
+            "UsersUnmatched",
+            "UsersAmbiguous",
+            "SectionsMatched",
+            "SectionsUnmatched",
+            "SectionsAmbiguous",
+            "AssignmentsInserted",
+            "AssignmentsUpdated",
+            "AssignmentsDeleted",
+            "AssignmentsUnmatched",
+            "SubmissionsInserted",
+            "SubmissionsUpdated",
+            "SubmissionsDeleted",
+            "SubmissionsUnmatched",
+        )
         return self._table(
             "HarmonizationRun",
             self._column("HarmonizationRunId", Integer, primary_key=True),

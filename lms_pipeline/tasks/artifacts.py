@@ -22,15 +22,17 @@ def publish_summary(summary: StagingSummary, files_found: int | None = None) -> 
     """The table of what each resource's files did; a run that staged nothing says so in words."""
     if not summary.resources and files_found is not None:
         create_markdown_artifact(
-            key="lms-load-summary", description="Nothing new to load",
+            key="lms-load-summary",
+            description="Nothing new to load",
             markdown=f"# Nothing new\n\nEvery one of the {plural(files_found, 'file')} found was loaded by an "
-                     "earlier run: nothing was inserted, updated or deleted.")
+            "earlier run: nothing was inserted, updated or deleted.",
+        )
         return
     create_table_artifact(
         key="lms-load-summary",
         table=summary.table(),
         description="Per resource: files, rows inserted, updated, un-deleted, soft-deleted, quarantined, "
-                    "deletions held",
+        "deletions held",
     )
 
 
@@ -38,8 +40,13 @@ def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int, summa
     """The most frequent rejection reasons of this run, each with an example file, line and column."""
     q = tables.quarantine
     query = (
-        select(q.c.ResourceName, q.c.CheckName, q.c.ColumnName, func.count().label("rows"),
-               func.min(q.c.QuarantineIdentifier).label("first"))
+        select(
+            q.c.ResourceName,
+            q.c.CheckName,
+            q.c.ColumnName,
+            func.count().label("rows"),
+            func.min(q.c.QuarantineIdentifier).label("first"),
+        )
         .where(q.c.LoadRunId == run_id)
         .group_by(q.c.ResourceName, q.c.CheckName, q.c.ColumnName)
         .order_by(func.count().desc())
@@ -47,8 +54,12 @@ def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int, summa
     )
     with engine.connect() as conn:
         groups = conn.execute(query).all()
-        examples = {g.first: conn.execute(select(q.c.FilePath, q.c.LineNumber, q.c.Value, q.c.Reason)
-                                          .where(q.c.QuarantineIdentifier == g.first)).one() for g in groups}
+        examples = {
+            g.first: conn.execute(
+                select(q.c.FilePath, q.c.LineNumber, q.c.Value, q.c.Reason).where(q.c.QuarantineIdentifier == g.first)
+            ).one()
+            for g in groups
+        }
     lines = ["# Data quality", ""]
     if not groups and not summary.rejected_files and not summary.drift:
         lines.append("No row was quarantined and no file was rejected.")
@@ -58,28 +69,37 @@ def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int, summa
         for g in groups:
             path, line, value, reason = examples[g.first]
             column = f"{g.ResourceName}.{g.ColumnName}" if g.ColumnName else g.ResourceName
-            lines.append(f"| {column} | {g.rows} | {_cell(_gist(reason), 100)} | {_cell(value, 40)} | "
-                         f"{_cell(path)}:{line or ''} |")
+            lines.append(
+                f"| {column} | {g.rows} | {_cell(_gist(reason), 100)} | {_cell(value, 40)} | "
+                f"{_cell(path)}:{line or ''} |"
+            )
         lines += ["", "Each reason in full, its check, and every row: `lms.quarantine`."]
     if summary.rejected_files:
         lines += ["", "## Rejected files", ""] + [f"- {_cell(m)}" for m in summary.rejected_files]
     if summary.drift:
         lines += ["", "## Schema drift (unknown columns, ignored)", ""]
         lines += [f"- {_cell(path)}: {', '.join(columns)}" for path, columns in summary.drift.items()]
-    create_markdown_artifact(key="lms-data-quality", markdown="\n".join(lines),
-                             description="Top rejection reasons with examples")
+    create_markdown_artifact(
+        key="lms-data-quality", markdown="\n".join(lines), description="Top rejection reasons with examples"
+    )
 
 
 def publish_warnings(warnings: list[str]) -> None:
     if warnings:
-        create_markdown_artifact(key="lms-warnings", description=f"{plural(len(warnings), 'warning')} to act on",
-                                 markdown="# Warnings\n\n" + "\n".join(f"- {_cell(w)}" for w in warnings))
+        create_markdown_artifact(
+            key="lms-warnings",
+            description=f"{plural(len(warnings), 'warning')} to act on",
+            markdown="# Warnings\n\n" + "\n".join(f"- {_cell(w)}" for w in warnings),
+        )
 
 
 def create_progress() -> str:
     """The staging progress artifact, on the run that calls this (the parent run); its id, for Progress."""
-    return str(create_progress_artifact(progress=0.0, key="lms-staging-progress",
-                                        description="Staging: share of the run's batches loaded"))
+    return str(
+        create_progress_artifact(
+            progress=0.0, key="lms-staging-progress", description="Staging: share of the run's batches loaded"
+        )
+    )
 
 
 class Progress:
@@ -101,12 +121,15 @@ def _gist(reason: str | None) -> str | None:
 
 def _cell(value, width: int = 200) -> str:
     text = "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def publish_trends(engine: Engine, tables: StoreTables, limit: int = RUNS) -> None:
     """The trends of the last runs as a markdown artifact of the current flow run."""
     runs = read_runs(engine, tables, limit)
-    create_markdown_artifact(key="lms-trends", markdown=trends_markdown(runs),
-                             description=f"Trends of the last {len(runs)} runs: rows loaded per run, load duration, "
-                                         "match rates per LMS (chart, then the figures)")
+    create_markdown_artifact(
+        key="lms-trends",
+        markdown=trends_markdown(runs),
+        description=f"Trends of the last {len(runs)} runs: rows loaded per run, load duration, "
+        "match rates per LMS (chart, then the figures)",
+    )

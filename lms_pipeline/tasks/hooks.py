@@ -36,34 +36,43 @@ def report_failure(flow, flow_run, state) -> None:
     parameters = flow_run.parameters or {}
     progress = _RUNS.get(str(flow_run.id), RunProgress())
     counts = live_summary(progress.load_run_id) if progress.load_run_id else StagingSummary()
-    body = "\n".join([
-        f"Deployment: {deployment.name or '(none: started from the command line)'}",
-        f"Flow run: {flow_run.name} ({run_link(flow_run.id)})",
-        f"State: {state.name}",
-        f"Phase: {progress.phase}",
-        f"Cause: {state.message}",
-        "",
-        "Counts so far:",
-        format_table(counts.table()) if counts.resources else "(no batch was loaded)",
-    ])
+    body = "\n".join(
+        [
+            f"Deployment: {deployment.name or '(none: started from the command line)'}",
+            f"Flow run: {flow_run.name} ({run_link(flow_run.id)})",
+            f"State: {state.name}",
+            f"Phase: {progress.phase}",
+            f"Cause: {state.message}",
+            "",
+            "Counts so far:",
+            format_table(counts.table()) if counts.resources else "(no batch was loaded)",
+        ]
+    )
     if parameters.get("notify_on", "warning") != "never":
-        send_quietly(parameters.get("notification_block"), f"lms-pipeline {flow_run.name} {state.name}", body,
-                     parameters.get("notify_email_to"))
+        send_quietly(
+            parameters.get("notification_block"),
+            f"lms-pipeline {flow_run.name} {state.name}",
+            body,
+            parameters.get("notify_email_to"),
+        )
 
 
-def notify_warnings(block: str | None, email_to: list[str] | None, warnings: list[str],
-                    summary: StagingSummary) -> None:
+def notify_warnings(
+    block: str | None, email_to: list[str] | None, warnings: list[str], summary: StagingSummary
+) -> None:
     if not warnings:
         return
     from prefect.runtime import flow_run
 
-    body = "\n".join([
-        f"Deployment: {deployment.name or '(none: started from the command line)'}",
-        f"Flow run: {flow_run.get_name()} ({run_link(flow_run.get_id())})",
-        "",
-        "Warnings:",
-        *(f"- {w}" for w in warnings),
-        "",
-        format_table(summary.table()) if summary.resources else "",
-    ])
+    body = "\n".join(
+        [
+            f"Deployment: {deployment.name or '(none: started from the command line)'}",
+            f"Flow run: {flow_run.get_name()} ({run_link(flow_run.get_id())})",
+            "",
+            "Warnings:",
+            *(f"- {w}" for w in warnings),
+            "",
+            format_table(summary.table()) if summary.resources else "",
+        ]
+    )
     send_quietly(block, f"lms-pipeline {flow_run.get_name()}: {plural(len(warnings), 'warning')}", body, email_to)

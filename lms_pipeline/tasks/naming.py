@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect.context import FlowRunContext
 from prefect.runtime import deployment, task_run
@@ -21,7 +21,7 @@ def pipeline_run_name() -> str:
     run = FlowRunContext.get().flow_run
     if run.deployment_id and not run.auto_scheduled and not GENERATED_NAME.fullmatch(run.name):
         return run.name
-    due = (run.expected_start_time or datetime.now(timezone.utc)).astimezone()
+    due = (run.expected_start_time or datetime.now(UTC)).astimezone()
     return f"{deployment.name or 'cli'}-{due:%Y-%m-%d}"
 
 

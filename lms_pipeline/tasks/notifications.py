@@ -53,8 +53,12 @@ def send_quietly(target: str | None, subject: str, body: str, email_to: list[str
         send(target, subject, body, email_to)
         return True
     except Exception as error:  # noqa: BLE001 - any delivery problem is reported the same way
-        log.error("could not send the notification through %s: %s: %s", target, type(error).__name__,
-                  without_secrets(str(error)))
+        log.error(
+            "could not send the notification through %s: %s: %s",
+            target,
+            type(error).__name__,
+            without_secrets(str(error)),
+        )
         return False
 
 

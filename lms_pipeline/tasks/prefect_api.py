@@ -25,8 +25,9 @@ from pathlib import Path
 STARTUP_TIMEOUT = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"  # Prefect's knob, used for both kinds
 DEFAULT_STARTUP_SECONDS = 180  # a cold start on 2 busy cores took 40 s; Prefect's own default is 20
 DEFAULT_PORT = 4200  # Prefect's: a server the user started with a bare `prefect server start` is found too
-THE_FIX = ("Start one with `prefect server start`, set PREFECT_API_URL=http://127.0.0.1:4200/api, and run the command "
-           "again.")
+THE_FIX = (
+    "Start one with `prefect server start`, set PREFECT_API_URL=http://127.0.0.1:4200/api, and run the command again."
+)
 
 
 class PrefectUnavailable(RuntimeError):
@@ -108,15 +109,21 @@ class Startup:
     """A local server starting in a session of its own (Ctrl-C on this command must not stop it)."""
 
     def __init__(self, server: LocalServer, timeout: float, say):
-        say(f"Starting a local Prefect server at http://127.0.0.1:{server.port} (none was running; it keeps running "
-            "for later commands, its UI shows every run, and `prefect server stop` ends it) ...", file=sys.stderr)
+        say(
+            f"Starting a local Prefect server at http://127.0.0.1:{server.port} (none was running; it keeps running "
+            "for later commands, its UI shows every run, and `prefect server stop` ends it) ...",
+            file=sys.stderr,
+        )
         self.server, self.timeout, self.say = server, timeout, say
         self.began = time.monotonic()
         server.home.mkdir(parents=True, exist_ok=True)
         with open(server.log_file, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(server.port)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
                 env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
             )
 
@@ -133,7 +140,8 @@ class Startup:
         _stop(self.process)
         raise PrefectUnavailable(
             f"the local Prefect server did not answer within {self.timeout:.0f} s (its log: {self.server.log_file}). "
-            + THE_FIX)
+            + THE_FIX
+        )
 
 
 def _stop(process: subprocess.Popen) -> None:

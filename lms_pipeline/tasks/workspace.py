@@ -1,6 +1,7 @@
 """Set up the Prefect workspace that PREFECT_API_URL points at (a server or Prefect Cloud) for the deployments in
 prefect.yaml: the database and notification blocks, the work pools, and the automations that report what a run
-cannot report itself: that it died, did not start, did not end, or did not happen. Running it again changes only what differs, and says so.
+cannot report itself: that it died, did not start, did not end, or did not happen. Running it again changes only
+what differs, and says so.
 
 Also the deploy-time step of prefect.yaml that fills in the settings Prefect's `{{ $ENV }}` templating cannot
 default.
@@ -25,8 +26,12 @@ DEFAULT_EXTRACTS_DIR = "/extracts"
 
 # The automations: each reports what the flow's own hooks cannot, because the run that would report it never ran
 # its code (killed, never started, still stuck). Each message carries a link when the server sets PREFECT_UI_URL.
-FAILED, LATE, OVERRUNNING, SILENT = ("lms-pipeline-failed-or-crashed", "lms-pipeline-late", "lms-pipeline-overrunning",
-                                     "lms-pipeline-silent")
+FAILED, LATE, OVERRUNNING, SILENT = (
+    "lms-pipeline-failed-or-crashed",
+    "lms-pipeline-late",
+    "lms-pipeline-overrunning",
+    "lms-pipeline-silent",
+)
 RUN_LINES = """\
 Deployment: {{ deployment.name or '(none: started from the command line)' }}
 Flow run: {{ flow_run.name }} ({{ flow_run|ui_url }})
@@ -71,8 +76,11 @@ def run_setup(database: DatabaseSettings, webhook_url: str | None, bounds: Alert
 
     api = PREFECT_API_URL.value()
     if not api:  # Prefect would set up a throw-away ephemeral server instead
-        print("lms-pipeline setup: PREFECT_API_URL is not set: point it at your Prefect server "
-              "(e.g. http://127.0.0.1:4200/api) or run `prefect cloud login`", file=sys.stderr)
+        print(
+            "lms-pipeline setup: PREFECT_API_URL is not set: point it at your Prefect server "
+            "(e.g. http://127.0.0.1:4200/api) or run `prefect cloud login`",
+            file=sys.stderr,
+        )
         return 1
     print(f"Prefect workspace: {api}")
     outcomes = setup(database, webhook_url, bounds)
@@ -83,15 +91,17 @@ def run_setup(database: DatabaseSettings, webhook_url: str | None, bounds: Alert
     return 0
 
 
-def setup(database: DatabaseSettings, webhook_url: str | None = None,
-          bounds: AlertBounds = AlertBounds()) -> list[Outcome]:
+def setup(
+    database: DatabaseSettings, webhook_url: str | None = None, bounds: AlertBounds = AlertBounds()
+) -> list[Outcome]:
     """Create or update everything the deployments rely on, in the workspace of the current Prefect settings."""
     from prefect.client.orchestration import get_client
 
     outcomes = [Outcome(f"block sqlalchemy-connector/{STORE_BLOCK}", save_block(store_block(database), STORE_BLOCK))]
     if webhook_url:
-        outcomes.append(Outcome(f"block custom-webhook/{ALERTS_BLOCK}",
-                                save_block(alerts_block(webhook_url), ALERTS_BLOCK)))
+        outcomes.append(
+            Outcome(f"block custom-webhook/{ALERTS_BLOCK}", save_block(alerts_block(webhook_url), ALERTS_BLOCK))
+        )
     with get_client(sync_client=True) as client:
         outcomes.append(Outcome(f"work pool {PROCESS_POOL}", ensure_work_pool(client, PROCESS_POOL, "process")))
         outcomes.append(Outcome(f"work pool {DOCKER_POOL}", ensure_work_pool(client, DOCKER_POOL, "docker")))
@@ -104,10 +114,17 @@ def store_block(database: DatabaseSettings):
     from prefect_sqlalchemy import ConnectionComponents, SqlAlchemyConnector
 
     url = database.url()
-    return SqlAlchemyConnector(connection_info=ConnectionComponents(
-        driver=url.drivername, username=url.username, password=url.password, host=url.host, port=url.port,
-        database=url.database, query=dict(url.query) or None,
-    ))
+    return SqlAlchemyConnector(
+        connection_info=ConnectionComponents(
+            driver=url.drivername,
+            username=url.username,
+            password=url.password,
+            host=url.host,
+            port=url.port,
+            database=url.database,
+            query=dict(url.query) or None,
+        )
+    )
 
 
 def alerts_block(webhook_url: str):
@@ -116,7 +133,10 @@ def alerts_block(webhook_url: str):
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
     return CustomWebhookNotificationBlock(
-        name=ALERTS_BLOCK, url="{{webhook_url}}", secrets={"webhook_url": webhook_url}, method="POST",
+        name=ALERTS_BLOCK,
+        url="{{webhook_url}}",
+        secrets={"webhook_url": webhook_url},
+        method="POST",
         json_data={"subject": "{{subject}}", "body": "{{body}}", "text": "{{subject}}\n\n{{body}}"},
     )
 
@@ -175,8 +195,10 @@ def ensure_automations(client, bounds: AlertBounds) -> list[Outcome]:
     except ValueError:
         skipped = f"skipped: no custom-webhook/{ALERTS_BLOCK} block yet (give --webhook-url)"
         return [Outcome(f"automation {name}", skipped) for name in (FAILED, LATE, OVERRUNNING, SILENT)]
-    return [Outcome(f"automation {wanted.name}", ensure_automation(client, wanted))
-            for wanted in automations(block._block_document_id, bounds)]
+    return [
+        Outcome(f"automation {wanted.name}", ensure_automation(client, wanted))
+        for wanted in automations(block._block_document_id, bounds)
+    ]
 
 
 def ensure_automation(client, wanted) -> str:
@@ -205,31 +227,53 @@ def automations(block_document_id, bounds: AlertBounds) -> list:
 
     run_bound, silence = timedelta(hours=bounds.run_bound_hours), timedelta(hours=bounds.expect_run_every_hours)
     return [
-        _automation(block_document_id, FAILED, "Reports failed and crashed runs, including those that die before "
-                    "the flow's own failure hook can run (a killed container, a worker that lost its machine).",
-                    "{{ flow_run.name }} {{ flow_run.state.name }} (automation)",
-                    RUN_LINES + "\nCause: {{ flow_run.state.message }}",
-                    expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}, posture=Posture.Reactive),
-        _automation(block_document_id, LATE, "Reports a run that did not start at its scheduled time: no worker is "
-                    "polling the work pool, or the pool or its queue is paused.",
-                    "{{ flow_run.name }} did not start (Late)",
-                    RUN_LINES + "\nScheduled for: {{ flow_run.expected_start_time }}\n\nNo worker started it: check "
-                    "that a worker runs (prefect worker start --pool ...) and that the work pool is not paused.",
-                    expect={"prefect.flow-run.Late"}, posture=Posture.Reactive),
-        _automation(block_document_id, OVERRUNNING, f"Reports a run still going {_hours(run_bound)} after it "
-                    "started: a hung statement or mount, or a night far larger than usual.",
-                    f"{{{{ flow_run.name }}}} still running after {_hours(run_bound)}",
-                    RUN_LINES + f"\n\nThe run started {_hours(run_bound)} ago and has not finished. Its log in the UI "
-                    "shows the phase it is in.",
-                    after={"prefect.flow-run.Running"}, expect={f"prefect.flow-run.{s}" for s in FINAL_STATES},
-                    for_each={"prefect.resource.id"}, posture=Posture.Proactive, within=run_bound),
-        _automation(block_document_id, SILENT, f"Reports that no run has completed for {_hours(silence)}.",
-                    f"no run completed in {_hours(silence)}",
-                    f"No lms-pipeline run has completed in the last {_hours(silence)}: the nightly load has not "
-                    "happened. Check the deployment's schedule, the work pool and its worker, and the Prefect "
-                    "server's scheduler.",
-                    expect={"prefect.flow-run.Completed", "prefect.flow-run.Warned"}, posture=Posture.Proactive,
-                    within=silence),
+        _automation(
+            block_document_id,
+            FAILED,
+            "Reports failed and crashed runs, including those that die before "
+            "the flow's own failure hook can run (a killed container, a worker that lost its machine).",
+            "{{ flow_run.name }} {{ flow_run.state.name }} (automation)",
+            RUN_LINES + "\nCause: {{ flow_run.state.message }}",
+            expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+            posture=Posture.Reactive,
+        ),
+        _automation(
+            block_document_id,
+            LATE,
+            "Reports a run that did not start at its scheduled time: no worker is "
+            "polling the work pool, or the pool or its queue is paused.",
+            "{{ flow_run.name }} did not start (Late)",
+            RUN_LINES + "\nScheduled for: {{ flow_run.expected_start_time }}\n\nNo worker started it: check "
+            "that a worker runs (prefect worker start --pool ...) and that the work pool is not paused.",
+            expect={"prefect.flow-run.Late"},
+            posture=Posture.Reactive,
+        ),
+        _automation(
+            block_document_id,
+            OVERRUNNING,
+            f"Reports a run still going {_hours(run_bound)} after it "
+            "started: a hung statement or mount, or a night far larger than usual.",
+            f"{{{{ flow_run.name }}}} still running after {_hours(run_bound)}",
+            RUN_LINES + f"\n\nThe run started {_hours(run_bound)} ago and has not finished. Its log in the UI "
+            "shows the phase it is in.",
+            after={"prefect.flow-run.Running"},
+            expect={f"prefect.flow-run.{s}" for s in FINAL_STATES},
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            within=run_bound,
+        ),
+        _automation(
+            block_document_id,
+            SILENT,
+            f"Reports that no run has completed for {_hours(silence)}.",
+            f"no run completed in {_hours(silence)}",
+            f"No lms-pipeline run has completed in the last {_hours(silence)}: the nightly load has not "
+            "happened. Check the deployment's schedule, the work pool and its worker, and the Prefect "
+            "server's scheduler.",
+            expect={"prefect.flow-run.Completed", "prefect.flow-run.Warned"},
+            posture=Posture.Proactive,
+            within=silence,
+        ),
     ]
 
 
@@ -240,11 +284,19 @@ def _automation(block_document_id, name: str, description: str, subject: str, bo
     return AutomationCore(
         name=name,
         description=description,
-        trigger=EventTrigger(match={"prefect.resource.id": "prefect.flow-run.*"},
-                             match_related={"prefect.resource.role": "flow", "prefect.resource.name": FLOW_NAME},
-                             threshold=1, **trigger),
-        actions=[SendNotification(block_document_id=block_document_id, subject=f"lms-pipeline {subject}",
-                                  body=f"{body}\n\nSent by the Prefect automation {name}.")],
+        trigger=EventTrigger(
+            match={"prefect.resource.id": "prefect.flow-run.*"},
+            match_related={"prefect.resource.role": "flow", "prefect.resource.name": FLOW_NAME},
+            threshold=1,
+            **trigger,
+        ),
+        actions=[
+            SendNotification(
+                block_document_id=block_document_id,
+                subject=f"lms-pipeline {subject}",
+                body=f"{body}\n\nSent by the Prefect automation {name}.",
+            )
+        ],
     )
 
 

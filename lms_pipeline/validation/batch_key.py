@@ -9,8 +9,13 @@ from pathlib import Path
 from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.resources import Resource
 
-_CODE = ("resources.py", "validation/rows.py", "validation/worker.py", "validation/csv_files.py",
-         "validation/datetimes.py")
+_CODE = (
+    "resources.py",
+    "validation/rows.py",
+    "validation/worker.py",
+    "validation/csv_files.py",
+    "validation/datetimes.py",
+)
 VALIDATION_VERSION = hashlib.sha256(
     b"".join((Path(__file__).resolve().parent.parent / name).read_bytes() for name in _CODE)
 ).hexdigest()

@@ -27,8 +27,9 @@ class FileRejected(Exception):
     `transient`: the file could not be read (permissions, an I/O error, a file replaced after discovery), which
     says nothing about its content: it is tried again every night until it loads."""
 
-    def __init__(self, path: str, message: str, line: int | None = None, column: int | None = None,
-                 transient: bool = False):
+    def __init__(
+        self, path: str, message: str, line: int | None = None, column: int | None = None, transient: bool = False
+    ):
         self.path, self.line, self.column, self.reason, self.transient = path, line, column, message, transient
         where = path + (f", line {line}" if line else "") + (f", column {column}" if column else "")
         super().__init__(f"{where}: {message}")
@@ -58,16 +59,22 @@ def open_extract(path: str, identity: tuple[int, int] | None = None):
     except OSError as error:
         raise FileRejected(path, f"cannot be read: {error.strerror or error}", transient=True) from None
     info = os.fstat(fd)
-    problem = ("not a regular file" if not stat.S_ISREG(info.st_mode)
-               else "replaced after discovery" if identity and identity != (info.st_dev, info.st_ino) else None)
+    problem = (
+        "not a regular file"
+        if not stat.S_ISREG(info.st_mode)
+        else "replaced after discovery"
+        if identity and identity != (info.st_dev, info.st_ino)
+        else None
+    )
     if problem:
         os.close(fd)
         raise FileRejected(path, f"{problem}; nothing of it was loaded", transient=True)
     return os.fdopen(fd, "rb")
 
 
-def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None,
-             identity: tuple[int, int] | None = None) -> Iterator[CsvContent]:
+def iter_csv(
+    path: str, sha256: str | None = None, chunk_rows: int | None = None, identity: tuple[int, int] | None = None
+) -> Iterator[CsvContent]:
     """The file's rows in chunks of at most chunk_rows (all at once when None); at least one chunk.
 
     With `sha256`, the file must still be what discovery hashed: checked when the last line is read, so a caller
@@ -99,8 +106,9 @@ def iter_csv(path: str, sha256: str | None = None, chunk_rows: int | None = None
         except csv.Error as error:  # named by the line where the broken record starts, e.g. an unclosed quote
             raise FileRejected(path, f"malformed CSV: {error}", next_line) from None
         except OSError as error:  # an I/O error half-way: what was read is undone by the caller
-            raise FileRejected(path, f"cannot be read after line {next_line - 1}: {error.strerror or error}",
-                               transient=True) from None
+            raise FileRejected(
+                path, f"cannot be read after line {next_line - 1}: {error.strerror or error}", transient=True
+            ) from None
     if header is None:
         raise FileRejected(path, "no header row", 1)
     if sha256 and digest.hexdigest() != sha256:
@@ -113,17 +121,21 @@ def _lines(path: str, handle, digest, carried: list[bool]) -> Iterator[str]:
     for number, raw in enumerate(handle, start=1):
         digest.update(raw)
         if number == 1 and raw.startswith(BOM):
-            raw = raw[len(BOM):]
+            raw = raw[len(BOM) :]
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             column = len(raw[: error.start].decode("utf-8", errors="replace")) + 1
-            raise FileRejected(path, f"not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded; "
-                                     "save the file as UTF-8", number, column) from None
+            raise FileRejected(
+                path,
+                f"not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded; save the file as UTF-8",
+                number,
+                column,
+            ) from None
         if "\x00" in line:
             raise FileRejected(path, "binary data (a NUL character) in a CSV file", number, line.index("\x00") + 1)
         body = line.rstrip("\r\n")
         if "\r" in body:
             carried[0] = True
-            line = body.replace("\r", LONE_CR) + line[len(body):]
+            line = body.replace("\r", LONE_CR) + line[len(body) :]
         yield line

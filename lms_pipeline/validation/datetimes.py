@@ -26,15 +26,22 @@ _NORM = "0000-00-00 00:00:00"  # each 0 stands for an ASCII digit
 _WIDTH = len(_NORM) + 1  # one place more, where a longer value leaves a character; 20, a multiple of 4
 _LOW = np.frombuffer((_NORM + "\0").encode(), np.uint8)  # each place's lowest character
 _SPAN = np.array([9 if c == "0" else 0 for c in _NORM + "\0"], np.uint8)  # and how far above it it may be
-_NORM_FIELDS = {"year": (0, 4), "month": (5, 7), "day": (8, 10), "hour": (11, 13), "minute": (14, 16),
-                "second": (17, 19)}
+_NORM_FIELDS = {
+    "year": (0, 4),
+    "month": (5, 7),
+    "day": (8, 10),
+    "hour": (11, 13),
+    "minute": (14, 16),
+    "second": (17, 19),
+}
 _FIRST, _LAST = np.datetime64("0001-01-01", "us"), np.datetime64("9999-12-31T23:59:59.999999", "us")
 _NAT = np.datetime64("NaT", "us")
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _SLICE = 65_536  # values parsed at a time: their copies (about 180 bytes a value) stay a few MB, and in cache
 
 _BLANK = r"[ \t\r\n]"
-IRREGULAR = re.compile(rf"""
+IRREGULAR = re.compile(
+    rf"""
     \A {_BLANK}* (?:
         (?P<year>[0-9]{{4}}) - (?P<month>[0-9]{{2}}) - (?P<day>[0-9]{{2}})
         (?: (?:T|{_BLANK}+) (?P<hour>[0-9]{{2}}) : (?P<minute>[0-9]{{2}})
@@ -44,7 +51,9 @@ IRREGULAR = re.compile(rf"""
       | (?P<us_month>[0-9]{{1,2}}) / (?P<us_day>[0-9]{{1,2}}) / (?P<us_year>[0-9]{{4}})
         (?: {_BLANK}+ (?P<us_hour>[0-9]{{1,2}}) : (?P<us_minute>[0-9]{{2}}) (?: : (?P<us_second>[0-9]{{2}}) )? )?
     ) {_BLANK}* \Z
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 def parse_datetimes(values: pd.Series) -> pd.Series:
@@ -67,7 +76,7 @@ def _parse_norm(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     date). Vectorised in numpy: no per-value Python, and none of pandas' fallbacks (its format parser reads
     Unicode digits, `now`, year 0 and second 60). numpy's fixed-width strings drop trailing NUL characters; none
     reaches here, since the CSV reader refuses a file holding one."""
-    slices = [_parse_norm_slice(values[start:start + _SLICE]) for start in range(0, max(len(values), 1), _SLICE)]
+    slices = [_parse_norm_slice(values[start : start + _SLICE]) for start in range(0, max(len(values), 1), _SLICE)]
     return np.concatenate([norm for norm, _ in slices]), np.concatenate([moments for _, moments in slices])
 
 
@@ -102,8 +111,9 @@ def _parse_irregular(text: pd.Series) -> np.ndarray:
     micro = parts["fraction"].fillna("").str.slice(0, 6).str.ljust(6, "0").astype("int64").to_numpy()
     sign = np.where(parts["sign"] == "-", -1, 1)
     offset = sign * (field("offset_hours") * 60 + field("offset_minutes"))
-    return _compose(field("year"), field("month"), field("day"), field("hour"), field("minute"), field("second"),
-                    micro, offset)
+    return _compose(
+        field("year"), field("month"), field("day"), field("hour"), field("minute"), field("second"), micro, offset
+    )
 
 
 def _compose(year, month, day, hour, minute, second, microsecond=0, offset_minutes=0) -> np.ndarray:

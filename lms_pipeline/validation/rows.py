@@ -86,8 +86,13 @@ def prepare_chunk(resource: Resource, outcome: FileOutcome, content: CsvContent,
     return _prepared(resource, columns, listed, [outcome], rejections)
 
 
-def _prepared(resource: Resource, columns: dict[str, list], listed: list[tuple], outcomes: list[FileOutcome],
-              rejections: list[Rejection]) -> PreparedBatch:
+def _prepared(
+    resource: Resource,
+    columns: dict[str, list],
+    listed: list[tuple],
+    outcomes: list[FileOutcome],
+    rejections: list[Rejection],
+) -> PreparedBatch:
     raw = pd.DataFrame(columns, dtype="object")
     raw = raw.replace("", None) if len(raw) else raw
     keys = pd.concat([raw[list(NATURAL_KEY)], pd.DataFrame(listed, columns=list(NATURAL_KEY), dtype="object")])
@@ -118,24 +123,40 @@ def _empty_columns(resource: Resource) -> dict[str, list]:
     return {name: [] for name in [c.name for c in resource.columns] + [FILE_COLUMN, LINE_COLUMN]}
 
 
-def _append(columns: dict[str, list], listed: list[tuple], resource: Resource, file_id: int, outcome: FileOutcome,
-            content: CsvContent, names: list[str | None], rejections: list[Rejection]) -> None:
+def _append(
+    columns: dict[str, list],
+    listed: list[tuple],
+    resource: Resource,
+    file_id: int,
+    outcome: FileOutcome,
+    content: CsvContent,
+    names: list[str | None],
+    rejections: list[Rejection],
+) -> None:
     """Append a file's rows to the batch's columns. Rows of the wrong width are quarantined; their natural keys,
     where they can be read, still count as listed, so a cut row never soft-deletes its live row."""
     width = len(content.header)
     key_positions = [names.index(k) for k in NATURAL_KEY]
     rows, lines = [], []
-    for row, line in zip(content.rows, content.lines):
+    for row, line in zip(content.rows, content.lines, strict=True):
         if len(row) == width:
             rows.append(row)
             lines.append(line)
             continue
-        rejections.append(Rejection(outcome.file.relpath, line, None, "field-count", None,
-                                    f"expected {width} fields as in the header, found {len(row)}"))
+        rejections.append(
+            Rejection(
+                outcome.file.relpath,
+                line,
+                None,
+                "field-count",
+                None,
+                f"expected {width} fields as in the header, found {len(row)}",
+            )
+        )
         if max(key_positions) < len(row):
             listed.append(tuple(row[p] for p in key_positions))
     outcome.rows_read += len(content.rows)
-    values = list(zip(*rows)) if rows else [()] * width
+    values = list(zip(*rows, strict=False)) if rows else [()] * width
     position = {name: i for i, name in enumerate(names) if name is not None}
     for column in resource.columns:
         index = position.get(column.name)  # None: an optional column the file leaves out
@@ -190,7 +211,7 @@ CHECK_REASONS = {
     "not_nullable": "a required value is empty",
     "whole-number": "not a whole number in the range of INT",
     "datetime": "not a date and time in an accepted form (YYYY-MM-DD[ HH:MM[:SS[.fraction]]] with an optional "
-                "offset Z, +HH:MM, +HHMM or +HH, or M/D/YYYY[ H:MM[:SS]]; ASCII digits; a date and time that exist)",
+    "offset Z, +HH:MM, +HHMM or +HH, or M/D/YYYY[ H:MM[:SS]]; ASCII digits; a date and time that exist)",
 }
 
 
@@ -230,8 +251,7 @@ def _type_checks(column: Column, resource: Resource) -> list[pa.Check]:
 @cache
 def schema_for(resource: Resource) -> pa.DataFrameSchema:
     columns = {
-        c.name: pa.Column(nullable=not c.required, checks=_checks(c, resource), coerce=False)
-        for c in resource.columns
+        c.name: pa.Column(nullable=not c.required, checks=_checks(c, resource), coerce=False) for c in resource.columns
     }
     return pa.DataFrameSchema(columns, strict=False, name=resource.name)
 
@@ -248,8 +268,9 @@ def _validate(resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame
         row = raw.loc[case.index]
         bad_index.add(case.index)
         check = str(case.check)
-        rejections.append(_rejection(outcomes, row, case.column, check, case.failure_case,
-                                     _reason(check, case.failure_case)))
+        rejections.append(
+            _rejection(outcomes, row, case.column, check, case.failure_case, _reason(check, case.failure_case))
+        )
     return raw.drop(index=list(bad_index))
 
 
@@ -278,8 +299,16 @@ def _check_scope(resource, raw, outcomes, rejections) -> pd.DataFrame:
     wrong = raw[column] != folder_ids
     for _, row in raw[wrong].iterrows():
         expected = folder_ids[row.name]
-        rejections.append(_rejection(outcomes, row, column, "scope", row[column],
-                                     f"belongs to '{row[column]}' but the file is in the folder of '{expected}'"))
+        rejections.append(
+            _rejection(
+                outcomes,
+                row,
+                column,
+                "scope",
+                row[column],
+                f"belongs to '{row[column]}' but the file is in the folder of '{expected}'",
+            )
+        )
     return raw[~wrong]
 
 
@@ -296,8 +325,16 @@ def _check_source_system(raw, outcomes, rejections) -> pd.DataFrame:
         outcomes[file_id].source_system = value
     wrong = raw["SourceSystem"] != first
     for _, row in raw[wrong].iterrows():
-        rejections.append(_rejection(outcomes, row, "SourceSystem", "source-system", row["SourceSystem"],
-                                     f"differs from the file's SourceSystem '{first[row.name]}'"))
+        rejections.append(
+            _rejection(
+                outcomes,
+                row,
+                "SourceSystem",
+                "source-system",
+                row["SourceSystem"],
+                f"differs from the file's SourceSystem '{first[row.name]}'",
+            )
+        )
     return raw[~wrong]
 
 
@@ -341,11 +378,13 @@ def _submission_types(raw: pd.DataFrame) -> pd.DataFrame:
     types = raw[["SourceSystemIdentifier", "SourceSystem", "CreateDate", "SubmissionType", FILE_COLUMN, LINE_COLUMN]]
     types = types.assign(SubmissionType=types["SubmissionType"].map(split_submission_types)).explode("SubmissionType")
     types = types[types["SubmissionType"].notna()].drop_duplicates(["SourceSystemIdentifier", "SubmissionType"])
-    return pd.DataFrame({
-        "sourcesystemidentifier": types["SourceSystemIdentifier"],
-        "sourcesystem": types["SourceSystem"],
-        "submissiontype": types["SubmissionType"].str.slice(0, 60),
-        "createdate": parse_datetimes(types["CreateDate"]),
-        FILE_COLUMN: types[FILE_COLUMN].astype("int64"),
-        LINE_COLUMN: types[LINE_COLUMN].astype("int64"),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "sourcesystemidentifier": types["SourceSystemIdentifier"],
+            "sourcesystem": types["SourceSystem"],
+            "submissiontype": types["SubmissionType"].str.slice(0, 60),
+            "createdate": parse_datetimes(types["CreateDate"]),
+            FILE_COLUMN: types[FILE_COLUMN].astype("int64"),
+            LINE_COLUMN: types[LINE_COLUMN].astype("int64"),
+        }
+    ).reset_index(drop=True)

@@ -54,8 +54,9 @@ def _validate(resource: Resource, files: list[ManifestFile], path: str) -> Prepa
     batch = prepare_batch(resource, files)
     Path(path).write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
     rejected = tuple(f.rejected for f in batch.files if f.rejected)
-    return PreparedRef(path, len(batch.staged), len(batch.rejections), rejected,
-                       f"{socket.gethostname()}:{os.getpid()}")
+    return PreparedRef(
+        path, len(batch.staged), len(batch.rejections), rejected, f"{socket.gethostname()}:{os.getpid()}"
+    )
 
 
 @cache
