@@ -8,11 +8,24 @@ import json
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 
 
-async def read_records(flow_run_id, artifacts_expected: bool) -> dict[str, str]:
-    """The flow run and its subflows as the API shows them: parameters and states, task runs, logs, artifacts."""
-    from prefect.client.orchestration import get_client
+@dataclass
+class RunTree:
+    """A flow run and its subflow runs (the parent first), with their task runs, logs and artifacts."""
+
+    runs: list
+    task_runs: list
+    logs: list
+    artifacts: list
+
+    @property
+    def ids(self) -> list:
+        return [run.id for run in self.runs]
+
+
+async def read_tree(client, flow_run_id) -> RunTree:
     from prefect.client.schemas.filters import (
         ArtifactFilter,
         ArtifactFilterFlowRunId,
@@ -23,34 +36,44 @@ async def read_records(flow_run_id, artifacts_expected: bool) -> dict[str, str]:
         LogFilterFlowRunId,
     )
 
-    async with get_client() as client:
-        runs, todo = [], [uuid.UUID(str(flow_run_id))]
-        while todo:
-            run = await client.read_flow_run(todo.pop())
-            runs.append(run)
-            children = await client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id]))
-            )
-            todo += [c.id for c in children]
-        ids = [r.id for r in runs]
-        logs = []
-        while page := await client.read_logs(
-            LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200, offset=len(logs)
-        ):
-            logs += page
-        artifacts = await client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids))
+    runs, todo = [], [uuid.UUID(str(flow_run_id))]
+    while todo:
+        run = await client.read_flow_run(todo.pop(0))
+        runs.append(run)
+        children = await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id]))
         )
-        task_runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
-        events = await _events(client, ids)
+        todo += [c.id for c in children]
+    ids = [r.id for r in runs]
+    logs = []
+    while page := await client.read_logs(
+        LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200, offset=len(logs)
+    ):
+        logs += page
+    artifacts = await client.read_artifacts(
+        artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids))
+    )
+    task_runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
+    return RunTree(runs, task_runs, logs, artifacts)
+
+
+async def read_records(flow_run_id, artifacts_expected: bool) -> dict[str, str]:
+    """The flow run and its subflows as the API shows them, as text: parameters and states, task runs, logs,
+    artifacts and events."""
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        tree = await read_tree(client, flow_run_id)
+        events = await _events(client, tree.ids)
+    runs, logs = tree.runs, tree.logs
     assert runs[0].parameters, "the parent flow run was not found"
-    assert logs and (artifacts or not artifacts_expected), "nothing read back: the search would prove nothing"
+    assert logs and (tree.artifacts or not artifacts_expected), "nothing read back: the search would prove nothing"
     return {
         "flow run parameters": "\n".join(json.dumps(r.parameters, default=str) for r in runs),
         "flow runs (names, states, messages)": "\n".join(r.model_dump_json() for r in runs),
-        "task runs": "\n".join(t.model_dump_json() for t in task_runs),
+        "task runs": "\n".join(t.model_dump_json() for t in tree.task_runs),
         "flow run logs": "\n".join(log.model_dump_json() for log in logs),
-        "artifacts": "\n".join(a.model_dump_json() for a in artifacts),
+        "artifacts": "\n".join(a.model_dump_json() for a in tree.artifacts),
         "events": "\n".join(e.model_dump_json() for e in events),
         "_debug_logs": str(sum(1 for log in logs if log.level == logging.DEBUG)),
     }

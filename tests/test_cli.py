@@ -6,6 +6,7 @@ import sys
 from importlib import metadata
 
 import pytest
+from cli_flags import database_flags
 
 from lms_pipeline.cli import parse_args
 from lms_pipeline.commands import database_settings
@@ -127,18 +128,7 @@ def test_load_from_the_terminal_runs_the_flow_and_prints_the_summary(db, fixture
         "load",
         "-c",
         str(root),
-        "-e",
-        "postgresql",
-        "-s",
-        db.server,
-        "--port",
-        str(db.effective_port),
-        "-d",
-        db.dbname,
-        "-u",
-        db.username or "postgres",
-        "-p",
-        password,
+        *database_flags(db, password),
         "-l",
         "DEBUG",
     )

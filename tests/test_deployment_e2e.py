@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cli_flags import database_flags
 from records import leaks, read_records
 from sinks import WebhookSink
 
@@ -119,22 +120,6 @@ def deployment_run(deployment: str, name: str | None, watch: bool = True, **para
     flags += ["--flow-run-name", name] if name else []
     flags += ["--watch", "--watch-timeout", str(RUN_TIMEOUT)] if watch else []
     return cli("prefect", "deployment", "run", f"lms-pipeline/{deployment}", *flags)
-
-
-def database_flags(settings, password: str) -> list[str]:
-    flags = [
-        "-e",
-        "postgresql",
-        "-s",
-        settings.server,
-        "-d",
-        settings.dbname,
-        "-u",
-        settings.username or "postgres",
-        "-p",
-        password,
-    ]
-    return flags + (["--port", str(settings.port)] if settings.port else [])
 
 
 @pytest.fixture

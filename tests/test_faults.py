@@ -8,21 +8,14 @@ import subprocess
 import sys
 import time
 
+from cli_flags import database_flags
 from sqlalchemy import text
 
 from lms_pipeline.demo.generator import generate_district
+from lms_pipeline.resources import LOAD_ORDER
 from lms_pipeline.store.settings import DatabaseSettings
 
-TABLES = (
-    "lmsuser",
-    "lmssection",
-    "lmsuserlmssectionassociation",
-    "assignment",
-    "assignmentsubmission",
-    "lmsuserattendanceevent",
-    "lmssectionactivity",
-    "lmssystemactivity",
-)
+TABLES = tuple(resource.table.lower() for resource in LOAD_ORDER)  # every live table, parents first
 WORKER = os.path.join(os.path.dirname(__file__), "load_worker.py")
 
 
@@ -166,18 +159,7 @@ def test_two_runs_started_at_once_load_everything_once(db, fixture_tree, prefect
         "load",
         "-c",
         str(root),
-        "-e",
-        "postgresql",
-        "-s",
-        db.server,
-        "--port",
-        str(db.effective_port),
-        "-d",
-        db.dbname,
-        "-u",
-        db.username or "postgres",
-        "-p",
-        "",
+        *database_flags(db, ""),
         "--lock-wait",
         "300",
     ]

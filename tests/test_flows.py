@@ -13,14 +13,13 @@ from prefect.artifacts import Artifact
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
-    ArtifactFilter,
-    ArtifactFilterFlowRunId,
     FlowRunFilter,
     FlowRunFilterParentFlowRunId,
     TaskRunFilter,
     TaskRunFilterFlowRunId,
 )
 from prefect_email import EmailServerCredentials
+from records import read_tree
 from sinks import SmtpSink, WebhookSink
 from sqlalchemy import text
 
@@ -87,8 +86,6 @@ def test_runs_tasks_logs_and_artifacts_read_as_a_person_needs_them(db, fixture_t
     progress sits on the parent run; every artifact says what it is; a night with nothing new says so."""
     from datetime import date
 
-    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
-
     root = fixture_tree("starter-kit-sample")
     caplog.set_level(logging.INFO, logger="prefect")  # the tests' default is WARNING
     state = run(root, db)
@@ -96,28 +93,13 @@ def test_runs_tasks_logs_and_artifacts_read_as_a_person_needs_them(db, fixture_t
 
     async def read():
         async with get_client() as client:
-            parent = await client.read_flow_run(parent_id)
-            children = await client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id]))
-            )
-            ids = [parent_id] + [c.id for c in children]
-            tasks = await client.read_task_runs(
-                task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=ids))
-            )
-            logs = []
-            while page := await client.read_logs(
-                LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200, offset=len(logs)
-            ):
-                logs += page
-            artifacts = await client.read_artifacts(
-                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids))
-            )
-            return parent, children, tasks, logs, artifacts
+            return await read_tree(client, parent_id)
 
     from prefect.logging.handlers import APILogWorker
 
     APILogWorker.drain_all(timeout=10)
-    parent, children, tasks, logs, artifacts = asyncio.run(read())
+    tree = asyncio.run(read())
+    (parent, *children), tasks, logs, artifacts = tree.runs, tree.task_runs, tree.logs, tree.artifacts
     assert parent.name == f"cli-{date.today():%Y-%m-%d}"
     assert {c.name for c in children} == {"discovery", "migrations", "staging"}
     names = {t.name for t in tasks}

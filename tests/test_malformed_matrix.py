@@ -38,6 +38,7 @@ from lms_pipeline.discovery.walk import walk_tree
 from lms_pipeline.loading.batch import MassDeletePolicy
 from lms_pipeline.loading.journal import pending_files
 from lms_pipeline.loading.stage import stage_all
+from lms_pipeline.resources import LOAD_ORDER
 from lms_pipeline.store.engine import dialect_of, make_engine
 from lms_pipeline.store.tables import StoreTables
 
@@ -47,16 +48,7 @@ SUB_A3 = f"section=S2/assignment=A3/submissions/{STAMP}.csv"
 ATT_S2 = f"section=S2/attendance-events/{STAMP}.csv"
 USERS = f"users/{STAMP}.csv"
 A_HEADER = HEADERS["assignments"] + list(DATES)  # 15 columns
-LIVE_TABLES = (
-    "lmsuser",
-    "lmssection",
-    "lmsuserlmssectionassociation",
-    "assignment",
-    "assignmentsubmission",
-    "lmsuserattendanceevent",
-    "lmssectionactivity",
-    "lmssystemactivity",
-)
+LIVE_TABLES = tuple(resource.table.lower() for resource in LOAD_ORDER)  # every live table, parents first
 
 
 # --- the store ------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import sys
 import time
 
 import pytest
+from cli_flags import database_flags
 
 from lms_pipeline.tasks.prefect_api import is_healthy
 
@@ -65,18 +66,7 @@ def lms(env: dict, *argv: str, timeout: float = 600) -> subprocess.CompletedProc
 def migrate(db) -> list[str]:
     return [
         "migrate",
-        "-e",
-        "postgresql",
-        "-s",
-        db.server,
-        "--port",
-        str(db.effective_port),
-        "-d",
-        db.dbname,
-        "-u",
-        db.username or "postgres",
-        "-p",
-        "",
+        *database_flags(db, ""),
     ]
 
 

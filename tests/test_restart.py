@@ -19,26 +19,19 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
+from cli_flags import database_flags
 from sinks import WebhookSink
 from sqlalchemy import create_engine, text
 
 from lms_pipeline.demo.generator import generate_district
+from lms_pipeline.resources import LOAD_ORDER
 from lms_pipeline.store.settings import DatabaseSettings
 
 pytestmark = pytest.mark.prefect
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 WORKER = Path(__file__).resolve().parent / "load_worker.py"
-TABLES = (
-    "lmsuser",
-    "lmssection",
-    "lmsuserlmssectionassociation",
-    "assignment",
-    "assignmentsubmission",
-    "lmsuserattendanceevent",
-    "lmssectionactivity",
-    "lmssystemactivity",
-)
+TABLES = tuple(resource.table.lower() for resource in LOAD_ORDER)  # every live table, parents first
 
 
 class PrivateServer:
@@ -183,18 +176,7 @@ def start_cli(
             "load",
             "-c",
             str(root),
-            "-e",
-            "postgresql",
-            "-s",
-            "127.0.0.1",
-            "--port",
-            str(settings.effective_port),
-            "-d",
-            settings.dbname,
-            "-u",
-            "postgres",
-            "-p",
-            "unused",
+            *database_flags(settings, "unused"),
             "--stale-after-hours",
             "1000000",
             "--allow-mass-delete",

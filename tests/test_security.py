@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import psycopg2.extensions
 import pytest
+from cli_flags import database_flags
 from extracts import assignment, enrolment, section, submission, user, write
 from records import leaks, prefect_records
 from sqlalchemy import event, text
@@ -315,18 +316,7 @@ def test_the_command_line_at_debug_leaves_no_password_and_no_webhook_secret(db, 
                 "load",
                 "-c",
                 str(root),
-                "-e",
-                "postgresql",
-                "-s",
-                db.server,
-                "--port",
-                str(db.effective_port),
-                "-d",
-                db.dbname,
-                "-u",
-                db.username or "postgres",
-                "-p",
-                password,
+                *database_flags(db, password),
                 "-l",
                 "DEBUG",
                 "--notification-block",
@@ -550,18 +540,7 @@ def test_sslmode_from_the_command_line_reaches_libpq(server_settings, monkeypatc
     s = server_settings
     base = [
         "migrate",
-        "-e",
-        "postgresql",
-        "-s",
-        s.server,
-        "--port",
-        str(s.effective_port),
-        "-d",
-        s.dbname,
-        "-u",
-        s.username or "postgres",
-        "-p",
-        "unused",
+        *database_flags(s, "unused"),
     ]
     monkeypatch.delenv("DB_SSLMODE", raising=False)
     assert database_settings(parse_args(base)).sslmode is None
