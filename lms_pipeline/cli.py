@@ -20,7 +20,8 @@ from pydantic import SecretStr
 
 from lms_pipeline.demo import data_folder
 from lms_pipeline.harmonization import LMS_NAMES
-from lms_pipeline.store import DEFAULT_ENGINE, ENGINES
+from lms_pipeline.store import DEFAULT_ENGINE
+from lms_pipeline.store.engines import ENGINE_NAMES
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TRUE_WORDS = {"true", "yes", "t", "y", "1"}
@@ -102,7 +103,7 @@ def _database_flags(parser: argparse.ArgumentParser, engine_letters: tuple[str, 
         *engine_letters,
         "--engine",
         env="DB_ENGINE",
-        choices=ENGINES,
+        choices=ENGINE_NAMES,
         help=f"database engine (default: {DEFAULT_ENGINE}, as the reference)",
     )
     _flag(parser, "-s", "--server", env="DB_SERVER", help="database server name or address (required without a URL)")
@@ -213,14 +214,21 @@ def _command(commands, name: str, **kwargs) -> argparse.ArgumentParser:
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+class TopParser(argparse.ArgumentParser):
+    subcommands: dict[str, argparse.ArgumentParser]  # each command's parser, whose usage our own checks show
+
+
+def build_parser() -> TopParser:
     """The top parser. Its `subcommands` maps each command to its parser, whose usage our own checks show."""
-    parser = argparse.ArgumentParser(
+    parser = TopParser(
         prog="lms-pipeline",
         description="Load LMS extract trees into the LMS data store as Prefect flows.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {metadata.version('lms-pipeline')}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # The commands' parsers stay plain ArgumentParsers (by default they would be of the top parser's class).
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=argparse.ArgumentParser
+    )
     parser.subcommands = commands.choices
 
     load = _command(
@@ -402,7 +410,7 @@ def _check_database_url(parser: argparse.ArgumentParser, args: argparse.Namespac
         backend = make_url(args.database_url.get_secret_value()).get_backend_name()
     except (ArgumentError, ValueError):  # their messages may quote the password
         parser.error(f"--database-url (LMS_DATABASE_URL) is not a database URL such as {URL_FORMS}")
-    if backend not in ENGINES:
+    if backend not in ENGINE_NAMES:
         parser.error(f"--database-url (LMS_DATABASE_URL): {backend!r} is not supported; use {URL_FORMS}")
 
 
@@ -467,7 +475,7 @@ def run() -> None:
     interpreter would: other threads joined, then the atexit handlers, where Prefect sends its last logs and
     events."""
     code = main()
-    threading._shutdown()  # noqa: SLF001 - what Py_FinalizeEx calls first
+    threading._shutdown()  # type: ignore[attr-defined]  # noqa: SLF001 - what Py_FinalizeEx calls first; typeshed omits it
     atexit._run_exitfuncs()  # noqa: SLF001
     sys.stdout.flush()
     sys.stderr.flush()

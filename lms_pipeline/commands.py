@@ -20,28 +20,39 @@ def run(args: argparse.Namespace) -> int:
             args.webhook_url,
             AlertBounds(expect_run_every_hours=args.expect_run_every, run_bound_hours=args.run_bound),
         )
-    from lms_pipeline.flows.pipeline import ALL_LMS, ALL_PHASES, LOAD_PHASES, Phase
+    from lms_pipeline.options import ALL_PHASES, LOAD_PHASES, VALIDATE_PHASES, Notifications, Phase, RunOptions
 
     phases = {
         "load": LOAD_PHASES,
-        "validate": [Phase.DISCOVERY, Phase.MIGRATIONS, Phase.VALIDATION],
-        "migrate": [Phase.MIGRATIONS],
-        "harmonize": [Phase.MIGRATIONS, Phase.HARMONIZATION],
+        "validate": VALIDATE_PHASES,
+        "migrate": (Phase.MIGRATIONS,),
+        "harmonize": (Phase.MIGRATIONS, Phase.HARMONIZATION),
         "run": ALL_PHASES,
     }[args.command]
+    options = RunOptions(
+        phases=list(phases),
+        allow_mass_delete=getattr(args, "allow_mass_delete", False),
+        exceptions_report_directory=getattr(args, "exceptions_report_directory", None),
+        lock_wait_seconds=args.lock_wait,
+        statement_timeout_minutes=args.statement_timeout,
+        **({"lms": args.lms} if getattr(args, "lms", None) else {}),
+    )
     return run_pipeline(
         csv_paths=getattr(args, "csvpath", []),
         database=database_settings(args),
-        phases=phases,
-        allow_mass_delete=getattr(args, "allow_mass_delete", False),
-        lms=getattr(args, "lms", None) or ALL_LMS,
-        exceptions_report_directory=getattr(args, "exceptions_report_directory", None),
-        notification_block=getattr(args, "notification_block", None),
-        notify_email_to=getattr(args, "notify_email_to", None),
-        stale_after_hours=getattr(args, "stale_after_hours", 36.0),
-        lock_wait_seconds=args.lock_wait,
-        statement_timeout_minutes=args.statement_timeout,
+        options=options,
+        thresholds=_thresholds(args),
+        notifications=Notifications(
+            block=getattr(args, "notification_block", None), email_to=getattr(args, "notify_email_to", None)
+        ),
     )
+
+
+def _thresholds(args: argparse.Namespace):
+    from lms_pipeline.options import Thresholds
+
+    stale = getattr(args, "stale_after_hours", None)
+    return Thresholds() if stale is None else Thresholds(stale_after_hours=stale)
 
 
 def database_settings(args: argparse.Namespace):

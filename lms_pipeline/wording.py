@@ -32,6 +32,6 @@ def shown(value: str) -> str:
     return "'" + INVISIBLE.sub(_code, value) + "'"
 
 
-def _code(match: re.Match) -> str:
+def _code(match: re.Match[str]) -> str:
     point = ord(match.group())
     return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"

@@ -167,13 +167,14 @@ def load_tree(engine):
     from lms_pipeline.loading.batch import MassDeletePolicy
     from lms_pipeline.loading.journal import pending_files
     from lms_pipeline.loading.stage import stage_all
-    from lms_pipeline.store.engine import dialect_of
+    from lms_pipeline.options import BatchLimits
+    from lms_pipeline.store.engines import dialect_of
     from lms_pipeline.store.tables import StoreTables
 
-    def load(*roots, allow_mass_delete: bool = False):
+    def load(*roots, allow_mass_delete: bool = False, limits: BatchLimits = BatchLimits()):
         tables = StoreTables(dialect_of(engine))
         manifests = [pending_files(engine, tables, walk_tree(r), allow_mass_delete) for r in roots]
-        return stage_all(engine, manifests, None, MassDeletePolicy(allow=allow_mass_delete))
+        return stage_all(engine, manifests, None, MassDeletePolicy(allow=allow_mass_delete), limits=limits)
 
     return load
 

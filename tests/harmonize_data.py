@@ -10,15 +10,22 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from lms_pipeline.demo.ods import add_descriptors, seed_sis
-from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, SCHOOLOGY, Lms
+from lms_pipeline.harmonization.catalog import CANVAS, GOOGLE, SCHOOLOGY, Lms
+from lms_pipeline.harmonization.procedures import LmsHarmonization, harmonize_lms
 
 ALL_LMS = (CANVAS, GOOGLE, SCHOOLOGY)
 
 # A submission status each LMS's shipped descriptors have.
 STATUS = {"Canvas": "on-time", "Google": "TURNED_IN", "Schoology": "on-time"}
+
+
+def harmonize_each(engine: Engine, lms_names: list[str]) -> dict[str, LmsHarmonization]:
+    """Harmonize the LMSs one after the other, each in its own transaction, as the harmonization flow runs them
+    (harmonize_lms, once per LMS); the first that fails raises."""
+    return {name: harmonize_lms(engine, name) for name in lms_names}
 
 
 @dataclass(frozen=True)

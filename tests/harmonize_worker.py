@@ -2,7 +2,7 @@
 
 import sys
 
-from lms_pipeline.harmonization.harmonize import harmonize_lms
+from lms_pipeline.harmonization.procedures import harmonize_lms
 from lms_pipeline.store.engine import make_engine
 from lms_pipeline.store.settings import DatabaseSettings
 

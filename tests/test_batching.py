@@ -7,7 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lms_pipeline.discovery.walk import ManifestFile
-from lms_pipeline.loading.batching import LARGE_FILE_BYTES, is_large, plan_batches
+from lms_pipeline.loading.batching import is_large, plan_batches
+from lms_pipeline.options import BatchLimits
+
+LARGE_FILE_BYTES = BatchLimits().large_file_bytes
 
 SCOPES = ["", "S1", "S2", "S3"]  # no section (a users file), or one of three sections' assignments
 
@@ -39,7 +42,7 @@ def extract_files(draw) -> list[ManifestFile]:
 @settings(max_examples=200, deadline=None)
 @given(extract_files(), st.integers(1, 5), st.integers(1, 20_000))
 def test_batches_hold_every_file_once_one_per_scope_in_time_order_and_within_bounds(files, max_files, max_bytes):
-    batches = plan_batches(files, max_files=max_files, max_bytes=max_bytes)
+    batches = plan_batches(files, BatchLimits(max_files=max_files, max_bytes=max_bytes))
     placed = [f for batch in batches for f in batch]
     assert sorted(f.relpath for f in placed) == sorted(f.relpath for f in files)
     position = {f.relpath: index for index, batch in enumerate(batches) for f in batch}
@@ -58,6 +61,6 @@ def test_batches_hold_every_file_once_one_per_scope_in_time_order_and_within_bou
 def test_a_large_file_is_a_batch_of_its_own_and_known_as_large():
     small = ManifestFile("users", "users/a.csv", "/r/users/a.csv", "2021-09-01-06-00-00", 10, "a")
     large = ManifestFile("users", "users/b.csv", "/r/users/b.csv", "2021-09-02-06-00-00", LARGE_FILE_BYTES, "b")
-    batches = plan_batches([large, small])
-    assert batches == [[small], [large]]
-    assert is_large([large]) and not is_large([small]) and not is_large([large, small])
+    limits = BatchLimits()
+    assert plan_batches([large, small], limits) == [[small], [large]]
+    assert is_large([large], limits) and not is_large([small], limits) and not is_large([large, small], limits)

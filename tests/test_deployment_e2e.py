@@ -196,7 +196,10 @@ def test_an_operator_sets_up_deploys_and_runs_the_pipeline(prefect, databases, f
         )
         checked = prefect.run(
             *deployment_run(
-                "adhoc", "e2e-validate", csv_paths=[str(root)], phases=["discovery", "migrations", "validation"]
+                "adhoc",
+                "e2e-validate",
+                csv_paths=[str(root)],
+                options={"phases": ["discovery", "migrations", "validation"]},
             ),
             timeout=RUN_TIMEOUT + 60,
         )

@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from lms_pipeline.demo.ods import DESCRIPTORS, RealOdsError, apply_edfi_ods, seed_sis
-from lms_pipeline.harmonization.harmonize import CANVAS, harmonize_lms
+from lms_pipeline.harmonization.catalog import CANVAS
+from lms_pipeline.harmonization.procedures import harmonize_lms
 from lms_pipeline.store.engine import make_engine
 
 SECTION = {

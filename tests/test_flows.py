@@ -8,7 +8,7 @@ import tempfile
 import time
 
 import pytest
-from extracts import user, write
+from extracts import NOT_STALE, user, write
 from prefect.artifacts import Artifact
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
@@ -23,9 +23,10 @@ from records import read_tree
 from sinks import SmtpSink, WebhookSink
 from sqlalchemy import text
 
-from lms_pipeline.flows.pipeline import LOAD_PHASES, Phase, lms_pipeline
+from lms_pipeline.flows.pipeline import lms_pipeline
 from lms_pipeline.flows.staging import _batches_line
 from lms_pipeline.loading.summary import StagingSummary
+from lms_pipeline.options import VALIDATE_PHASES, Notifications, Phase, RunOptions, Thresholds
 
 pytestmark = pytest.mark.prefect
 
@@ -43,9 +44,19 @@ def webhook(prefect_api):
     sink.close()
 
 
-def run(root, db, **params):
-    params.setdefault("stale_after_hours", None)
-    return lms_pipeline(csv_paths=[str(root)], database=db, return_state=True, **params)
+ALERTS = Notifications(block="custom-webhook/lms-test-alerts")
+
+
+def run(root, db, *, options=RunOptions(), thresholds=NOT_STALE, notifications=Notifications()):
+    """The flow on one root, as a deployment runs it; the fixture trees are years old, so staleness is off."""
+    return lms_pipeline(
+        csv_paths=[str(root)],
+        database=db,
+        options=options,
+        thresholds=thresholds,
+        notifications=notifications,
+        return_state=True,
+    )
 
 
 async def _task_states(flow_run_id):
@@ -127,7 +138,7 @@ def test_runs_tasks_logs_and_artifacts_read_as_a_person_needs_them(db, fixture_t
 
 def test_validation_then_load_reuses_the_cached_validation(db, fixture_tree, query):
     root = fixture_tree("starter-kit-sample")
-    checked = run(root, db, phases=[Phase.DISCOVERY, Phase.MIGRATIONS, Phase.VALIDATION])
+    checked = run(root, db, options=RunOptions(phases=list(VALIDATE_PHASES)))
     assert checked.is_completed() and query("SELECT count(*) FROM lms.lmsuser") == [(0,)]
     assert checked.result().staging.resources["submissions"].files == 24
     loaded = run(root, db)
@@ -139,7 +150,7 @@ def test_validation_then_load_reuses_the_cached_validation(db, fixture_tree, que
 
 
 def test_a_failure_names_the_phase_and_the_cause_and_notifies(db, tmp_path, webhook):
-    state = run(tmp_path / "no-such-folder", db, notification_block="custom-webhook/lms-test-alerts")
+    state = run(tmp_path / "no-such-folder", db, notifications=ALERTS)
     assert state.is_failed()
     assert "discovery failed: NoReadableRoot: no extract root can be read: " in state.message
     assert "no-such-folder: cannot be read: No such file or directory" in state.message
@@ -154,9 +165,7 @@ def test_a_staging_failure_names_the_file_and_reports_counts_so_far(db, tmp_path
     write(tmp_path, "sections", [{"SourceSystemIdentifier": "S1", "SourceSystem": "BestLMS", "Title": "T"}])
     with engine.begin() as conn:  # a broken store: the sections table is gone
         conn.exec_driver_sql("ALTER TABLE lms.lmssection RENAME TO lmssection_gone")
-    state = run(
-        tmp_path, db, phases=[Phase.DISCOVERY, Phase.STAGING], notification_block="custom-webhook/lms-test-alerts"
-    )
+    state = run(tmp_path, db, options=RunOptions(phases=[Phase.DISCOVERY, Phase.STAGING]), notifications=ALERTS)
     assert state.is_failed()
     assert "staging failed: staging sections: sections/2021-09-01-06-00-00.csv" in state.message
     body = webhook.messages[0]["body"]
@@ -167,7 +176,7 @@ def test_a_run_removes_its_manifests_and_leaves_the_work_dir(db, fixture_tree, t
     root, work, scratch = fixture_tree("starter-kit-sample"), tmp_path / "work", tmp_path / "tmp"
     work.mkdir()
     scratch.mkdir()
-    assert run(root, db, work_dir=str(work)).is_completed()
+    assert run(root, db, options=RunOptions(work_dir=str(work))).is_completed()
     assert list(work.iterdir()) == []
     # A re-run with nothing new, without a work_dir: its temporary folder goes too.
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
@@ -181,7 +190,7 @@ def test_a_failed_run_removes_its_manifests_too(db, tmp_path, engine):
     write(root, "users", [user("U1")])
     with engine.begin() as conn:  # a broken store: staging fails after discovery wrote the manifest
         conn.exec_driver_sql("ALTER TABLE lms.lmsuser RENAME TO lmsuser_gone")
-    state = run(root, db, phases=[Phase.DISCOVERY, Phase.STAGING], work_dir=str(work))
+    state = run(root, db, options=RunOptions(phases=[Phase.DISCOVERY, Phase.STAGING], work_dir=str(work)))
     assert state.is_failed() and "staging failed" in state.message
     assert work.is_dir() and list(work.iterdir()) == []
 
@@ -193,9 +202,9 @@ def test_an_unchanged_exception_report_links_the_file_that_holds_it(ods_db, tmp_
         return lms_pipeline(
             csv_paths=[],
             database=ods_db,
-            phases=[Phase.MIGRATIONS, Phase.HARMONIZATION],
-            lms=["canvas"],
-            exceptions_report_directory=str(reports),
+            options=RunOptions(
+                phases=[Phase.MIGRATIONS, Phase.HARMONIZATION], lms=["canvas"], exceptions_report_directory=str(reports)
+            ),
             return_state=True,
         )
 
@@ -223,7 +232,7 @@ def test_a_run_that_cannot_take_the_lock_names_that_phase(db, engine, tmp_path, 
 
     write(tmp_path, "users", [user("U1")])
     with run_lock(engine):  # another run holds the database
-        state = run(tmp_path, db, notification_block="custom-webhook/lms-test-alerts")
+        state = run(tmp_path, db, notifications=ALERTS)
     assert state.is_failed() and "another lms-pipeline run" in state.message
     [message] = webhook.messages
     assert "Phase: run lock" in message["body"]
@@ -237,7 +246,7 @@ def test_a_hung_statement_is_cancelled_at_the_statement_timeout_and_the_run_name
     with engine.connect() as holder:
         holder.execute(text("LOCK TABLE lms.lmsuser IN ACCESS EXCLUSIVE MODE"))
         started = time.monotonic()
-        state = run(tmp_path, db, statement_timeout_minutes=0.05, notification_block="custom-webhook/lms-test-alerts")
+        state = run(tmp_path, db, options=RunOptions(statement_timeout_minutes=0.05), notifications=ALERTS)
         waited = time.monotonic() - started
         holder.rollback()
     assert state.is_failed() and waited < 60
@@ -251,7 +260,7 @@ def test_a_hung_statement_is_cancelled_at_the_statement_timeout_and_the_run_name
 
 def test_a_run_with_warnings_ends_in_a_warned_completed_state(db, tmp_path):
     write(tmp_path, "users", [user("U1")])
-    state = run(tmp_path, db, stale_after_hours=24)
+    state = run(tmp_path, db, thresholds=Thresholds(stale_after_hours=24))
     assert state.is_completed() and state.name == "Warned"
     assert state.message.startswith(f"{tmp_path}: newest extract is from 2021-09-01 06:00, older than 24 hours")
     assert state.result().outcome == "warned"
@@ -263,17 +272,29 @@ def test_warnings_notify_at_the_end_of_a_run(db, tmp_path, webhook):
     many = [user(f"U{i:03}") for i in range(60)]
     write(tmp_path, "users", many, "2021-09-01-06-00-00")
     write(tmp_path, "users", many[:5], "2021-09-02-06-00-00")
-    state = run(tmp_path, db, notification_block="custom-webhook/lms-test-alerts", stale_after_hours=24)
+    state = run(tmp_path, db, notifications=ALERTS, thresholds=Thresholds(stale_after_hours=24))
     assert state.is_completed() and state.result().outcome == "warned"
     [message] = webhook.messages
     assert "mass deletions held in 1 file" in message["body"] and "older than 24 hours" in message["body"]
+
+
+def test_a_held_deletion_is_applied_when_allowed_and_the_log_says_so(db, tmp_path, caplog, query):
+    many = [user(f"U{i:03}") for i in range(60)]
+    write(tmp_path, "users", many, "2021-09-01-06-00-00")
+    write(tmp_path, "users", many[:5], "2021-09-02-06-00-00")
+    assert run(tmp_path, db).result().outcome == "warned"
+    caplog.set_level(logging.INFO, logger="prefect")
+    allowed = run(tmp_path, db, options=RunOptions(allow_mass_delete=True))
+    assert allowed.is_completed() and allowed.result().staging.total("deleted") == 55
+    assert f"{tmp_path}: 1 files to load (1 of them with held deletions, now allowed), 1 already loaded" in caplog.text
+    assert query("SELECT count(*) FROM lms.lmsuser WHERE deletedat IS NULL") == [(5,)]
 
 
 def test_volume_drift_since_the_last_successful_run_is_a_warning(db, tmp_path):
     write(tmp_path, "users", [user(f"U{i}") for i in range(10)], "2021-09-01-06-00-00")
     assert run(tmp_path, db).is_completed()
     write(tmp_path, "users", [user(f"U{i}") for i in range(30)], "2021-09-02-06-00-00")
-    result = run(tmp_path, db, volume_drift_percent=50).result()
+    result = run(tmp_path, db, thresholds=NOT_STALE.model_copy(update={"volume_drift_percent": 50})).result()
     assert any("users: live rows went from 10 to 30 (+200%" in w for w in result.warnings)
 
 
@@ -286,8 +307,9 @@ def test_email_notifications_go_through_prefect_email(db, tmp_path, prefect_api)
         state = run(
             tmp_path / "missing",
             db,
-            notification_block="email-server-credentials/lms-test-smtp",
-            notify_email_to=["data-team@example.org"],
+            notifications=Notifications(
+                block="email-server-credentials/lms-test-smtp", email_to=["data-team@example.org"]
+            ),
         )
         assert state.is_failed()
         [message] = sink.messages
@@ -315,8 +337,7 @@ def test_the_database_can_come_from_a_sqlalchemy_connector_block(db, fixture_tre
     state = lms_pipeline(
         csv_paths=[str(fixture_tree("starter-kit-sample"))],
         database_block="lms-test-store",
-        phases=LOAD_PHASES,
-        stale_after_hours=None,
+        thresholds=NOT_STALE,
         return_state=True,
     )
     assert state.is_completed()
@@ -348,7 +369,7 @@ def test_validation_can_run_on_a_dask_cluster_of_two_workers(db, fixture_tree, q
     import os
 
     monkeypatch.setenv("DASK_LOGGING__DISTRIBUTED", "warning")
-    state = run(fixture_tree("starter-kit-sample"), db, dask_scheduler="local")
+    state = run(fixture_tree("starter-kit-sample"), db, options=RunOptions(dask_scheduler="local"))
     assert state.is_completed()
     workers = state.result().staging.validated_by
     assert len(workers) == 2 and all(not w.endswith(f":{os.getpid()}") for w in workers)
@@ -404,7 +425,7 @@ def test_several_roots_share_batches_over_a_bounded_number_of_connections(db, en
     )
     roots = [str(district.roots[lms]) for lms in LMS_NAMES]
     with ConnectionWatch(engine, db.dbname) as watch:
-        state = lms_pipeline(csv_paths=roots, database=db, stale_after_hours=None, return_state=True)
+        state = lms_pipeline(csv_paths=roots, database=db, thresholds=NOT_STALE, return_state=True)
     assert state.is_completed()
     for lms in LMS_NAMES:
         system = district.source_systems[lms]
@@ -425,8 +446,12 @@ def test_every_parameter_description_shows_as_written_in_the_ui():
     from prefect.utilities.callables import parameter_schema
 
     schema = parameter_schema(lms_pipeline).model_dump(by_alias=True)
-    described = {**schema["properties"], **schema["definitions"]["DatabaseSettings"]["properties"]}
-    assert all(spec.get("description") for spec in schema["properties"].values())
+    groups = ("DatabaseSettings", "RunOptions", "BatchLimits", "Thresholds", "Notifications")
+    fields = {
+        f"{group}.{name}": spec for group in groups for name, spec in schema["definitions"][group]["properties"].items()
+    }
+    described = {**schema["properties"], **fields}
+    assert not [name for name, spec in described.items() if not spec.get("description")]
     assert not {
         name: spec["description"]
         for name, spec in described.items()

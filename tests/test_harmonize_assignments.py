@@ -9,6 +9,7 @@ from harmonize_data import (
     classroom,
     descriptor,
     descriptor_id,
+    harmonize_each,
     lms_assignment,
     lms_section,
     lms_submission,
@@ -19,7 +20,8 @@ from harmonize_data import (
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
+from lms_pipeline.harmonization.catalog import CANVAS, GOOGLE, SCHOOLOGY
+from lms_pipeline.harmonization.procedures import harmonize_lms
 
 LMSX_ASSIGNMENTS = "SELECT * FROM lmsx.assignment ORDER BY namespace, assignmentidentifier"
 
@@ -153,7 +155,7 @@ def test_assignment_of_unknown_source_system_is_never_copied(shared_ods_engine):
     with shared_ods_engine.begin() as conn:
         room = classroom(conn, CANVAS)
         set_column(conn, "lms.assignment", "sourcesystem", "Unknown", "assignmentidentifier", room.lms_assignment_id)
-    harmonize_all(shared_ods_engine, ["canvas", "google", "schoology"])
+    harmonize_each(shared_ods_engine, ["canvas", "google", "schoology"])
     assert lmsx_assignments(shared_ods_engine) == []
 
 
@@ -201,7 +203,7 @@ def test_same_identifier_in_two_lms_never_collides(shared_ods_engine):
     with shared_ods_engine.begin() as conn:
         canvas, schoology = classroom(conn, CANVAS), classroom(conn, SCHOOLOGY)
         set_column(conn, "lms.assignment", "title", "Schoology's", "assignmentidentifier", schoology.lms_assignment_id)
-    harmonize_all(shared_ods_engine, ["canvas", "schoology"])
+    harmonize_each(shared_ods_engine, ["canvas", "schoology"])
     assert [(row["namespace"], row["title"]) for row in lmsx_assignments(shared_ods_engine)] == [
         ("uri://instructure.com/canvas", "An assignment"),
         ("uri://schoology.com", "Schoology's"),
@@ -210,7 +212,7 @@ def test_same_identifier_in_two_lms_never_collides(shared_ods_engine):
         set_column(
             conn, "lms.assignment", "deletedat", datetime(2021, 9, 2), "assignmentidentifier", canvas.lms_assignment_id
         )
-    harmonize_all(shared_ods_engine, ["canvas", "schoology"])
+    harmonize_each(shared_ods_engine, ["canvas", "schoology"])
     assert [row["namespace"] for row in lmsx_assignments(shared_ods_engine)] == ["uri://schoology.com"]
     with shared_ods_engine.connect() as conn:
         assert rows(conn, "SELECT * FROM lmsx.assignments_exceptions") == []
@@ -238,8 +240,7 @@ def test_duplicate_source_system_descriptor_uses_the_lowest_id_and_is_reported(s
         extra = descriptor(
             conn, "uri://ed-fi.org/edfilms/AssignmentCategoryDescriptor/Canvas", "Canvas", "lmssourcesystemdescriptor"
         )
-    results = harmonize_all(shared_ods_engine, ["canvas", "google", "schoology"])
-    assert not any(isinstance(result, Exception) for result in results.values())
+    harmonize_each(shared_ods_engine, ["canvas", "google", "schoology"])  # raises if an LMS fails
     assert [
         (row["namespace"], row["lmssourcesystemdescriptorid"] == lowest) for row in lmsx_assignments(shared_ods_engine)
     ] == [

@@ -6,20 +6,20 @@ import pytest
 from harmonize_data import classroom, email, lms_submission, lms_user, rows, student
 from sqlalchemy import text
 
-from lms_pipeline.harmonization.harmonize import (
-    CANVAS,
-    GOOGLE,
-    SCHOOLOGY,
-    LmsHarmonization,
-    harmonize_all,
-    harmonize_lms,
-)
+from lms_pipeline.harmonization.catalog import CANVAS, GOOGLE, SCHOOLOGY
+from lms_pipeline.harmonization.procedures import LmsHarmonization, harmonize_lms
 from lms_pipeline.store.migrations import MigrationError, apply_migrations, builtin_scripts, scripts_in
 
 HARMONIZER_FOLDER = builtin_scripts("postgresql", harmonizer=False)[0].path.parent / "harmonizer"
 
 
-def test_one_lms_failing_is_rolled_back_and_does_not_stop_the_others(ods_engine):
+def test_one_lms_failing_is_rolled_back_and_does_not_stop_the_others(prefect_api, ods_db, ods_engine):
+    """Through the harmonization flow's own loop: one subflow per LMS, the failures raised together at the end."""
+    from prefect import flow
+
+    from lms_pipeline.flows.harmonization import HarmonizationFailed, harmonize_every_lms
+    from lms_pipeline.run_state import RunState
+
     with ods_engine.begin() as conn:
         ods = student(conn, "604822")
         for lms in (CANVAS, GOOGLE, SCHOOLOGY):
@@ -32,12 +32,19 @@ def test_one_lms_failing_is_rolled_back_and_does_not_stop_the_others(ods_engine)
                 "AS $$ BEGIN RAISE EXCEPTION 'section matching failed'; END $$"
             )
         )
-    results = harmonize_all(ods_engine, ["canvas", "google", "schoology"])
-    assert isinstance(results["google"], Exception) and "section matching failed" in str(results["google"])
-    assert isinstance(results["canvas"], LmsHarmonization) and results["canvas"].users_matched == 1
-    assert isinstance(results["schoology"], LmsHarmonization) and results["schoology"].users_matched == 1
+
+    @flow
+    def harmonization():
+        return harmonize_every_lms(RunState(ods_engine), ["canvas", "google", "schoology"], None)
+
+    with pytest.raises(HarmonizationFailed, match="section matching failed") as failed:
+        harmonization()
+    assert str(failed.value).startswith("google: ") and "canvas" not in str(failed.value)
+    assert "schoology" not in str(failed.value)
     with ods_engine.connect() as conn:
+        recorded = rows(conn, "SELECT lmsname, usersmatched FROM lms.harmonizationrun ORDER BY lmsname")
         linked = rows(conn, "SELECT sourcesystem, edfistudentid FROM lms.lmsuser ORDER BY sourcesystem")
+    assert recorded == [{"lmsname": "canvas", "usersmatched": 1}, {"lmsname": "schoology", "usersmatched": 1}]
     assert linked == [
         {"sourcesystem": "Canvas", "edfistudentid": ods.id},
         {"sourcesystem": "Google", "edfistudentid": None},

@@ -9,6 +9,7 @@ from harmonize_data import (
     classroom,
     descriptor,
     email,
+    harmonize_each,
     lms_section,
     lms_submission,
     lms_user,
@@ -18,16 +19,8 @@ from harmonize_data import (
 )
 from sqlalchemy import text
 
-from lms_pipeline.harmonization.harmonize import (
-    CANVAS,
-    GOOGLE,
-    SCHOOLOGY,
-    ExceptionCounts,
-    exception_counts,
-    harmonize_all,
-    summary_lines,
-    write_exception_reports,
-)
+from lms_pipeline.harmonization.catalog import CANVAS, GOOGLE, SCHOOLOGY
+from lms_pipeline.harmonization.reports import ExceptionCounts, exception_counts, summary_lines, write_exception_reports
 
 RUN_TIME = datetime(2021, 9, 1, 6, 5, 4)
 REFERENCE_HEADERS = {
@@ -57,7 +50,7 @@ def exceptions_of_every_kind(engine):
         room = classroom(conn, CANVAS)
         set_column(conn, "lms.assignment", "assignmentcategory", "Quiz", "assignmentidentifier", room.lms_assignment_id)
         lms_submission(conn, CANVAS, "sub1", room.lms_assignment_id, room.lms_user_id, status="bogus")
-    harmonize_all(engine, ["canvas", "google", "schoology"])
+    harmonize_each(engine, ["canvas", "google", "schoology"])
 
 
 def test_empty_database_writes_header_only_files_in_the_reference_folders(shared_ods_engine, tmp_path):
@@ -177,7 +170,7 @@ def test_descriptors_created_from_the_report_let_the_rows_harmonize(shared_ods_e
         for row in read_csv(reports.files["descriptors"].path):
             # The report's descriptor name is also the lmsx table that registers such a descriptor.
             descriptor(conn, row["namespace"], row["missingvalue"], registered_in=row["descriptor"])
-    harmonize_all(shared_ods_engine, ["canvas"])
+    harmonize_each(shared_ods_engine, ["canvas"])
     counts = exception_counts(shared_ods_engine)
     assert (counts.category_descriptors, counts.status_descriptors, counts.assignments, counts.submissions) == (
         0,

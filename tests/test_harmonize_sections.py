@@ -5,7 +5,8 @@ import pytest
 from harmonize_data import ALL_LMS, lms_section, rows, section
 from sqlalchemy import text
 
-from lms_pipeline.harmonization.harmonize import CANVAS, harmonize_lms
+from lms_pipeline.harmonization.catalog import CANVAS
+from lms_pipeline.harmonization.procedures import harmonize_lms
 
 
 def linked_section(conn, lms_section_id):

@@ -9,6 +9,7 @@ from harmonize_data import (
     ALL_LMS,
     classroom,
     enrol,
+    harmonize_each,
     lms_section,
     lms_submission,
     lms_user,
@@ -19,7 +20,8 @@ from harmonize_data import (
 )
 from sqlalchemy import text
 
-from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
+from lms_pipeline.harmonization.catalog import CANVAS, GOOGLE, SCHOOLOGY
+from lms_pipeline.harmonization.procedures import harmonize_lms
 
 LMSX_SUBMISSIONS = (
     "SELECT s.assignmentsubmissionidentifier, s.namespace, s.studentusi, s.assignmentidentifier, s.grade, "
@@ -174,7 +176,7 @@ def test_submission_of_unknown_source_system_is_never_copied(shared_ods_engine):
         room = classroom(conn, CANVAS)
         sub = lms_submission(conn, CANVAS, "sub1", room.lms_assignment_id, room.lms_user_id)
         set_column(conn, "lms.assignmentsubmission", "sourcesystem", "Unknown", "assignmentsubmissionidentifier", sub)
-    harmonize_all(shared_ods_engine, ["canvas", "google", "schoology"])
+    harmonize_each(shared_ods_engine, ["canvas", "google", "schoology"])
     assert lmsx_submissions(shared_ods_engine) == []
 
 
@@ -223,7 +225,7 @@ def test_same_identifier_in_two_lms_never_collides(shared_ods_engine):
         for lms in (CANVAS, GOOGLE):
             room = classroom(conn, lms)
             lms_submission(conn, lms, "sub1", room.lms_assignment_id, room.lms_user_id)
-    harmonize_all(shared_ods_engine, ["canvas", "google"])
+    harmonize_each(shared_ods_engine, ["canvas", "google"])
     assert identifiers_and("namespace", shared_ods_engine) == [
         ("sub1", "uri://google.com/classroom"),
         ("sub1", "uri://instructure.com/canvas"),
@@ -238,7 +240,7 @@ class TestSchoologyPlaceholders:
             enrol(conn, room.student, room.section)
             lms_user(conn, CANVAS, "c1", edfi_student_id=room.student.id)
             lms_section(conn, CANVAS, "csec1", edfi_section_id=room.section.id)
-        harmonize_all(shared_ods_engine, ["canvas", "google", "schoology"])
+        harmonize_each(shared_ods_engine, ["canvas", "google", "schoology"])
         assert identifiers(shared_ods_engine) == ["sec1#asg1#user1"]
 
     def test_placeholder_is_rewritten_only_when_its_status_changes(self, shared_ods_engine):

@@ -2,10 +2,11 @@
 e-mail case ignored, student roles only, ambiguity reported, stale links re-matched."""
 
 import pytest
-from harmonize_data import email, lms_user, rows, student
+from harmonize_data import email, harmonize_each, lms_user, rows, student
 from sqlalchemy import text
 
-from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, SCHOOLOGY, harmonize_all, harmonize_lms
+from lms_pipeline.harmonization.catalog import CANVAS, GOOGLE, SCHOOLOGY
+from lms_pipeline.harmonization.procedures import harmonize_lms
 
 SIS_LMS = (CANVAS, SCHOOLOGY)
 
@@ -17,7 +18,7 @@ def linked_student(conn, lms_user_id):
 
 
 def test_empty_lms_and_ods_tables_harmonize_to_nothing(shared_ods_engine):
-    results = harmonize_all(shared_ods_engine, ["canvas", "google", "schoology"])
+    results = harmonize_each(shared_ods_engine, ["canvas", "google", "schoology"])
     assert set(results) == {"canvas", "google", "schoology"}
     for result in results.values():
         assert result.users_matched == result.users_unmatched == result.users_ambiguous == 0
@@ -81,7 +82,7 @@ class TestSisIdentifierMatching:
         with shared_ods_engine.begin() as conn:
             email(conn, student(conn, "604822"), "ann@example.org")
             user = lms_user(conn, lms, "u1", sis_id="nope", email_address="ann@example.org")
-        harmonize_all(shared_ods_engine, ["canvas", "google", "schoology"])
+        harmonize_each(shared_ods_engine, ["canvas", "google", "schoology"])
         with shared_ods_engine.connect() as conn:
             assert linked_student(conn, user) is None
 
@@ -154,7 +155,7 @@ class TestGoogleEmailMatching:
             email(conn, by_email, "ann@example.org")
             schoology = lms_user(conn, SCHOOLOGY, "s1", sis_id="700001", email_address="ann@example.org")
             canvas = lms_user(conn, CANVAS, "c1", sis_id=None, email_address="ann@example.org")
-        harmonize_all(shared_ods_engine, ["canvas", "google", "schoology"])
+        harmonize_each(shared_ods_engine, ["canvas", "google", "schoology"])
         with shared_ods_engine.connect() as conn:
             assert linked_student(conn, schoology) == by_sis.id
             assert linked_student(conn, canvas) is None
@@ -177,7 +178,7 @@ class TestStudentRoles:
             ods_a, ods_b = student(conn, "A1"), student(conn, "B1")
             lower = lms_user(conn, CANVAS, "c1", sis_id="A1", role="student")
             upper = lms_user(conn, SCHOOLOGY, "s1", sis_id="B1", role="Student")
-        harmonize_all(shared_ods_engine, ["canvas", "schoology"])
+        harmonize_each(shared_ods_engine, ["canvas", "schoology"])
         with shared_ods_engine.connect() as conn:
             assert (linked_student(conn, lower), linked_student(conn, upper)) == (ods_a.id, ods_b.id)
 

@@ -5,7 +5,8 @@ from datetime import datetime
 from harmonize_data import classroom, lms_section, lms_submission, lms_user, rows, section, set_column, student
 from sqlalchemy import text
 
-from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE, harmonize_lms
+from lms_pipeline.harmonization.catalog import CANVAS, GOOGLE
+from lms_pipeline.harmonization.procedures import harmonize_lms
 
 REFERENCE_COLUMNS = {
     "exceptions_lmssection": ["lmssectionidentifier", "sourcesystemidentifier", "sourcesystem", "sissectionidentifier"],

@@ -404,10 +404,10 @@ def test_rows_whose_folder_disagrees_are_quarantined(tmp_path, load_tree, query)
 def test_a_batch_copied_in_slices_and_small_reads_arrives_whole(tmp_path, load_tree, query, monkeypatch):
     """COPY reads the CSV as it is rendered, a slice of rows at a time: reads that end inside a row, a quoted
     value or a line break inside a value must still give back every value exactly."""
-    from lms_pipeline.store import dialects
+    from lms_pipeline.store.engines import postgresql
 
-    monkeypatch.setattr(dialects, "COPY_SLICE_ROWS", 2)
-    monkeypatch.setattr(dialects, "COPY_READ_CHARS", 7)
+    monkeypatch.setattr(postgresql, "COPY_SLICE_ROWS", 2)
+    monkeypatch.setattr(postgresql, "COPY_READ_CHARS", 7)
     names = ['Ann "the" Lee', "Bo,\r\nKim", "Cy\rDe", "Eve\n", "Flo", "Gus 'G'", "Hal"]
     write(tmp_path, "users", [user(f"U{i}", Name=name) for i, name in enumerate(names)])
     load_tree(tmp_path)

@@ -1,8 +1,7 @@
 import pytest
 from sqlalchemy import text
 
-from lms_pipeline.store.dialects import RunLockTimeout
-from lms_pipeline.store.engine import make_engine, run_lock
+from lms_pipeline.store.engine import RunLockTimeout, make_engine, run_lock
 from lms_pipeline.store.migrations import MigrationError, Script, apply_migrations, builtin_scripts, scripts_in
 
 REFERENCE_TABLES = {

@@ -23,13 +23,10 @@ from sqlglot.tokens import TokenType
 from test_mssql_sql import SQLGLOT, Recorder, Sent, invalid_reasons, render, script_batches, set_aside_sql_server_only
 
 from lms_pipeline.demo.ods import apply_edfi_ods
-from lms_pipeline.harmonization.harmonize import (
-    LMS_BY_NAME,
-    exception_counts,
-    harmonize_lms,
-    write_exception_reports,
-)
-from lms_pipeline.store.dialects import SQL_ROOT
+from lms_pipeline.harmonization.catalog import LMS_BY_NAME
+from lms_pipeline.harmonization.procedures import harmonize_lms
+from lms_pipeline.harmonization.reports import exception_counts, write_exception_reports
+from lms_pipeline.store.engines import SQL_ROOT
 from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 
 ENGINES = ("postgresql", "mssql")

@@ -16,13 +16,16 @@ import os
 import uuid
 
 import pytest
+from extracts import NOT_STALE
 from sqlalchemy import func, select, text
 from test_whole_pipeline import STATUS_NAMESPACE, rows
 
 from lms_pipeline.demo.ods import apply_edfi_ods
-from lms_pipeline.flows.pipeline import ALL_PHASES, lms_pipeline
+from lms_pipeline.flows.pipeline import lms_pipeline
+from lms_pipeline.options import ALL_PHASES, RunOptions
 from lms_pipeline.resources import LOAD_ORDER
-from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.settings import DatabaseSettings
 from lms_pipeline.store.tables import StoreTables
 
@@ -90,8 +93,8 @@ def row_counts(settings: DatabaseSettings) -> dict[str, int]:
 @pytest.mark.prefect
 def test_the_sample_tree_loads_alike_on_both_engines(scratch_db, prefect_api, fixture_tree):
     root = str(fixture_tree("starter-kit-sample"))
-    first = lms_pipeline(csv_paths=[root], database=scratch_db, stale_after_hours=None)  # the sample is years old
-    again = lms_pipeline(csv_paths=[root], database=scratch_db, stale_after_hours=None)
+    first = lms_pipeline(csv_paths=[root], database=scratch_db, thresholds=NOT_STALE)  # the sample is years old
+    again = lms_pipeline(csv_paths=[root], database=scratch_db, thresholds=NOT_STALE)
     assert (first.outcome, again.outcome) == ("succeeded", "succeeded")
     assert (first.staging.total("inserted"), again.staging.total("inserted")) == (1176, 0)
     assert row_counts(scratch_db) == SAMPLE_COUNTS
@@ -153,9 +156,8 @@ def test_the_sample_tree_harmonizes_alike_on_both_engines(scratch_db, prefect_ap
     result = lms_pipeline(
         csv_paths=[str(root)],
         database=scratch_db,
-        phases=ALL_PHASES,
-        exceptions_report_directory=str(reports),
-        stale_after_hours=None,
+        options=RunOptions(phases=list(ALL_PHASES), exceptions_report_directory=str(reports)),
+        thresholds=NOT_STALE,
     )
     canvas = result.harmonization["canvas"]
     assert result.outcome == "succeeded" and set(result.harmonization) == {"canvas", "google", "schoology"}

@@ -38,9 +38,11 @@ from lms_pipeline.loading.journal import pending_files
 from lms_pipeline.loading.merge import ResourceStatements, SubmissionTypeStatements
 from lms_pipeline.loading.runs import finish_run, start_run
 from lms_pipeline.loading.summary import StagingSummary
+from lms_pipeline.options import BatchLimits
 from lms_pipeline.resources import ASSIGNMENTS, BY_NAME, LOAD_ORDER, Parent, Scope
-from lms_pipeline.store.dialects import MSSQL_BULK_ROWS, SQL_ROOT, dialect_for
 from lms_pipeline.store.engine import run_lock
+from lms_pipeline.store.engines import SQL_ROOT, dialect_for
+from lms_pipeline.store.engines.mssql import BULK_ROWS
 from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.validation.rows import prepare_batch
@@ -107,13 +109,14 @@ def set_aside_sql_server_only(sql: str) -> tuple[str, list[str]]:
     """The SQL with each statement of SQL_SERVER_ONLY replaced by a placeholder, and why any of them is wrong. A
     statement runs from its first word to its semicolon; words inside strings are not statements."""
     tokens = sqlglot.tokenize(sql, read="tsql")
+    upper = tuple(t.text.upper() for t in tokens)  # once, not once for every token and every pattern
     reasons, pieces, done, index = [], [], 0, 0
     while index < len(tokens):
         words = next(
             (
                 w
                 for w in SQL_SERVER_ONLY
-                if [t.text.upper() for t in tokens[index : index + len(w)]] == list(w)
+                if upper[index : index + len(w)] == w
                 and tokens[index].token_type not in (TokenType.STRING, TokenType.NATIONAL_STRING)
             ),
             None,
@@ -750,7 +753,7 @@ def conversation(engine: str) -> Recorder:
         pending = pending_files(recorder, tables, manifest, retry_held=False)
         summary = StagingSummary()
         for resource in LOAD_ORDER:
-            for files in plan_batches(pending.by_resource(resource.name)):
+            for files in plan_batches(pending.by_resource(resource.name), BatchLimits()):
                 summary.add(load_batch(recorder, prepare_batch(resource, files), run_id, MassDeletePolicy()))
         finish_run(recorder, tables, run_id, "succeeded", summary, len(manifest.files), None)
     return recorder
@@ -790,7 +793,7 @@ def test_rows_reach_sql_server_by_array_binding():
 
 
 def test_bulk_staging_sends_chunks_of_plain_values():
-    rows = 2 * MSSQL_BULK_ROWS + 1
+    rows = 2 * BULK_ROWS + 1
     frame = pd.DataFrame(
         {
             "counts": pd.array([None] + [7] * (rows - 1), dtype="Int64"),
@@ -801,7 +804,7 @@ def test_bulk_staging_sends_chunks_of_plain_values():
     )
     recorder = Recorder("mssql")
     dialect_for("mssql").bulk_stage(recorder, "stg_LMSUser", ["A", "B", "C", "D"], frame)
-    assert [len(call.rows) for call in recorder.bulk] == [MSSQL_BULK_ROWS, MSSQL_BULK_ROWS, 1]
+    assert [len(call.rows) for call in recorder.bulk] == [BULK_ROWS, BULK_ROWS, 1]
     first, second = recorder.bulk[0].rows[:2]
     assert first == (None, 0, None, None)
     assert second == (7, 1, dt.datetime(2021, 7, 1, 8, 30), "é€ text") and type(second[1]) is int

@@ -22,7 +22,8 @@ from lms_pipeline.discovery.walk import walk_tree
 from lms_pipeline.loading.batch import STATISTICS_ROWS, MassDeletePolicy
 from lms_pipeline.loading.journal import pending_files
 from lms_pipeline.loading.stage import stage_all
-from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 from lms_pipeline.store.settings import DatabaseSettings
 from lms_pipeline.store.tables import StoreTables
@@ -229,7 +230,8 @@ def test_the_runtime_role_harmonizes_in_an_ods(roles, tmp_path):
     writes the exception reports. The procedures insert, update and delete lmsx rows, so the runtime role also
     takes change versions and writes tracked deletes, through the LMSX extension's change-tracking triggers."""
     from lms_pipeline.demo.ods import apply_edfi_ods, seed_sis
-    from lms_pipeline.harmonization.harmonize import harmonize_lms, write_exception_reports
+    from lms_pipeline.harmonization.procedures import harmonize_lms
+    from lms_pipeline.harmonization.reports import write_exception_reports
 
     settings = roles.database()
     admin = make_engine(settings)

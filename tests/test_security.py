@@ -26,7 +26,9 @@ from lms_pipeline.discovery.walk import walk_tree
 from lms_pipeline.loading.batch import MassDeletePolicy
 from lms_pipeline.loading.journal import pending_files
 from lms_pipeline.loading.stage import stage_all
-from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.options import ALL_PHASES, Notifications, RunOptions, Thresholds
+from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.settings import DatabaseSettings
 from lms_pipeline.store.tables import StoreTables
 
@@ -354,7 +356,7 @@ def test_the_command_line_at_debug_leaves_no_password_and_no_webhook_secret(db, 
 def test_a_flow_run_with_harmonization_leaves_no_password_and_no_webhook_secret(ods_db, tmp_path, prefect_api, capfd):
     """The flow (as a deployment runs it) with every phase, exception reports, a work_dir and a delivered
     webhook notification; every record of it searched."""
-    from lms_pipeline.flows.pipeline import ALL_PHASES, lms_pipeline
+    from lms_pipeline.flows.pipeline import lms_pipeline
 
     password, secret = password_and_secret()
     sink = RecordingWebhook(status=200)
@@ -374,12 +376,11 @@ def test_a_flow_run_with_harmonization_leaves_no_password_and_no_webhook_secret(
         state = lms_pipeline(
             csv_paths=[str(root)],
             database=settings,
-            phases=ALL_PHASES,
-            lms=["canvas"],
-            exceptions_report_directory=str(reports),
-            notification_block=block,
-            work_dir=str(work),
-            stale_after_hours=24,
+            options=RunOptions(
+                phases=list(ALL_PHASES), lms=["canvas"], exceptions_report_directory=str(reports), work_dir=str(work)
+            ),
+            thresholds=Thresholds(stale_after_hours=24),
+            notifications=Notifications(block=block),
             return_state=True,
         )
     finally:
@@ -429,9 +430,9 @@ def test_a_failed_run_and_its_notification_leave_no_password_and_no_webhook_secr
         state = lms_pipeline(
             csv_paths=[str(root)],
             database=settings,
-            notification_block=block,
-            work_dir=str(tmp_path / "work"),
-            stale_after_hours=None,
+            options=RunOptions(work_dir=str(tmp_path / "work")),
+            thresholds=Thresholds(stale_after_hours=None),
+            notifications=Notifications(block=block),
             return_state=True,
         )
     finally:

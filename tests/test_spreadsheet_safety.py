@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 from harmonize_data import lms_user
 
-from lms_pipeline.harmonization.harmonize import CANVAS, _write_report, write_exception_reports
+from lms_pipeline.harmonization.catalog import CANVAS
+from lms_pipeline.harmonization.reports import _write_report, write_exception_reports
 from lms_pipeline.reporting.spreadsheet import safe_cell
 
 PAYLOADS = [

@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 from sqlalchemy import text
 
 from lms_pipeline.flows.harmonization import harmonize_one
-from lms_pipeline.harmonization.harmonize import CANVAS, GOOGLE
+from lms_pipeline.harmonization.catalog import CANVAS, GOOGLE
 from lms_pipeline.loading.runs import finish_run, record_harmonization, start_run
 from lms_pipeline.loading.summary import StagingSummary
 from lms_pipeline.reporting.trends import (
@@ -29,7 +29,8 @@ from lms_pipeline.reporting.trends import (
     runs_from_rows,
     trends_markdown,
 )
-from lms_pipeline.store.engine import dialect_of
+from lms_pipeline.run_state import RunState
+from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.tasks.artifacts import publish_trends
 
@@ -222,9 +223,11 @@ def test_harmonize_one_records_its_counts_under_the_root_flow_run(prefect_api, o
         lms_user(conn, CANVAS, "unmatched", sis_id="NO-MATCH")
         lms_user(conn, GOOGLE, "g1", sis_id="NO-MATCH")
 
+    run = RunState(ods_engine)
+
     @flow(name="harmonize-parent-test")
     def parent() -> tuple[str, dict, dict]:
-        return flow_run.get_id(), harmonize_one(ods_db, "canvas"), harmonize_one(ods_db, "google")
+        return flow_run.get_id(), harmonize_one(run, "canvas"), harmonize_one(run, "google")
 
     parent_id, canvas, google = parent()
     with ods_engine.connect() as conn:

@@ -7,11 +7,12 @@ from sqlalchemy import text
 
 from lms_pipeline.demo.ods import add_descriptors, seed_sis
 from lms_pipeline.discovery.walk import walk_tree
-from lms_pipeline.harmonization.harmonize import harmonize_lms
+from lms_pipeline.harmonization.procedures import harmonize_lms
 from lms_pipeline.loading.batch import MassDeletePolicy
 from lms_pipeline.loading.journal import pending_files
 from lms_pipeline.loading.stage import stage_all
-from lms_pipeline.store.engine import dialect_of, make_engine
+from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.tables import StoreTables
 
 STATUS_NAMESPACE = "uri://ed-fi.org/edfilms/SubmissionStatusDescriptor/Canvas"

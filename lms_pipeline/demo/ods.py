@@ -9,35 +9,25 @@ server needs that role (pgserver's and the test server's superuser).
 
 SQL Server gets the hand-written stand-in of `sql/mssql/ods_fixture/` (the edfi and lmsx tables harmonization uses,
 and the LMSX descriptors): there is no T-SQL DDL of the real ODS to copy, and no SQL Server here to run one on.
-`seed_sis` is PostgreSQL only.
+`seed_sis` is PostgreSQL only. Which an engine gets is its EngineDialect's (`ods_ddl_folders`), as is how the
+edfi schema's mark is read and written.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, text
 
-from lms_pipeline.store.dialects import SQL_ROOT
-from lms_pipeline.store.engine import dialect_of
+from lms_pipeline.errors import TerminalError
+from lms_pipeline.store.engines import EngineDialect, dialect_of
 from lms_pipeline.store.migrations import Script, run_script, scripts_in
 
 ODS_MARK = "lms-pipeline ODS fixture"  # the start of the description put on the edfi schema it made
 
-# The edfi schema's description, in a row that exists when the schema does: PostgreSQL's comment, SQL Server's
-# MS_Description extended property (which the T-SQL fixture's first script sets).
-EDFI_DESCRIPTION = {
-    "postgresql": "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = 'edfi'",
-    "mssql": (
-        "SELECT CAST(p.value AS NVARCHAR(4000)) FROM sys.schemas s LEFT JOIN sys.extended_properties p "
-        "ON p.class = 3 AND p.major_id = s.schema_id AND p.name = N'MS_Description' WHERE s.name = N'edfi'"
-    ),
-}
-MARK_EDFI = f"COMMENT ON SCHEMA edfi IS '{ODS_MARK}: the Ed-Fi ODS 5.2 schema for demos and tests only'"
-
-ODS_DDL = SQL_ROOT / "postgresql" / "edfi_ods_5_2"
-ODS_DDL_ORDER = ("core", "lmsx", "lmsx/Changes")  # NOTICE.md's order
+# The description the edfi schema gets, where each engine's ods_description_query reads it.
+EDFI_MARK = f"{ODS_MARK}: the Ed-Fi ODS 5.2 schema for demos and tests only"
 
 EDFI_NAMESPACE = "uri://ed-fi.org/"
 LMSX_NAMESPACE = "uri://ed-fi.org/edfilms/"
@@ -103,7 +93,7 @@ DESCRIPTORS = (
 )
 
 
-class RealOdsError(RuntimeError):
+class RealOdsError(TerminalError):
     """The database already has an edfi schema this module did not make: it may be a real ODS."""
 
 
@@ -111,29 +101,29 @@ def apply_edfi_ods(engine: Engine) -> None:
     """Make the ODS in the engine's database, in one transaction; nothing to do when it is there already."""
     dialect = dialect_of(engine)
     with engine.begin() as conn:
-        if _ods_made_here(conn, dialect.name):
+        if _ods_made_here(conn, dialect):
             return
-        if dialect.name == "mssql":
+        if not dialect.ods_ddl_folders:  # the engine's stand-in, which marks itself and holds its descriptors
             for script in scripts_in(dialect.script_folder / "ods_fixture"):
                 run_script(conn, dialect, script)
             return
-        for script in ods_ddl():
+        for script in ods_ddl(dialect):
             run_script(conn, dialect, script)
-        conn.exec_driver_sql(MARK_EDFI)
+        dialect.mark_ods(conn, EDFI_MARK)
         for table, namespace, code_values in DESCRIPTORS:
             add_descriptors(conn, table, namespace, code_values)
 
 
-def ods_ddl() -> list[Script]:
-    """The real ODS's PostgreSQL scripts, in the order they apply."""
+def ods_ddl(dialect: EngineDialect) -> list[Script]:
+    """The real ODS's scripts for the engine, in the order they apply."""
     return [
         Script(path.stem, path, path.read_text(encoding="utf-8-sig"))
-        for folder in ODS_DDL_ORDER
-        for path in sorted((ODS_DDL / folder).glob("*.sql"))
+        for folder in dialect.ods_ddl_folders
+        for path in sorted((dialect.script_folder / folder).glob("*.sql"))
     ]
 
 
-def add_descriptors(conn: Connection, table: str, namespace: str, code_values: Iterable[str]) -> list[int]:
+def add_descriptors(conn: Connection, table: str, namespace: str, code_values: Iterable[str]) -> Sequence[int]:
     """Descriptors as the ODS stores them: an edfi.Descriptor row each, registered in the table of their kind.
     Returns their DescriptorIds."""
     # The table name comes from this module's constants or a test's code, never from data.
@@ -151,8 +141,8 @@ def add_descriptors(conn: Connection, table: str, namespace: str, code_values: I
     )
 
 
-def _ods_made_here(conn: Connection, engine_name: str) -> bool:
-    description = conn.execute(text(EDFI_DESCRIPTION[engine_name])).first()
+def _ods_made_here(conn: Connection, dialect: EngineDialect) -> bool:
+    description = conn.execute(text(dialect.ods_description_query)).first()
     if description is None:
         return False
     if not (description[0] or "").startswith(ODS_MARK):

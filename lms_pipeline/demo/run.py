@@ -69,8 +69,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"Removed {folder}: the demo starts over.")
     if args.psql:
         return open_psql(folder)
-    from lms_pipeline.flows.pipeline import ALL_PHASES
     from lms_pipeline.launch import EXIT_WARNED, run_pipeline
+    from lms_pipeline.options import ALL_PHASES, RunOptions, Thresholds
 
     extracts, reports = folder / "extracts", folder / "exception-reports"
     print(f"lms-pipeline demo: data under {folder}")
@@ -82,10 +82,10 @@ def run_demo(args: argparse.Namespace) -> int:
         code = run_pipeline(
             csv_paths=roots,
             database=database,
-            phases=ALL_PHASES,
-            exceptions_report_directory=str(reports),
-            work_dir=str(folder / "work"),
-            stale_after_hours=None,
+            options=RunOptions(
+                phases=list(ALL_PHASES), exceptions_report_directory=str(reports), work_dir=str(folder / "work")
+            ),
+            thresholds=Thresholds(stale_after_hours=None),
         )
     finally:
         server.cleanup()

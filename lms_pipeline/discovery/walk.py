@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from lms_pipeline.resources import BY_NAME, NOT_LOADED
 from lms_pipeline.validation.csv_files import FileRejected, open_extract
@@ -53,6 +54,14 @@ class ManifestFile:
     def scope_key(self) -> str:
         """Files with equal scope keys speak for the same rows; they must load one after the other."""
         return "|".join((self.resource, self.section or "", self.assignment or "", self.date or ""))
+
+
+class Scope(TypedDict, total=False):
+    """The scope a file's folders give it: ManifestFile's section, assignment and date."""
+
+    section: str
+    assignment: str
+    date: str
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,7 @@ def walk_tree(root: str | Path, now: datetime | None = None) -> Manifest:
     return Manifest(str(root_path), walker.files, walker.notices, set_aside=walker.set_aside)
 
 
-def _load_order(f: ManifestFile):
+def _load_order(f: ManifestFile) -> tuple[int, str, str]:
     order = list(BY_NAME).index(f.resource)
     return order, f.timestamp, f.relpath
 
@@ -156,7 +165,7 @@ class _Walker:
         self._refuse_outside_links()
         self._note_shared_timestamps()
 
-    def _section(self, folder: os.DirEntry, section: str) -> None:
+    def _section(self, folder: os.DirEntry[str], section: str) -> None:
         for entry in self._entries(folder):
             name = entry.name
             if entry.is_dir() and name in SECTION_RESOURCES:
@@ -169,14 +178,14 @@ class _Walker:
             else:
                 self._notice(entry, "unexpected-folder" if entry.is_dir() else "unexpected-file", "ignored")
 
-    def _assignment(self, folder: os.DirEntry, section: str, assignment: str) -> None:
+    def _assignment(self, folder: os.DirEntry[str], section: str, assignment: str) -> None:
         for entry in self._entries(folder):
             if entry.is_dir() and entry.name == "submissions":
                 self._csv_folder(entry, "submissions", section=section, assignment=assignment)
             else:
                 self._notice(entry, "unexpected-folder" if entry.is_dir() else "unexpected-file", "ignored")
 
-    def _system_activities(self, folder: os.DirEntry) -> None:
+    def _system_activities(self, folder: os.DirEntry[str]) -> None:
         for entry in self._entries(folder):
             if entry.is_dir() and entry.name.startswith("date="):
                 self._csv_folder(entry, "system-activities", date=entry.name[5:])
@@ -187,7 +196,7 @@ class _Walker:
                     "system activities live in date=<YYYY-MM-DD> folders; ignored",
                 )
 
-    def _csv_folder(self, folder: os.DirEntry, resource: str, **scope) -> None:
+    def _csv_folder(self, folder: os.DirEntry[str], resource: str, **scope: Unpack[Scope]) -> None:
         for entry in self._entries(folder):
             match = TIMESTAMP.match(entry.name)
             if entry.is_dir():
@@ -214,7 +223,7 @@ class _Walker:
             else:
                 self._extract_file(entry, resource, match.group(1), scope)
 
-    def _extract_file(self, entry: os.DirEntry, resource: str, timestamp: str, scope: dict) -> None:
+    def _extract_file(self, entry: os.DirEntry[str], resource: str, timestamp: str, scope: Scope) -> None:
         try:
             info = entry.stat()
             identity = (info.st_dev, info.st_ino)
@@ -247,8 +256,11 @@ class _Walker:
         out of the tree is. (An extract tree whose files are hard links into another tree is refused whole.)"""
         if not self.links:
             return
-        inside = Counter(f.identity for f in self.files)
-        outside = {f.path for f in self.files if f.path in self.links and self.links[f.path] > inside[f.identity]}
+        # Its names inside, by real path: a folder reached twice (through a symbolic link to it) lists a name twice.
+        inside: dict[tuple[int, int] | None, set[str]] = defaultdict(set)
+        for f in self.files:
+            inside[f.identity].add(os.path.realpath(f.path))
+        outside = {f.path for f in self.files if f.path in self.links and self.links[f.path] > len(inside[f.identity])}
         for f in (f for f in self.files if f.path in outside):
             self.notices.append(
                 Notice(f.relpath, "outside-link", "a hard link to a file with names outside the extract root; not read")
@@ -270,10 +282,10 @@ class _Walker:
                     )
                 )
 
-    def _entries(self, folder: Path | os.DirEntry) -> list[os.DirEntry]:
+    def _entries(self, folder: Path | os.DirEntry[str]) -> list[os.DirEntry[str]]:
         """Sorted entries, without symbolic links that point outside the root; none from a folder that cannot be
         read, which is reported: nothing in it loads, and so nothing in its scope is soft-deleted."""
-        entries = []
+        entries: list[os.DirEntry[str]] = []
         try:
             with os.scandir(folder) as scan:
                 for entry in scan:
@@ -295,7 +307,7 @@ class _Walker:
             return []
         return sorted(entries, key=lambda e: e.name)
 
-    def _followable(self, entry: os.DirEntry) -> bool:
+    def _followable(self, entry: os.DirEntry[str]) -> bool:
         """A symbolic link is followed only to an existing target inside the root."""
         try:
             os.stat(entry.path)
@@ -307,13 +319,13 @@ class _Walker:
             return False
         return True
 
-    def _inside_root(self, entry: os.DirEntry) -> bool:
+    def _inside_root(self, entry: os.DirEntry[str]) -> bool:
         target = Path(os.path.realpath(entry.path))
         return target == self.root or self.root in target.parents
 
-    def _rel(self, entry: os.DirEntry) -> str:
+    def _rel(self, entry: os.DirEntry[str]) -> str:
         relpath = Path(entry.path).relative_to(self.root).as_posix()
         return relpath if _utf8(relpath) else os.fsencode(relpath).decode("utf-8", errors="replace")
 
-    def _notice(self, entry: os.DirEntry, kind: str, message: str) -> None:
+    def _notice(self, entry: os.DirEntry[str], kind: str, message: str) -> None:
         self.notices.append(Notice(self._rel(entry), kind, message))

@@ -9,11 +9,13 @@ from prefect import flow, get_run_logger
 
 from lms_pipeline.discovery.manifests import save_manifest
 from lms_pipeline.discovery.walk import Notice, walk_tree
+from lms_pipeline.errors import TerminalError
 from lms_pipeline.wording import plural
 
 
-class NoReadableRoot(RuntimeError):
-    """Not one extract root could be read: a wrong path or a mount that is down, not a bad file."""
+class NoReadableRoot(TerminalError):
+    """Not one extract root could be read: a wrong path or a mount that is down, not a bad file. Terminal: a
+    person fixes the path or the mount."""
 
 
 @flow(name="discovery", flow_run_name="discovery")
@@ -40,8 +42,8 @@ def discovery(csv_paths: list[str], work_dir: str) -> list[str]:
 
 def report_notices(notices: list[Notice], log) -> None:
     """One line per kind of notice with a few examples; every file at DEBUG."""
-    for kind, group in groupby(sorted(notices, key=lambda n: n.kind), key=lambda n: n.kind):
-        group = list(group)
+    for kind, grouped in groupby(sorted(notices, key=lambda n: n.kind), key=lambda n: n.kind):
+        group = list(grouped)
         examples = "; ".join(f"{n.relpath} ({n.message})" for n in group[:3])
         level = log.info if kind in ("not-loaded", "empty-file") else log.warning
         level("%s, e.g. %s", plural(len(group), f"{kind} notice"), examples)

@@ -8,19 +8,14 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.runtime import flow_run
+from sqlalchemy import Engine
 
-from lms_pipeline.harmonization.harmonize import (
-    LMS_BY_NAME,
-    ReportFile,
-    exception_counts,
-    harmonize_lms,
-    summary_lines,
-    write_exception_reports,
-)
+from lms_pipeline.errors import TerminalError
+from lms_pipeline.harmonization.catalog import LMS_BY_NAME
+from lms_pipeline.harmonization.procedures import harmonize_lms
+from lms_pipeline.harmonization.reports import ReportFile, exception_counts, summary_lines, write_exception_reports
 from lms_pipeline.loading.runs import record_harmonization
-from lms_pipeline.store.engine import dialect_of, make_engine
-from lms_pipeline.store.settings import DatabaseSettings
-from lms_pipeline.store.tables import StoreTables
+from lms_pipeline.run_state import RunState
 from lms_pipeline.tasks.retries import database_task
 from lms_pipeline.wording import plural
 
@@ -30,20 +25,17 @@ record_task = database_task(
 )
 
 
-class HarmonizationFailed(RuntimeError):
-    pass
+class HarmonizationFailed(TerminalError):
+    """One LMS or more failed to harmonize, after their tasks' retries: their messages, together. Terminal: what a
+    retry could get past, the harmonize task already retried."""
 
 
 @flow(name="harmonize-lms", flow_run_name="harmonize-{lms}")
-def harmonize_one(database: DatabaseSettings, lms: str) -> dict:
+def harmonize_one(run: RunState, lms: str) -> dict:
     """Link one LMS's users and sections with the ODS and write its assignments and submissions to lmsx."""
-    engine = make_engine(database)
-    try:
-        counts = asdict(harmonize_task(engine, lms))
-        # Keyed on the pipeline's run, as lms.loadrun is, so that the trends put a night's loads and matches together.
-        record_task(engine, StoreTables(dialect_of(engine)), flow_run.root_flow_run_id, lms, counts)
-    finally:
-        engine.dispose()
+    counts = asdict(harmonize_task(run.engine, lms))
+    # Keyed on the pipeline's run, as lms.loadrun is, so that the trends put a night's loads and matches together.
+    record_task(run.engine, run.tables, flow_run.root_flow_run_id, lms, counts)
     create_table_artifact(
         key=f"lms-harmonization-{lms}",
         table=[{"lms": lms, **counts}],
@@ -53,34 +45,30 @@ def harmonize_one(database: DatabaseSettings, lms: str) -> dict:
     return counts
 
 
-def harmonize_every_lms(database: DatabaseSettings, lms_names: list[str], report_directory: str | None) -> dict:
+def harmonize_every_lms(run: RunState, lms_names: list[str], report_directory: str | None) -> dict:
     """Every LMS harmonizes even if another fails; the failures are raised together at the end."""
     log = get_run_logger()
     results, failures = {}, []
     for lms in lms_names:
-        state = harmonize_one(database, lms, return_state=True)
+        state = harmonize_one(run, lms, return_state=True)
         if state.is_completed():
             results[lms] = state.result()
         else:
             failures.append(f"{lms}: {state.message}")
-    _report(database, report_directory, log)
+    _report(run.engine, report_directory, log)
     if failures:
         raise HarmonizationFailed("; ".join(failures))
     return results
 
 
-def _report(database: DatabaseSettings, report_directory: str | None, log) -> None:
-    engine = make_engine(database)
-    try:
-        if report_directory:
-            reports = write_exception_reports(engine, Path(report_directory))
-            counts = reports.counts
-            for name, report in reports.files.items():
-                _publish(name, report, log)
-        else:
-            counts = exception_counts(engine)
-    finally:
-        engine.dispose()
+def _report(engine: Engine, report_directory: str | None, log) -> None:
+    if report_directory:
+        reports = write_exception_reports(engine, Path(report_directory))
+        counts = reports.counts
+        for name, report in reports.files.items():
+            _publish(name, report, log)
+    else:
+        counts = exception_counts(engine)
     for line in summary_lines(counts):
         log.log(line.level, line.message)
 

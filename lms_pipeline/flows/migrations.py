@@ -6,22 +6,17 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from lms_pipeline.store.engine import make_engine
+from lms_pipeline.run_state import RunState
 from lms_pipeline.store.migrations import apply_migrations, builtin_scripts, site_scripts
-from lms_pipeline.store.settings import DatabaseSettings
 
 
 @flow(name="migrations", flow_run_name="migrations")
-def migrations(database: DatabaseSettings, harmonizer: bool = False, customization_folder: str | None = None) -> dict:
+def migrations(run: RunState, harmonizer: bool = False, customization_folder: str | None = None) -> dict:
     log = get_run_logger()
-    scripts = builtin_scripts(database.engine.value, harmonizer)
+    scripts = builtin_scripts(run.tables.dialect.name, harmonizer)
     if customization_folder:
         scripts += site_scripts(Path(customization_folder))
-    engine = make_engine(database)
-    try:
-        report = apply_migrations(engine, scripts)
-    finally:
-        engine.dispose()
+    report = apply_migrations(run.engine, scripts)
     if report.adopted:
         log.info("Adopted %d scripts journaled by the reference loader", len(report.adopted))
     log.info("Applied %d scripts; %d already applied", len(report.applied), len(report.already))

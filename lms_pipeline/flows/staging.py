@@ -15,9 +15,9 @@ from lms_pipeline.discovery.manifests import load_manifest
 from lms_pipeline.loading.batch import MassDeletePolicy, load_large_file
 from lms_pipeline.loading.prepared import load_prepared, store_identity, validation_only
 from lms_pipeline.loading.stage import stage_all
-from lms_pipeline.loading.summary import StagingSummary, live_summary
-from lms_pipeline.store.engine import make_engine
-from lms_pipeline.store.settings import DatabaseSettings
+from lms_pipeline.loading.summary import StagingSummary
+from lms_pipeline.options import BatchLimits
+from lms_pipeline.run_state import RunState
 from lms_pipeline.tasks.artifacts import Progress
 from lms_pipeline.tasks.naming import batch_run_name
 from lms_pipeline.tasks.retries import database_task
@@ -25,7 +25,9 @@ from lms_pipeline.tasks.validation_cache import CACHE_POLICY, validate_batch
 from lms_pipeline.wording import plural
 
 load_large = database_task(load_large_file, name="load-large-file", task_run_name=batch_run_name("stream"))
-validate = task(
+# task(fn, ...) on purpose, not task(...)(fn), which Prefect's overloads would type: the decorator form's task does
+# not pickle by reference, and a Dask worker could not receive it. Prefect's overloads omit the first form's options.
+validate = task(  # type: ignore[call-overload]
     validate_batch,
     name="validate-batch",
     cache_policy=CACHE_POLICY,
@@ -35,40 +37,39 @@ validate = task(
 load = database_task(load_prepared, name="load-batch", task_run_name=batch_run_name("load"))
 
 
-@flow(name="staging", flow_run_name="staging", task_runner=ThreadPoolTaskRunner(max_workers=2))
+# Prefect types task_runner as TaskRunner[PrefectFuture[Any]], a generic invariant in its future type, which no
+# concrete runner (ThreadPoolTaskRunner is a TaskRunner[PrefectConcurrentFuture[R]]) matches.
+@flow(name="staging", flow_run_name="staging", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def staging(
     manifest_paths: list[str],
-    database: DatabaseSettings,
-    run_id: int | None = None,
+    run: RunState,
     allow_mass_delete: bool = False,
     validate_only: bool = False,
     progress_artifact_id: str | None = None,
+    batches: BatchLimits = BatchLimits(),
 ) -> StagingSummary:
-    """Load the files of the manifests, which hold only what the journal lacks. The run's summary fills up batch by
-    batch, so a failure still reports it.
+    """Load the files of the manifests, which hold only what the journal lacks, with the run's engine. The run's
+    summary fills up batch by batch, so a failure still reports it.
 
     With validate_only, batches are validated (and cached) but not loaded: a check of tonight's extracts whose
     work the load that follows reuses. The progress artifact is the parent run's, where a person looks for it.
     """
     log = get_run_logger()
-    engine = make_engine(database)
-    try:
-        manifests = [load_manifest(p) for p in manifest_paths]
-        store = store_identity(engine)
-        summary = stage_all(
-            engine,
-            manifests,
-            run_id,
-            MassDeletePolicy(allow=allow_mass_delete),
-            submit=lambda resource, files: validate.submit(resource, _unwalked(files), store),
-            load=validation_only if validate_only else _files_quoted(load),
-            load_large=load_large,
-            summary=live_summary(run_id),
-            on_batch=_reporter(Progress(progress_artifact_id), log),
-            validate_only=validate_only,
-        )
-    finally:
-        engine.dispose()
+    manifests = [load_manifest(p) for p in manifest_paths]
+    store = store_identity(run.engine)
+    summary = stage_all(
+        run.engine,
+        manifests,
+        run.load_run_id,
+        MassDeletePolicy(allow=allow_mass_delete),
+        submit=lambda resource, files: validate.submit(resource, _unwalked(files), store),
+        load=validation_only if validate_only else _files_quoted(load),
+        load_large=load_large,
+        summary=run.summary,
+        on_batch=_reporter(Progress(progress_artifact_id), log),
+        validate_only=validate_only,
+        limits=batches,
+    )
     log.info(_batches_line(summary))
     for warning in summary.warnings:
         log.warning(warning)
@@ -97,7 +98,9 @@ def _files_quoted(load_task):
 
 def _unwalked(files):
     """quote() for a submitted task too, except on Dask, which rebuilds the tuples it is handed, quote among them."""
-    runner = FlowRunContext.get().task_runner
+    context = FlowRunContext.get()
+    assert context is not None, "called in the staging flow's run"
+    runner = context.task_runner
     return quote(files) if isinstance(runner, ThreadPoolTaskRunner) else files
 
 

@@ -1,3 +1,5 @@
 """Harmonization with an Ed-Fi ODS: the LMS catalog, the procedures and the exception reports."""
 
-LMS_NAMES = ("canvas", "google", "schoology")  # every LMS lms-pipeline knows, in the reference harmonizer's order
+from lms_pipeline.harmonization.catalog import LMS_BY_NAME
+
+LMS_NAMES = tuple(LMS_BY_NAME)  # every LMS lms-pipeline knows, in the reference harmonizer's order

@@ -7,18 +7,20 @@ next run does the batch again.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, delete, func, select
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select
 
 from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.loading.journal import JournalEntry, write_journal
 from lms_pipeline.loading.merge import ResourceStatements, SubmissionTypeStatements
 from lms_pipeline.loading.summary import BatchResult
 from lms_pipeline.resources import ASSIGNMENTS, Resource, Scope
-from lms_pipeline.store.engine import chunked, dialect_of
+from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.validation.csv_files import FileRejected, iter_csv
 from lms_pipeline.validation.rows import FILE_COLUMN, FileOutcome, PreparedBatch, Rejection, prepare_chunk
@@ -108,7 +110,7 @@ class _BatchLoader:
         self.with_types = resource.name == ASSIGNMENTS.name
 
     @property
-    def staging_tables(self) -> list:
+    def staging_tables(self) -> list[Table]:
         tables = [self.statements.stg, self.tables.load_scope, self.tables.load_keys]
         return tables + [self.tables.staged_submission_types] if self.with_types else tables
 
@@ -120,7 +122,7 @@ class _BatchLoader:
         self._bulk(conn, self.tables.load_keys, part.keys)
         if self.with_types and part.submission_types is not None:
             self._bulk(conn, self.tables.staged_submission_types, part.submission_types)
-        self.staged.update(part.staged[FILE_COLUMN].value_counts().to_dict())
+        self.staged.update(cast(dict[int, int], part.staged[FILE_COLUMN].value_counts().to_dict()))  # int64 ids
         self.rejections += part.rejections
 
     def finish(self, conn: Connection) -> None:
@@ -135,18 +137,18 @@ class _BatchLoader:
             self.dialect.refresh_statistics(conn, [self.statements.live.name])
         self._journal(conn)
 
-    def _bulk(self, conn: Connection, table, frame: pd.DataFrame) -> None:
+    def _bulk(self, conn: Connection, table: Table, frame: pd.DataFrame) -> None:
         if len(frame):
             columns = [table.c[self._key(table, name)].name for name in frame.columns]
             self.dialect.bulk_stage(conn, table.name, columns, frame)
 
     @staticmethod
-    def _key(table, db_name: str) -> str:
+    def _key(table: Table, db_name: str) -> str:
         return next(c.key for c in table.c if c.name.lower() == db_name.lower())
 
     def _drop_staged(self, conn: Connection, ids: list[int]) -> None:
         stg = self.statements.stg
-        for part in chunked(ids):
+        for part in self.dialect.chunked(ids):
             conn.execute(delete(stg).where(stg.c.StagingId.in_(bindparam("ids", expanding=True))), {"ids": part})
 
     def _relpath(self, file_id: int) -> str:
@@ -230,14 +232,14 @@ class _BatchLoader:
         held = {file_id: size for file_id, size in sizes.items() if self.policy.holds(whole, *size)}
         if held:
             scope = self.tables.load_scope
-            for ids in chunked(list(held)):
+            for ids in self.dialect.chunked(list(held)):
                 conn.execute(
                     delete(scope).where(scope.c.BatchFileId.in_(bindparam("ids", expanding=True))), {"ids": ids}
                 )
             self._report_held(held)
         self.result.deleted = conn.execute(self.statements.soft_delete()).rowcount
 
-    def _scope(self, conn: Connection, file_id: int) -> dict | None:
+    def _scope(self, conn: Connection, file_id: int) -> dict[str, object] | None:
         outcome = self.files[file_id]
         file = outcome.file
         if outcome.rows_read == 0 and self.resource.scope is Scope.SOURCE_SYSTEM:
@@ -261,12 +263,12 @@ class _BatchLoader:
             "AssignmentSourceSystemIdentifier": file.assignment,
         }
 
-    def _scope_source_system(self, conn: Connection, file) -> str | None:
+    def _scope_source_system(self, conn: Connection, file: ManifestFile) -> str | None:
         """For a file without valid rows: the SourceSystem of the section or assignment its folder names."""
         parent_table, scope_column, _ = self.statements.scope_parent()
         parent = self.tables.parent(parent_table)
         folder_id = file.assignment if scope_column.startswith("Assignment") else file.section
-        systems = (
+        systems: Sequence[str] = (
             conn.execute(select(parent.c.SourceSystem).where(parent.c.SourceSystemIdentifier == folder_id).distinct())
             .scalars()
             .all()

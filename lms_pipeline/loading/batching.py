@@ -11,17 +11,14 @@ from collections import defaultdict
 from itertools import zip_longest
 
 from lms_pipeline.discovery.walk import ManifestFile
-
-MAX_FILES = 2000
-MAX_BYTES = 64 * 1024 * 1024
-LARGE_FILE_BYTES = 32 * 1024 * 1024  # a file this large is streamed in chunks, in a batch of its own
+from lms_pipeline.options import BatchLimits
 
 
-def is_large(batch: list[ManifestFile]) -> bool:
-    return len(batch) == 1 and batch[0].size >= LARGE_FILE_BYTES
+def is_large(batch: list[ManifestFile], limits: BatchLimits) -> bool:
+    return len(batch) == 1 and batch[0].size >= limits.large_file_bytes
 
 
-def plan_batches(files: list[ManifestFile], max_files: int = MAX_FILES, max_bytes: int = MAX_BYTES):
+def plan_batches(files: list[ManifestFile], limits: BatchLimits) -> list[list[ManifestFile]]:
     by_scope: dict[str, list[ManifestFile]] = defaultdict(list)
     for f in sorted(files, key=lambda f: (f.timestamp, f.relpath)):
         by_scope[f.scope_key].append(f)
@@ -30,10 +27,10 @@ def plan_batches(files: list[ManifestFile], max_files: int = MAX_FILES, max_byte
         batch: list[ManifestFile] = []
         size = 0
         for f in (f for f in round_files if f is not None):
-            if is_large([f]):
+            if is_large([f], limits):
                 batches.append([f])
                 continue
-            if batch and (len(batch) >= max_files or size + f.size > max_bytes):
+            if batch and (len(batch) >= limits.max_files or size + f.size > limits.max_bytes):
                 batches.append(batch)
                 batch, size = [], 0
             batch.append(f)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, update
 
 from lms_pipeline.discovery.walk import TIMESTAMP, Manifest, ManifestFile, SetAside
 from lms_pipeline.resources import BY_NAME, Scope
-from lms_pipeline.store.engine import chunked, dialect_of
+from lms_pipeline.store.engines import EngineDialect, dialect_of
 from lms_pipeline.store.tables import StoreTables
 
 SCOPE_KEY_LENGTH = 600
@@ -64,7 +64,10 @@ def root_of(fullpath: str, relpath: str | None) -> str | None:
 def read_journal(conn: Connection, tables: StoreTables) -> JournalState:
     pf = tables.processed_files
     rows = conn.execute(select(pf.c.RelativePath, pf.c.ContentHash, pf.c.FullPath, pf.c.Outcome, pf.c.ScopeKey)).all()
-    done, held, reference, newest = set(), set(), set(), {}
+    done: set[tuple[str, str]] = set()
+    held: set[tuple[str, str]] = set()
+    reference: set[str] = set()
+    newest: dict[tuple[str, str], tuple[str, str]] = {}
     for relpath, digest, fullpath, outcome, scope_key in rows:
         if digest is None:
             if outcome is None:
@@ -79,7 +82,9 @@ def read_journal(conn: Connection, tables: StoreTables) -> JournalState:
     return JournalState(frozenset(done), frozenset(held), frozenset(reference), newest)
 
 
-def _note_newest(newest: dict, root: str | None, scope_key: str | None, relpath: str) -> None:
+def _note_newest(
+    newest: dict[tuple[str, str], tuple[str, str]], root: str | None, scope_key: str | None, relpath: str
+) -> None:
     stamp = TIMESTAMP.match(posixpath.basename(relpath))
     if root is None or scope_key is None or stamp is None:
         return
@@ -119,9 +124,9 @@ def _superseding(state: JournalState, root: str, file: ManifestFile) -> str | No
 def write_journal(conn: Connection, tables: StoreTables, entries: list[JournalEntry], run_id: int | None) -> None:
     """Record the batch's files; a file loaded again (new content at the same path) replaces its row."""
     pf = tables.processed_files
-    for paths in chunked([e.file.path for e in entries]):
+    for paths in tables.dialect.chunked([e.file.path for e in entries]):
         conn.execute(delete(pf).where(pf.c.FullPath.in_(bindparam("paths", expanding=True))), {"paths": paths})
-    _supersede_held(conn, pf, [e.file for e in entries if e.outcome == "loaded"])
+    _supersede_held(conn, tables.dialect, pf, [e.file for e in entries if e.outcome == "loaded"])
     conn.execute(
         pf.insert(),
         [
@@ -143,11 +148,11 @@ def write_journal(conn: Connection, tables: StoreTables, entries: list[JournalEn
     )
 
 
-def _supersede_held(conn: Connection, pf, loaded: list[ManifestFile]) -> None:
+def _supersede_held(conn: Connection, dialect: EngineDialect, pf: Table, loaded: list[ManifestFile]) -> None:
     """A newer file of the same scope, in the same root, decides its deletions now: older held files are
     superseded. This runs before the batch's own rows are written, so they are never among those superseded."""
     scopes = {(root_of(f.path, f.relpath), _scope_key(f)) for f in loaded}
-    for keys in chunked(sorted({key for _, key in scopes})):
+    for keys in dialect.chunked(sorted({key for _, key in scopes})):
         held = conn.execute(
             select(pf.c.FullPath, pf.c.RelativePath, pf.c.ScopeKey).where(
                 pf.c.Outcome == "held", pf.c.ScopeKey.in_(bindparam("scopes", expanding=True))
@@ -155,7 +160,7 @@ def _supersede_held(conn: Connection, pf, loaded: list[ManifestFile]) -> None:
             {"scopes": keys},
         ).all()
         superseded = [path for path, relpath, key in held if (root_of(path, relpath), key) in scopes]
-        for paths in chunked(superseded):
+        for paths in dialect.chunked(superseded):
             conn.execute(
                 update(pf).where(pf.c.FullPath.in_(bindparam("paths", expanding=True))).values(Outcome="superseded"),
                 {"paths": paths},

@@ -7,11 +7,21 @@ statement works on the whole batch at once and compiles for PostgreSQL and SQL S
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
+from typing import Any, TypedDict
 
 from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Exists,
+    FromClause,
+    Insert,
+    ScalarSelect,
     Select,
+    Subquery,
     Table,
+    Update,
     and_,
     bindparam,
     case,
@@ -31,12 +41,21 @@ from lms_pipeline.resources import NATURAL_KEY, SECTION_ASSOCIATIONS, Parent, Re
 from lms_pipeline.store.tables import StoreTables
 
 
-def same_key(a: Table, b: Table, a_columns=NATURAL_KEY, b_columns=NATURAL_KEY):
+def same_key(
+    a: FromClause, b: FromClause, a_columns: Sequence[str] = NATURAL_KEY, b_columns: Sequence[str] = NATURAL_KEY
+) -> ColumnElement[bool]:
     return and_(*(a.c[x] == b.c[y] for x, y in zip(a_columns, b_columns, strict=True)))
 
 
+class _Window(TypedDict):
+    """The arguments of an OVER clause."""
+
+    partition_by: list[ColumnElement[Any]]
+    order_by: list[ColumnElement[Any]]
+
+
 class ResourceStatements:
-    def __init__(self, tables: StoreTables, resource: Resource):
+    def __init__(self, tables: StoreTables, resource: Resource) -> None:
         self.tables = tables
         self.resource = resource
         self.live = tables.live(resource)
@@ -44,11 +63,11 @@ class ResourceStatements:
 
     # --- duplicates --------------------------------------------------------------------------------------------
 
-    def duplicates(self) -> Select:
+    def duplicates(self) -> Select[Any]:
         """Staged rows whose natural key comes again in the batch, with the row kept: the latest
         LastModifiedDate, the last one (by file and line) on a tie."""
         stg = self.stg
-        window = {
+        window: _Window = {
             "partition_by": [stg.c.SourceSystemIdentifier, stg.c.SourceSystem],
             "order_by": [stg.c.LastModifiedDate.desc(), stg.c.BatchFileId.desc(), stg.c.SourceLine.desc()],
         }
@@ -72,13 +91,13 @@ class ResourceStatements:
 
     # --- parents -----------------------------------------------------------------------------------------------
 
-    def _parent_match(self, parent: Parent, parent_table: Table):
+    def _parent_match(self, parent: Parent, parent_table: FromClause) -> ColumnElement[bool]:
         return and_(
             parent_table.c.SourceSystemIdentifier == self.stg.c[parent.csv_column],
             parent_table.c.SourceSystem == self.stg.c.SourceSystem,
         )
 
-    def orphans(self, parent: Parent) -> Select:
+    def orphans(self, parent: Parent) -> Select[Any]:
         """Staged rows that name a parent the data store does not have (same SourceSystem)."""
         parent_table = self.tables.parent(parent.table).alias("p")
         return select(
@@ -88,7 +107,7 @@ class ResourceStatements:
             ~exists().where(self._parent_match(parent, parent_table)),
         )
 
-    def without_enrolment(self) -> Select:
+    def without_enrolment(self) -> Select[Any]:
         """Attendance rows whose user is not enrolled in the section."""
         user, section = self._aliases()
         association = self._associations().alias("a")
@@ -112,16 +131,16 @@ class ResourceStatements:
     def _associations(self) -> Table:
         return self.tables.live(SECTION_ASSOCIATIONS)
 
-    def _aliases(self) -> list[Table]:
+    def _aliases(self) -> list[FromClause]:
         return [self.tables.parent(p.table).alias(f"p{i}") for i, p in enumerate(self.resource.parents)]
 
     # --- the merge ---------------------------------------------------------------------------------------------
 
     @cached_property
-    def source(self):
+    def source(self) -> Subquery:
         """The staged rows with their parents' synthetic keys, shaped like the live table."""
         aliases = self._aliases()
-        columns = [self.stg.c[c.name] for c in self.resource.live_columns]
+        columns: list[ColumnElement[Any]] = [self.stg.c[c.name] for c in self.resource.live_columns]
         columns += [a.c[p.id_column].label(p.id_column) for p, a in zip(self.resource.parents, aliases, strict=True)]
         query = select(*columns)
         for parent, alias in zip(self.resource.parents, aliases, strict=True):
@@ -130,7 +149,7 @@ class ResourceStatements:
             query = query.add_columns(self._enrolment(*aliases).label("LMSUserLMSSectionAssociationIdentifier"))
         return query.subquery("src")
 
-    def _enrolment(self, user: Table, section: Table):
+    def _enrolment(self, user: FromClause, section: FromClause) -> ScalarSelect[Any]:
         """The user's enrolment in the section: the live one first, then the oldest (reference bug B12)."""
         association = self._associations().alias("e")
         return (
@@ -152,7 +171,7 @@ class ResourceStatements:
         keys = set(NATURAL_KEY)
         return [c.key for c in self.source.c if c.key not in keys]
 
-    def undelete(self):
+    def undelete(self) -> Update:
         """Rows that reappear come back, whatever their LastModifiedDate (reference bug B3)."""
         src = self.source
         return (
@@ -161,7 +180,7 @@ class ResourceStatements:
             .values({**{c: src.c[c] for c in self._copied}, "DeletedAt": null()})
         )
 
-    def update_changed(self):
+    def update_changed(self) -> Update:
         """Live rows where any loaded value differs, not only LastModifiedDate. Files of an incremental resource
         may load out of extract order (journal.py), so there a row older than the live one changes nothing."""
         src = self.source
@@ -171,7 +190,7 @@ class ResourceStatements:
             conditions.append(src.c.LastModifiedDate >= self.live.c.LastModifiedDate)
         return update(self.live).where(*conditions).values({c: src.c[c] for c in self._copied})
 
-    def insert_new(self):
+    def insert_new(self) -> Insert:
         src = self.source
         known = select(literal(1)).where(same_key(self.live, src)).exists()
         names = [c.key for c in src.c]
@@ -179,7 +198,7 @@ class ResourceStatements:
 
     # --- soft deletes within each file's scope -----------------------------------------------------------------
 
-    def _in_scope(self, live: Table):
+    def _in_scope(self, live: Table) -> Exists:
         """Correlated condition: the live row lies in the scope of one of the batch's files."""
         scope = self.tables.load_scope
         same_system = live.c.SourceSystem == scope.c.SourceSystem
@@ -199,11 +218,11 @@ class ResourceStatements:
             return "Assignment", "AssignmentSourceSystemIdentifier", "AssignmentIdentifier"
         return "LMSSection", "SectionSourceSystemIdentifier", "LMSSectionIdentifier"
 
-    def _missing_from_batch(self, live: Table):
+    def _missing_from_batch(self, live: Table) -> ColumnElement[bool]:
         """Not listed by the batch's files: quarantined rows are listed too, so bad data never deletes."""
         return ~exists().where(same_key(self.tables.load_keys, live))
 
-    def scope_sizes(self) -> Select:
+    def scope_sizes(self) -> Select[Any]:
         """Per file: the rows of its scope live now or soft-deleted since :since (its recent high-water mark), the
         live ones, and how many of those the file would soft-delete.
 
@@ -239,7 +258,7 @@ class ResourceStatements:
             .group_by(scope.c.BatchFileId)
         )
 
-    def soft_delete(self):
+    def soft_delete(self) -> Update:
         return (
             update(self.live)
             .where(self.live.c.DeletedAt.is_(None), self._in_scope(self.live), self._missing_from_batch(self.live))
@@ -250,25 +269,25 @@ class ResourceStatements:
 class SubmissionTypeStatements:
     """Submission types ride along with assignments; their deletes are scoped to the batch's assignments (B2)."""
 
-    def __init__(self, tables: StoreTables, assignments: Resource):
+    def __init__(self, tables: StoreTables, assignments: Resource) -> None:
         self.types = tables.submission_types
         self.stg_types = tables.staged_submission_types
         self.assignment = tables.live(assignments)
         self.stg_assignment = tables.staging(assignments)
 
-    def _staged_pairs(self) -> Select:
+    def _staged_pairs(self) -> Select[Any]:
         return select(self.assignment.c.AssignmentIdentifier, self.stg_types.c.SubmissionType).join_from(
             self.stg_types, self.assignment, same_key(self.stg_types, self.assignment)
         )
 
-    def _listed(self):
+    def _listed(self) -> Exists:
         pairs = self._staged_pairs().subquery("pairs")
         return exists().where(
             pairs.c.AssignmentIdentifier == self.types.c.AssignmentIdentifier,
             pairs.c.SubmissionType == self.types.c.SubmissionType,
         )
 
-    def drop_unstaged(self):
+    def drop_unstaged(self) -> Delete:
         """Types of assignments no longer staged (duplicates, unknown sections) go with them."""
         staged = exists().where(
             self.stg_assignment.c.BatchFileId == self.stg_types.c.BatchFileId,
@@ -276,7 +295,7 @@ class SubmissionTypeStatements:
         )
         return delete(self.stg_types).where(~staged)
 
-    def insert_new(self):
+    def insert_new(self) -> Insert:
         pairs = self._staged_pairs().distinct().subquery("pairs")
         known = exists().where(
             self.types.c.AssignmentIdentifier == pairs.c.AssignmentIdentifier,
@@ -287,10 +306,10 @@ class SubmissionTypeStatements:
             select(pairs.c.AssignmentIdentifier, pairs.c.SubmissionType).where(~known),
         )
 
-    def undelete(self):
+    def undelete(self) -> Update:
         return update(self.types).where(self.types.c.DeletedAt.is_not(None), self._listed()).values(DeletedAt=null())
 
-    def soft_delete(self):
+    def soft_delete(self) -> Update:
         staged_assignment = exists().where(
             same_key(self.stg_assignment, self.assignment),
             self.assignment.c.AssignmentIdentifier == self.types.c.AssignmentIdentifier,

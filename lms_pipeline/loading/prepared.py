@@ -18,7 +18,8 @@ from lms_pipeline.validation.worker import PreparedRef
 
 def open_prepared(ref: PreparedRef, resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
     try:
-        return pickle.loads(Path(ref.path).read_bytes())
+        batch: PreparedBatch = pickle.loads(Path(ref.path).read_bytes())
+        return batch
     except (FileNotFoundError, pickle.UnpicklingError, EOFError):
         return prepare_batch(resource, files)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from lms_pipeline.loading.summary import StagingSummary
 from lms_pipeline.resources import BY_NAME
@@ -12,11 +12,12 @@ from lms_pipeline.store.tables import StoreTables
 def start_run(engine: Engine, tables: StoreTables, flow_run_id: str | None, name: str | None, roots: list[str]) -> int:
     lr = tables.load_run
     with engine.begin() as conn:
-        return conn.execute(
+        run_id: int = conn.execute(
             insert(lr)
             .values(FlowRunId=flow_run_id, FlowRunName=name, CsvPath=" ; ".join(roots)[:1024], Outcome="running")
             .returning(lr.c.LoadRunId)
         ).scalar_one()
+        return run_id
 
 
 def finish_run(
@@ -83,6 +84,6 @@ def record_harmonization(
         conn.execute(insert(tables.harmonization_run).values(FlowRunId=flow_run_id, LmsName=lms, **columns))
 
 
-def _live_rows(conn, tables: StoreTables, resource: str) -> int:
+def _live_rows(conn: Connection, tables: StoreTables, resource: str) -> int:
     live = tables.live(BY_NAME[resource])
     return conn.execute(select(func.count()).select_from(live).where(live.c.DeletedAt.is_(None))).scalar_one()

@@ -11,25 +11,40 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import Protocol
 
 from sqlalchemy import Engine
 
 from lms_pipeline.discovery.walk import Manifest, ManifestFile
+from lms_pipeline.errors import TerminalError
 from lms_pipeline.loading.batch import MassDeletePolicy, load_large_file
 from lms_pipeline.loading.batching import is_large, plan_batches
 from lms_pipeline.loading.journal import record_set_aside
 from lms_pipeline.loading.prepared import load_prepared
 from lms_pipeline.loading.summary import BatchResult, StagingSummary
+from lms_pipeline.options import BatchLimits
 from lms_pipeline.resources import LOAD_ORDER, Resource
 from lms_pipeline.store.engine import describe_error
-from lms_pipeline.validation.rows import prepare_batch
+from lms_pipeline.validation.rows import PreparedBatch, prepare_batch
+from lms_pipeline.validation.worker import PreparedRef
 from lms_pipeline.wording import plural
 
 log = logging.getLogger(__name__)
 
 
-class StagingFailed(RuntimeError):
-    """A batch could not be validated or loaded; names the resource, the files and the cause."""
+class Validation(Protocol):
+    """A batch's validation under way: a concurrent Future, or a Prefect task's future."""
+
+    def result(self) -> PreparedBatch | PreparedRef: ...
+
+
+# A batch's validation started: inline, or a Prefect task submitted.
+Submit = Callable[[Resource, list[ManifestFile]], Validation]
+
+
+class StagingFailed(TerminalError):
+    """A batch could not be validated or loaded; names the resource, the files and the cause. Terminal: in the
+    staging subflow, the batch's load task already retried what a retry could get past."""
 
     def __init__(self, resource: Resource, files: list[ManifestFile], error: BaseException):
         first = files[0].relpath if files else "?"
@@ -37,8 +52,8 @@ class StagingFailed(RuntimeError):
         super().__init__(f"staging {resource.name}: {first}{more}: {describe_error(error)}")
 
 
-def _inline(resource: Resource, files: list[ManifestFile]) -> Future:
-    future: Future = Future()
+def _inline(resource: Resource, files: list[ManifestFile]) -> Future[PreparedBatch]:
+    future: Future[PreparedBatch] = Future()
     future.set_result(prepare_batch(resource, files))
     return future
 
@@ -46,16 +61,18 @@ def _inline(resource: Resource, files: list[ManifestFile]) -> Future:
 class _Validations:
     """Validation one batch ahead of the load; large files are validated as they stream, not here."""
 
-    def __init__(self, submit: Callable, resource: Resource, batches: list[list[ManifestFile]]):
-        self.submit, self.resource, self.batches = submit, resource, batches
-        self.pending: dict[int, object] = {}
+    def __init__(
+        self, submit: Submit, resource: Resource, batches: list[list[ManifestFile]], limits: BatchLimits
+    ) -> None:
+        self.submit, self.resource, self.batches, self.limits = submit, resource, batches, limits
+        self.pending: dict[int, Validation] = {}
         self.ensure(0)
 
     def ensure(self, index: int) -> None:
-        if index < len(self.batches) and index not in self.pending and not is_large(self.batches[index]):
+        if index < len(self.batches) and index not in self.pending and not is_large(self.batches[index], self.limits):
             self.pending[index] = self.submit(self.resource, self.batches[index])
 
-    def result(self, index: int):
+    def result(self, index: int) -> PreparedBatch | PreparedRef:
         self.ensure(index)
         self.ensure(index + 1)
         return self.pending.pop(index).result()
@@ -87,12 +104,13 @@ def stage_all(
     manifests: list[Manifest],
     run_id: int | None,
     policy: MassDeletePolicy,
-    submit: Callable = _inline,
-    load: Callable = load_prepared,
-    load_large: Callable = load_large_file,
+    submit: Submit = _inline,
+    load: Callable[..., BatchResult] = load_prepared,  # load_prepared's signature, or a Prefect task of it
+    load_large: Callable[..., BatchResult] = load_large_file,
     summary: StagingSummary | None = None,
     on_batch: Callable[[int, int, str], None] | None = None,
     validate_only: bool = False,
+    limits: BatchLimits = BatchLimits(),
 ) -> StagingSummary:
     """Load every batch; `summary` fills up as batches commit, so a failure still tells what was done. The files
     set aside (unreadable, superseded) are journaled first, unless nothing is to change (validate_only).
@@ -102,14 +120,14 @@ def stage_all(
     if not validate_only:
         record_set_aside(engine, set_aside, run_id)
     summary.add_set_aside(set_aside)
-    plan = [(r, plan_batches([f for m in manifests for f in m.by_resource(r.name)])) for r in LOAD_ORDER]
+    plan = [(r, plan_batches([f for m in manifests for f in m.by_resource(r.name)], limits)) for r in LOAD_ORDER]
     total, done = sum(len(batches) for _, batches in plan), 0
     for resource, batches in plan:
-        validations = _Validations(submit, resource, batches)
+        validations = _Validations(submit, resource, batches, limits)
         for index, files in enumerate(batches):
             started = time.monotonic()
             try:
-                if is_large(files):
+                if is_large(files, limits):
                     validations.ensure(index + 1)
                     result = load_large(engine, resource, files[0], run_id, policy)
                 else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # validation imports pandas and pandera, which a run with nothing new never needs
     from lms_pipeline.discovery.walk import SetAside
@@ -46,7 +46,7 @@ class StagingSummary:
     unread_rejected: int = 0  # of rejected_files, those set aside unread: they were in no batch
     warnings: list[str] = field(default_factory=list)
     drift: dict[str, list[str]] = field(default_factory=dict)
-    rejections: list = field(default_factory=list)  # a sample of quarantined rows, for the report
+    rejections: list[Rejection] = field(default_factory=list)  # a sample of quarantined rows, for the report
     # The processes that validated batches: the flow's own, its validation process, Dask workers.
     validated_by: set[str] = field(default_factory=set)
     batches: int = 0
@@ -81,18 +81,6 @@ class StagingSummary:
     def total(self, name: str) -> int:
         return sum(getattr(t, name) for t in self.resources.values())
 
-    def table(self) -> list[dict]:
+    def table(self) -> list[dict[str, Any]]:
         """One row per resource, for the terminal and for a Prefect table artifact."""
         return [{"resource": name, **vars(totals)} for name, totals in self.resources.items()]
-
-
-_LIVE: dict[int | None, StagingSummary] = {}
-
-
-def live_summary(run_id: int | None) -> StagingSummary:
-    """The summary of a run in progress, shared in-process between the staging subflow and its parent."""
-    return _LIVE.setdefault(run_id, StagingSummary())
-
-
-def forget_summary(run_id: int | None) -> StagingSummary:
-    return _LIVE.pop(run_id, StagingSummary())

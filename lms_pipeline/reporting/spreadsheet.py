@@ -17,7 +17,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """The value as a CSV cell may hold it: text that would start a formula gets a leading single quote. Values
     that are not text (numbers, dates, None from the database) are written as they are."""
     if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from lms_pipeline.loading.summary import COUNTS
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from lms_pipeline.loading.summary import COUNTS, StagingSummary
 from lms_pipeline.wording import plural
 
 HEADINGS = ("resource",) + COUNTS
 QUARANTINE_SHOWN = 5
 
 
-def format_table(rows: list[dict]) -> str:
+class RunResult(Protocol):
+    """What the summary shows of a run: the pipeline flow's PipelineResult."""
+
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def files_found(self) -> int: ...
+    @property
+    def staging(self) -> StagingSummary: ...
+    @property
+    def load_run_id(self) -> int | None: ...
+    @property
+    def harmonization(self) -> Mapping[str, Mapping[str, Any]]: ...  # per LMS, its LmsHarmonization as a dict
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
     cells = [[str(row[h]) for h in HEADINGS] for row in rows]
     totals = ["total"] + [str(sum(row[h] for row in rows)) for h in COUNTS]
     widths = [max(len(h), *(len(c[i]) for c in cells + [totals])) for i, h in enumerate(HEADINGS)]
     line = "  ".join("-" * w for w in widths)
 
-    def fmt(values):
+    def fmt(values: list[str]) -> str:
         return "  ".join(
             v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))
         )
@@ -23,7 +41,7 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join([fmt([h.replace("_", " ") for h in HEADINGS]), line, *map(fmt, cells), line, fmt(totals)])
 
 
-def format_harmonization(per_lms: dict[str, dict]) -> str:
+def format_harmonization(per_lms: Mapping[str, Mapping[str, Any]]) -> str:
     """One line per LMS: matches and what is left unmatched."""
     lines = []
     for lms, counts in per_lms.items():
@@ -37,7 +55,7 @@ def format_harmonization(per_lms: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def format_quarantine(staging, load_run_id: int | None) -> list[str]:
+def format_quarantine(staging: StagingSummary, load_run_id: int | None) -> list[str]:
     """The first quarantined rows, each as file:line, column, check and reason, and where all of them are."""
     total = staging.total("quarantined")
     if not total:
@@ -54,7 +72,7 @@ def format_quarantine(staging, load_run_id: int | None) -> list[str]:
     return lines
 
 
-def print_summary(result, warnings: list[str]) -> None:
+def print_summary(result: RunResult, warnings: list[str]) -> None:
     staging = result.staging
     if staging.resources:
         print(format_table(staging.table()))

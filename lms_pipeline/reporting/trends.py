@@ -15,11 +15,12 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, NotRequired, TypedDict, Unpack
 from xml.sax.saxutils import escape, quoteattr
 
-from sqlalchemy import Engine, Table, exists, func, select
+from sqlalchemy import ColumnElement, Engine, Table, exists, func, select
 
-from lms_pipeline.harmonization.harmonize import LMS_BY_NAME
+from lms_pipeline.harmonization.catalog import LMS_BY_NAME
 from lms_pipeline.store.tables import StoreTables
 
 RUNS = 30
@@ -31,6 +32,7 @@ TOP = 34  # the legend of the run outcomes
 TITLE, PLOT, LABELS, GAP = 22, 80, 28, 12
 PANEL = TITLE + PLOT + LABELS + GAP
 Label = Callable[[float], str]  # a value as an axis or a bar shows it
+Record = Mapping[Any, Any]  # a row of the journal read by column name: a RowMapping (or a dict)
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 INK, FAINT, GRID = "#111827", "#6b7280", "#e5e7eb"
 BAR_COLOURS = {
@@ -43,7 +45,11 @@ BAR_COLOURS = {
 LMS_COLOURS = {"canvas": "#2563eb", "google": "#16a34a", "schoology": "#c026d3"}
 # A run that did not end well is banded across every panel, its date in the band's colour; a warned run only has
 # its date coloured (warnings are common: stale extracts).
-OUTCOME_STYLES = {"failed": ("#fee2e2", "#b91c1c"), "running": ("#f3f4f6", FAINT), "warned": (None, "#b45309")}
+OUTCOME_STYLES: dict[str | None, tuple[str | None, str]] = {
+    "failed": ("#fee2e2", "#b91c1c"),
+    "running": ("#f3f4f6", FAINT),
+    "warned": (None, "#b45309"),
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,15 @@ class Run:
     rows: dict[str, int] | None = None  # ROW_COUNTS
     users: dict[str, float | None] = field(default_factory=dict)  # match rate per LMS, None without users
     sections: dict[str, float | None] = field(default_factory=dict)
+
+
+class _Load(TypedDict):
+    """What a load run gives its Run, beside the harmonizations."""
+
+    started: datetime
+    outcome: NotRequired[str | None]
+    seconds: NotRequired[float | None]
+    rows: NotRequired[dict[str, int] | None]
 
 
 # --- reading the journal -----------------------------------------------------------------------------------------
@@ -119,15 +134,15 @@ def read_runs(engine: Engine, tables: StoreTables, limit: int = RUNS) -> list[Ru
     return runs_from_rows(loads, harmonizations, limit)
 
 
-def _keyed(table: Table, *keys: str):
+def _keyed(table: Table, *keys: str) -> list[ColumnElement[Any]]:
     """The columns labelled with their keys, so that rows read the same on both engines."""
     return [table.c[key].label(key) for key in keys]
 
 
-def runs_from_rows(loads: Sequence[Mapping], harmonizations: Sequence[Mapping], limit: int = RUNS) -> list[Run]:
+def runs_from_rows(loads: Sequence[Record], harmonizations: Sequence[Record], limit: int = RUNS) -> list[Run]:
     """The last runs, oldest first: each load run with the harmonization of its flow run, and the flow runs that
     only harmonized."""
-    by_flow_run = defaultdict(list)
+    by_flow_run: defaultdict[str, list[Record]] = defaultdict(list)
     for row in harmonizations:
         by_flow_run[row["FlowRunId"]].append(row)
     runs = [_load_run(load, by_flow_run.pop(load["FlowRunId"], [])) for load in loads]
@@ -135,7 +150,7 @@ def runs_from_rows(loads: Sequence[Mapping], harmonizations: Sequence[Mapping], 
     return sorted(runs, key=lambda run: run.started)[-limit:]
 
 
-def _load_run(load: Mapping, harmonizations: list[Mapping]) -> Run:
+def _load_run(load: Record, harmonizations: list[Record]) -> Run:
     ended = load["EndedAt"]
     return _harmonized(
         harmonizations,
@@ -146,7 +161,7 @@ def _load_run(load: Mapping, harmonizations: list[Mapping]) -> Run:
     )
 
 
-def _harmonized(harmonizations: list[Mapping], **load) -> Run:
+def _harmonized(harmonizations: list[Record], **load: Unpack[_Load]) -> Run:
     return Run(
         **load,
         users={h["LmsName"]: match_rate(h["UsersMatched"], h["UsersUnmatched"]) for h in harmonizations},
@@ -166,7 +181,7 @@ def chart_svg(runs: Sequence[Run]) -> str:
     user and section match rates per LMS; the runs oldest first, each with its date and time."""
     lms_names = _lms_names(runs)
     seconds_scale, seconds_unit = _duration_unit(runs)
-    bars = [
+    bars: list[tuple[str, str, list[float | None], Label]] = [
         (f"Rows {name}", name, [run.rows[name] if run.rows else None for run in runs], _compact) for name in ROW_COUNTS
     ]
     bars.append(
@@ -201,7 +216,7 @@ def nice_ceiling(value: float) -> float:
     """The smallest 1, 2 or 5 × 10^k at or above the value (1 for nothing): the top of an axis with round ticks."""
     if value <= 0:
         return 1
-    power = 10 ** math.floor(math.log10(value))
+    power: float = 10 ** math.floor(math.log10(value))  # int ** int is typed Any: negative powers are floats
     return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
 
 
@@ -253,7 +268,7 @@ def _line_panel(
     base = top + TITLE + PLOT
     for name in lms_names:
         points = [
-            (_centre(i, runs), base - PLOT * rate[name]) if rate.get(name) is not None else None
+            (_centre(i, runs), base - PLOT * value) if (value := rate.get(name)) is not None else None
             for i, rate in enumerate(rates)
         ]
         parts += _polylines(points, name)
@@ -262,7 +277,8 @@ def _line_panel(
 
 def _polylines(points: list[tuple[float, float] | None], lms: str) -> list[str]:
     colour = LMS_COLOURS.get(lms, FAINT)
-    parts, segment = [], []
+    parts: list[str] = []
+    segment: list[tuple[float, float]] = []
     for point in [*points, None]:
         if point is None:
             if len(segment) > 1:
@@ -455,5 +471,5 @@ def _line(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _dash(value, form) -> str:
+def _dash(value: float | None, form: Callable[[float], str]) -> str:
     return "–" if value is None else form(value)

@@ -3,24 +3,17 @@ and volume drift since the last successful run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
 from lms_pipeline.discovery.walk import Manifest
 from lms_pipeline.loading.summary import StagingSummary
+from lms_pipeline.options import Thresholds
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.wording import plural
 
 STAMP = "%Y-%m-%d-%H-%M-%S"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    quarantined_rows: int = 100  # warn when a run quarantines more rows than this
-    stale_after_hours: float | None = 36  # warn when a root's newest file is older than this
-    volume_drift_percent: float | None = 50  # warn when a resource's live rows change by more than this
 
 
 def staging_warnings(summary: StagingSummary, thresholds: Thresholds) -> list[str]:
@@ -40,9 +33,9 @@ def staging_warnings(summary: StagingSummary, thresholds: Thresholds) -> list[st
             f"the same scope: {'; '.join(summary.superseded_files[:5])}"
         )
     quarantined = summary.total("quarantined")
-    if quarantined > thresholds.quarantined_rows:
+    if quarantined > thresholds.quarantine_alert_rows:
         warnings.append(
-            f"{quarantined} rows quarantined (threshold {thresholds.quarantined_rows}); "
+            f"{quarantined} rows quarantined (threshold {thresholds.quarantine_alert_rows}); "
             "see lms.quarantine and the data-quality report"
         )
     return warnings
@@ -103,8 +96,8 @@ def volume_drift(engine: Engine, tables: StoreTables, run_id: int, percent: floa
     before = select(lrr.c.ResourceName, lrr.c.LiveRows).where(lrr.c.LoadRunId == previous)
     now = select(lrr.c.ResourceName, lrr.c.LiveRows).where(lrr.c.LoadRunId == run_id)
     with engine.connect() as conn:
-        old = dict(conn.execute(before).all())
-        new = dict(conn.execute(now).all())
+        old: dict[str, int | None] = dict(conn.execute(before).tuples().all())  # tuples(): pairs, for dict()
+        new: dict[str, int | None] = dict(conn.execute(now).tuples().all())
     warnings = []
     for resource, count in new.items():
         was = old.get(resource)

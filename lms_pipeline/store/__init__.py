@@ -1,4 +1,3 @@
-"""The data store: connection settings, engines, dialects, tables and migrations."""
+"""The data store: connection settings, the engines (one module each, in engines/), tables and migrations."""
 
-ENGINES = ("mssql", "postgresql")
 DEFAULT_ENGINE = "mssql"  # the reference loader's default, kept by the command line

@@ -1,57 +1,52 @@
-"""Engines, the run lock and the transient failures worth retrying."""
+"""SQLAlchemy engines, the run lock, and the kind of a failure: the same for every engine, each of which answers
+for itself through its EngineDialect (lms_pipeline/store/engines)."""
 
 from __future__ import annotations
 
-import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from lms_pipeline.store.dialects import Dialect, dialect_for
+from lms_pipeline.errors import LmsPipelineError, StatementCancelled, TerminalError, TransientError
+from lms_pipeline.store.engines import dialect_of, dialect_of_error
 from lms_pipeline.store.settings import DatabaseSettings
 
-# SQLSTATEs of failures that a later attempt can get past: lost connections, a server starting or shutting
-# down, deadlocks and serialization failures (SQL Server reports deadlocks as 40001 too). Bad data (22xxx,
-# 23xxx) is never among them.
-TRANSIENT_SQLSTATES = {"08000", "08001", "08003", "08004", "08006", "40001", "40P01", "57P01", "57P02", "57P03"}
+
+class RunLockTimeout(TerminalError):
+    """Another run held the run lock for all of the wait this run was given (--lock-wait).
+
+    Terminal, not transient, although the lock will be free once the other run ends: that wait is how long this
+    run is allowed to wait, and the task retries (seconds apart, LMS_DB_RETRIES) would stretch it unasked. The next
+    scheduled run, or a later command, tries again; a longer --lock-wait waits for it."""
 
 
-# SQL Server takes at most 2,100 parameters in one statement: lists bound into IN (...) go in parts.
-IN_LIST_LIMIT = 1000
-
-
-def chunked(items: list, size: int = IN_LIST_LIMIT):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-# A statement the database cancelled: PostgreSQL's query_canceled, ODBC's query timeout.
-CANCELLED_SQLSTATES = {"57014", "HYT00"}
-
-
-def make_engine(settings: DatabaseSettings, **kwargs) -> Engine:
+def make_engine(settings: DatabaseSettings, **kwargs: Any) -> Engine:
     """An engine whose every statement the database itself cancels after the settings' statement timeout: a
     Prefect timeout cannot interrupt a call blocked in the driver, the server can."""
-    timeout = settings.statement_timeout_seconds
-    if settings.engine.value == "mssql":
-        engine = create_engine(settings.url(), fast_executemany=True, pool_pre_ping=True, **kwargs)
-        if timeout:  # pyodbc's query timeout, in whole seconds, set on each new connection
-            event.listen(engine, "connect", lambda connection, _: setattr(connection, "timeout", math.ceil(timeout)))
-        return engine
-    if timeout:
-        kwargs["connect_args"] = {
-            "options": f"-c statement_timeout={math.ceil(timeout * 1000)}",
-            **kwargs.get("connect_args", {}),
-        }
-    return create_engine(settings.url(), pool_pre_ping=True, **kwargs)
+    return settings.dialect.create_engine(settings, **kwargs)
+
+
+def classify(error: BaseException) -> type[LmsPipelineError]:
+    """The kind of any error (lms_pipeline.errors): the project's own say theirs; a driver's error is mapped by
+    the engine whose driver raised it; a lost connection or a timeout of the operating system is transient."""
+    if isinstance(error, LmsPipelineError):
+        return TransientError if isinstance(error, TransientError) else TerminalError
+    if isinstance(error, DBAPIError):
+        dialect = dialect_of_error(error)
+        if dialect is not None:
+            return dialect.classify(error)
+        return TransientError if error.connection_invalidated or isinstance(error, OperationalError) else TerminalError
+    return TransientError if isinstance(error, (ConnectionError, TimeoutError)) else TerminalError
 
 
 def describe_error(error: BaseException) -> str:
     """An error as a run's message: its type and text; for a statement the database cancelled (a hung or runaway
     statement past its timeout), what the database said and which statement, on one line."""
-    if isinstance(error, DBAPIError) and _sqlstate(error.orig) in CANCELLED_SQLSTATES:
+    if isinstance(error, DBAPIError) and issubclass(classify(error), StatementCancelled):
         said = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "cancelled"
         statement = " ".join(str(error.statement or "").split())
         statement = statement if len(statement) <= 300 else statement[:299] + "…"
@@ -59,17 +54,21 @@ def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def dialect_of(engine: Engine) -> Dialect:
-    return dialect_for("mssql" if engine.dialect.name == "mssql" else "postgresql")
-
-
 @contextmanager
 def run_lock(engine: Engine, wait_seconds: float = 0) -> Iterator[None]:
-    """Hold the database-wide lms-pipeline lock for the duration of the block, on a connection of its own."""
+    """Hold the database-wide lms-pipeline lock for the duration of the block, on a connection of its own, waiting
+    up to wait_seconds for another run to finish."""
     dialect = dialect_of(engine)
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        dialect.acquire_run_lock(conn, wait_seconds)
+        deadline = time.monotonic() + wait_seconds
+        while not dialect.try_lock(conn):
+            if time.monotonic() >= deadline:
+                raise RunLockTimeout(
+                    "another lms-pipeline run holds the run lock on this database; "
+                    f"waited {wait_seconds:g} s. Try again when it has finished, or raise --lock-wait."
+                )
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
         try:
             yield
         finally:
@@ -78,22 +77,5 @@ def run_lock(engine: Engine, wait_seconds: float = 0) -> Iterator[None]:
 
 
 def is_transient(error: BaseException) -> bool:
-    """True for database failures that a retry may get past; never for bad data or bad SQL."""
-    if not isinstance(error, DBAPIError):
-        return isinstance(error, (ConnectionError, TimeoutError))
-    if error.connection_invalidated:
-        return True
-    state = _sqlstate(error.orig)
-    if state is None:
-        return isinstance(error, OperationalError)  # psycopg2's connection failures carry no SQLSTATE
-    return state in TRANSIENT_SQLSTATES or state.startswith("08")
-
-
-def _sqlstate(orig: BaseException | None) -> str | None:
-    code = getattr(orig, "pgcode", None)
-    if code:
-        return code
-    args = getattr(orig, "args", ())  # pyodbc: (sqlstate, message)
-    if args and isinstance(args[0], str) and len(args[0]) == 5:
-        return args[0]
-    return None
+    """True for failures that a retry may get past; never for bad data or bad SQL."""
+    return issubclass(classify(error), TransientError)

@@ -14,16 +14,17 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from lms_pipeline.store.dialects import dialect_for
-from lms_pipeline.store.engine import dialect_of
+from lms_pipeline.errors import TerminalError
+from lms_pipeline.store.engines import EngineDialect, dialect_for, dialect_of
 
 log = logging.getLogger(__name__)
 
 SCRIPT_NAME = re.compile(r"^\d{4}_[A-Za-z0-9_\-]+\.sql$")
 
 
-class MigrationError(RuntimeError):
-    pass
+class MigrationError(TerminalError):
+    """A script that cannot be applied: missing, misnamed, changed since it was applied, or failing. Terminal: the
+    migrations phase stops at it and is not retried; the next run applies what is left."""
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,12 @@ def _check_unchanged(script: Script, recorded: str | None, report: MigrationRepo
         report.already.append(script.name)
 
 
-def run_script(conn: Connection, dialect, script: Script) -> None:
+def run_script(conn: Connection, dialect: EngineDialect, script: Script) -> None:
     """Send a script batch by batch, as its engine needs it split, in the caller's transaction."""
     # A raw cursor: the scripts are SQL text with no parameters, and may contain '%' (format() calls).
-    cursor = conn.connection.dbapi_connection.cursor()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None, "a Connection in use holds its DB-API connection"
+    cursor = dbapi.cursor()
     try:
         for batch in dialect.script_batches(script.sql):
             try:

@@ -5,9 +5,7 @@ were given. It is a private attribute, a pydantic SecretStr, which the settings 
 command line into the flow and its subflows) and which no serialization includes. A deployment's run finds it
 where secrets belong: in a Secret block named by `password_secret_block`, or in the worker's environment
 (LMS_DATABASE_PASSWORD). The URL that carries it is rendered with the password hidden everywhere except the one
-call that connects. For SQL
-Server the password stays in the URL's password field too (not in an odbc_connect string, which str() would
-show): SQLAlchemy's pyodbc dialect writes the ODBC connection string from the URL, bracing values as ODBC needs.
+call that connects. How the URL is built is each engine's own (lms_pipeline/store/engines).
 """
 
 from __future__ import annotations
@@ -15,17 +13,28 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from enum import Enum
+from typing import Protocol, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
-from sqlalchemy.dialects.mssql.pyodbc import MSDialect_pyodbc  # SQL text only: pyodbc is imported on connect
 from sqlalchemy.engine import URL, make_url
 
-DEFAULT_PORTS = {"postgresql": 5432, "mssql": 1433}
+from lms_pipeline.store.engines import EngineDialect, dialect_for
+
 DEFAULT_ODBC_DRIVER = "ODBC Driver 18 for SQL Server"
 PASSWORD_VARIABLE = "LMS_DATABASE_PASSWORD"  # the worker's environment variable for the password
 
 
-class Engine(str, Enum):
+class Connector(Protocol):
+    """What from_connector reads of a prefect-sqlalchemy SqlAlchemyConnector block (the core imports no Prefect)."""
+
+    @property
+    def connection_info(self) -> object: ...
+
+
+class EngineName(str, Enum):
+    """The engines the settings' schema offers: the modules of lms_pipeline/store/engines, by name (a unit test
+    checks that the two agree)."""
+
     POSTGRESQL = "postgresql"
     MSSQL = "mssql"
 
@@ -36,7 +45,7 @@ class DatabaseSettings(BaseModel):
     # A password given as a parameter is refused, and by the server before it stores the run: the schema says so.
     model_config = ConfigDict(extra="forbid")
 
-    engine: Engine = Field(Engine.POSTGRESQL, description="postgresql or mssql")
+    engine: EngineName = Field(EngineName.POSTGRESQL, description="postgresql or mssql")
     server: str = Field("localhost", description="Host name, address, or a socket folder for PostgreSQL")
     port: int | None = Field(None, description="TCP port; empty means 5432 for PostgreSQL and 1433 for SQL Server")
     dbname: str = Field(..., description="Database name")
@@ -84,83 +93,41 @@ class DatabaseSettings(BaseModel):
         return self.with_password(os.environ.get(PASSWORD_VARIABLE) or None)
 
     @property
+    def dialect(self) -> EngineDialect:
+        """Everything in which the settings' engine differs from the others."""
+        return dialect_for(self.engine.value)
+
+    @property
     def effective_port(self) -> int:
-        return self.port or DEFAULT_PORTS[self.engine.value]
+        return self.port or self.dialect.default_port
 
     def url(self) -> URL:
         """The SQLAlchemy URL. str() of it hides the password; URL objects escape special characters."""
-        password = self.password.get_secret_value() if self.password else None
-        if self.engine is Engine.POSTGRESQL:
-            query = {"application_name": "lms-pipeline"}
-            if self.sslmode:
-                query["sslmode"] = self.sslmode
-            host, port = self.server, self.effective_port
-            if self.server.startswith("/"):  # a unix-socket folder, as the embedded server gives
-                query["host"] = self.server
-                host = None
-            return URL.create(
-                "postgresql+psycopg2",
-                username=self.username,
-                password=password,
-                host=host,
-                port=port if host else None,
-                database=self.dbname,
-                query=query,
-            )
-        integrated = self.use_integrated_security  # no user in the URL: SQLAlchemy adds Trusted_Connection=Yes
-        return URL.create(
-            "mssql+pyodbc",
-            username=None if integrated else self.username,
-            password=None if integrated else password,
-            host=self.server,
-            port=self.effective_port,
-            database=self.dbname,
-            query=self._odbc_options(),
-        )
-
-    def _odbc_options(self) -> dict[str, str]:
-        """The driver and the reference's encryption rule. Encrypt=no is explicit because ODBC Driver 18
-        encrypts by default, which the reference (ODBC Driver 17) did not."""
-        options = {"driver": self.odbc_driver, "Encrypt": "yes" if self.encrypt else "no"}
-        if self.encrypt and self.trust_certificate:
-            options["TrustServerCertificate"] = "yes"
-        return options
+        return self.dialect.url(self)
 
     def odbc_connection_string(self) -> str:
         """The ODBC connection string pyodbc receives for SQL Server, exactly as SQLAlchemy writes it from url()."""
-        (connection_string,), _ = MSDialect_pyodbc().create_connect_args(self.url())
-        return connection_string
+        return self.dialect.odbc_connection_string(self)
 
     @classmethod
     def from_url(cls, url: str) -> DatabaseSettings:
         """Settings from a SQLAlchemy-style URL: postgresql://user:pw@host:port/db?host=/socket/folder&sslmode=...
         or mssql+pyodbc://user:pw@host:port/db?driver=...&Encrypt=yes&TrustServerCertificate=yes, where a URL
-        without a user means integrated security, as it does to SQLAlchemy."""
+        without a user means integrated security, as it does to SQLAlchemy. The engine reads its own options."""
         parsed = make_url(url)
-        query = {key.lower(): value for key, value in parsed.query.items()}
+        # Text per key; a key given twice is a tuple of its values, which no engine's option takes: the URL fails.
+        query = cast(dict[str, str], {key.lower(): value for key, value in parsed.query.items()})
         common = {
             "server": query.get("host") or parsed.host or "localhost",
             "port": parsed.port,
             "username": parsed.username,
         }
-        if parsed.get_backend_name() == "mssql":
-            settings = cls(
-                engine=Engine.MSSQL,
-                dbname=parsed.database or "master",
-                use_integrated_security=parsed.username is None,
-                encrypt=_is_yes(query.get("encrypt")),
-                trust_certificate=_is_yes(query.get("trustservercertificate")),
-                odbc_driver=query.get("driver", DEFAULT_ODBC_DRIVER),
-                **common,
-            )
-        else:
-            settings = cls(
-                engine=Engine.POSTGRESQL, dbname=parsed.database or "postgres", sslmode=query.get("sslmode"), **common
-            )
+        dialect = dialect_for(parsed.get_backend_name())  # ValueError for an engine lms-pipeline does not know
+        settings = cls(engine=EngineName(dialect.name), **common, **dialect.settings_from_url(parsed, query))
         return settings.with_password(parsed.password or None)
 
     @classmethod
-    def from_connector(cls, connector) -> DatabaseSettings:
+    def from_connector(cls, connector: Connector) -> DatabaseSettings:
         """Settings from a prefect-sqlalchemy SqlAlchemyConnector block, whether it holds components or a URL."""
         info = connector.connection_info
         if hasattr(info, "create_url"):
@@ -174,7 +141,3 @@ class DatabaseSettings(BaseModel):
         """A one-line description for logs: never the password."""
         who = "integrated security" if self.use_integrated_security else (self.username or "(no user)")
         return f"{self.engine.value}://{who}@{self.server}:{self.effective_port}/{self.dbname}"
-
-
-def _is_yes(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("yes", "true", "1")

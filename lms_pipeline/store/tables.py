@@ -7,8 +7,10 @@ compile for PostgreSQL and SQL Server alike.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Integer, MetaData, String, Table
+from sqlalchemy.types import TypeEngine
 
 from lms_pipeline.resources import (
     BY_NAME,
@@ -19,14 +21,14 @@ from lms_pipeline.resources import (
     Resource,
 )
 from lms_pipeline.resources import Column as CatalogColumn
-from lms_pipeline.store.dialects import Dialect
+from lms_pipeline.store.engines import EngineDialect
 
 BATCH_COLUMNS = ("BatchFileId", "SourceLine")
 _BY_TABLE = {r.table: r for r in BY_NAME.values()}
 
 
 class StoreTables:
-    def __init__(self, dialect: Dialect):
+    def __init__(self, dialect: EngineDialect):
         self.dialect = dialect
         self.metadata = MetaData(schema="lms")
         self._tables: dict[str, Table] = {}
@@ -34,15 +36,15 @@ class StoreTables:
     def name(self, identifier: str) -> str:
         return self.dialect.table_name(identifier)
 
-    def _column(self, name: str, type_, **kwargs) -> Column:
+    def _column(self, name: str, type_: TypeEngine[Any] | type[TypeEngine[Any]], **kwargs: Any) -> Column[Any]:
         return Column(self.name(name), type_, key=name, **kwargs)
 
-    def _typed(self, column: CatalogColumn) -> Column:
+    def _typed(self, column: CatalogColumn) -> Column[Any]:
         types = {Kind.INT: Integer, Kind.DATETIME: DateTime, Kind.DATE: Date}
         type_ = types.get(column.kind) or String(column.length)
         return self._column(column.name, type_, nullable=not column.required)
 
-    def _table(self, name: str, *columns: Column) -> Table:
+    def _table(self, name: str, *columns: Column[Any]) -> Table:
         if name not in self._tables:
             self._tables[name] = Table(self.name(name), self.metadata, *columns)
         return self._tables[name]

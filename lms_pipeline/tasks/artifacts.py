@@ -36,7 +36,7 @@ def publish_summary(summary: StagingSummary, files_found: int | None = None) -> 
     )
 
 
-def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int, summary: StagingSummary) -> None:
+def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int | None, summary: StagingSummary) -> None:
     """The most frequent rejection reasons of this run, each with an example file, line and column."""
     q = tables.quarantine
     query = (
@@ -110,7 +110,9 @@ class Progress:
         self.artifact_id = artifact_id or create_progress()
 
     def __call__(self, done: int, total: int) -> None:
-        update_progress_artifact(artifact_id=self.artifact_id, progress=100.0 * done / max(total, 1))
+        # Prefect annotates the id as a UUID, but only formats it into the request's path: the id arrives as text,
+        # a flow parameter (progress_artifact_id), and goes as it came.
+        update_progress_artifact(artifact_id=self.artifact_id, progress=100.0 * done / max(total, 1))  # type: ignore[arg-type]
 
 
 def _gist(reason: str | None) -> str | None:

@@ -18,7 +18,9 @@ SUCCESS_LINES = ("Finished in state Completed()", "Finished in state Cached(")
 def pipeline_run_name() -> str:
     """The parent run's name: its deployment ('cli' from the command line) and the day it was due, as
     nightly-2026-12-04. A name a person gave the run (prefect deployment run --flow-run-name) is kept."""
-    run = FlowRunContext.get().flow_run
+    context = FlowRunContext.get()
+    assert context is not None and context.flow_run is not None, "called by Prefect in the flow run it names"
+    run = context.flow_run
     if run.deployment_id and not run.auto_scheduled and not GENERATED_NAME.fullmatch(run.name):
         return run.name
     due = (run.expected_start_time or datetime.now(UTC)).astimezone()

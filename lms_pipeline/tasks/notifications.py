@@ -26,11 +26,12 @@ def send(target: str, subject: str, body: str, email_to: list[str] | None = None
         _send_email(block, subject, body, email_to or [])
         return
     raise_on_failure = getattr(block, "raise_on_failure", None)
+    # Block.load is an async_dispatch, typed "the block or a coroutine"; called synchronously it is the block.
     if raise_on_failure is None:  # CustomWebhookNotificationBlock raises by itself
-        block.notify(body=body, subject=subject)
+        block.notify(body=body, subject=subject)  # type: ignore[union-attr]  # see above
         return
     with raise_on_failure():  # Apprise-based blocks (Slack, Teams, ...) would swallow a failed delivery
-        block.notify(body=body, subject=subject)
+        block.notify(body=body, subject=subject)  # type: ignore[union-attr]  # see above
 
 
 def _send_email(credentials, subject: str, body: str, recipients: list[str]) -> None:

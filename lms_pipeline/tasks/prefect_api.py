@@ -22,6 +22,8 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from lms_pipeline.errors import TerminalError
+
 STARTUP_TIMEOUT = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"  # Prefect's knob, used for both kinds
 DEFAULT_STARTUP_SECONDS = 180  # a cold start on 2 busy cores took 40 s; Prefect's own default is 20
 DEFAULT_PORT = 4200  # Prefect's: a server the user started with a bare `prefect server start` is found too
@@ -30,8 +32,9 @@ THE_FIX = (
 )
 
 
-class PrefectUnavailable(RuntimeError):
-    """No Prefect API could be had; the message is one line that says how to get one."""
+class PrefectUnavailable(TerminalError):
+    """No Prefect API could be had; the message is one line that says how to get one. Terminal: the command has
+    already waited for a server to start; what is left is for a person to do."""
 
 
 @dataclass(frozen=True)

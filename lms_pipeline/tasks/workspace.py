@@ -197,7 +197,8 @@ def ensure_automations(client, bounds: AlertBounds) -> list[Outcome]:
         return [Outcome(f"automation {name}", skipped) for name in (FAILED, LATE, OVERRUNNING, SILENT)]
     return [
         Outcome(f"automation {wanted.name}", ensure_automation(client, wanted))
-        for wanted in automations(block._block_document_id, bounds)
+        # load() is an async_dispatch, typed "the block or a coroutine"; called synchronously it is the block.
+        for wanted in automations(block._block_document_id, bounds)  # type: ignore[union-attr]
     ]
 
 

@@ -13,6 +13,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 csv.field_size_limit(16 * 1024 * 1024)  # a huge field is reported by the length checks, not by the reader
 BOM = b"\xef\xbb\xbf"
@@ -48,7 +49,7 @@ def read_csv(path: str, sha256: str | None = None, identity: tuple[int, int] | N
     return content
 
 
-def open_extract(path: str, identity: tuple[int, int] | None = None):
+def open_extract(path: str, identity: tuple[int, int] | None = None) -> BinaryIO:
     """The file opened for binary reading, or FileRejected (transient) naming the cause.
 
     Opened without blocking, so a FIFO put where a file was expected cannot hang the run, and refused unless it
@@ -116,7 +117,7 @@ def iter_csv(
     yield CsvContent(header, rows, starts)
 
 
-def _lines(path: str, handle, digest, carried: list[bool]) -> Iterator[str]:
+def _lines(path: str, handle: BinaryIO, digest: hashlib._Hash, carried: list[bool]) -> Iterator[str]:
     """Decoded lines, each checked for UTF-8 and NUL characters where its line and column are known."""
     for number, raw in enumerate(handle, start=1):
         digest.update(raw)

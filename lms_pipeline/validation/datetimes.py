@@ -116,7 +116,16 @@ def _parse_irregular(text: pd.Series) -> np.ndarray:
     )
 
 
-def _compose(year, month, day, hour, minute, second, microsecond=0, offset_minutes=0) -> np.ndarray:
+def _compose(
+    year: np.ndarray,
+    month: np.ndarray,
+    day: np.ndarray,
+    hour: np.ndarray,
+    minute: np.ndarray,
+    second: np.ndarray,
+    microsecond: np.ndarray | int = 0,
+    offset_minutes: np.ndarray | int = 0,
+) -> np.ndarray:
     """datetime64[us] in UTC from local fields and their offset; NaT where the fields make no real moment."""
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     real = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
@@ -128,10 +137,11 @@ def _compose(year, month, day, hour, minute, second, microsecond=0, offset_minut
     return np.where(real & (moment >= _FIRST) & (moment <= _LAST), moment, _NAT)
 
 
-def _days_since_epoch(year, month, day) -> np.ndarray:
+def _days_since_epoch(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Howard Hinnant's days_from_civil, in integer arithmetic: twice as fast as numpy's calendar casts."""
     year = year - (month <= 2)  # years start in March, so that February's leap day comes last
     era = year // 400
     year_of_era = year - era * 400
     day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    return era * 146097 + year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year - 719468
+    days: np.ndarray = era * 146097 + year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year - 719468
+    return days  # numpy types arithmetic on an ndarray of unknown dtype as Any

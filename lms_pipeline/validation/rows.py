@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import cast
 
 import pandas as pd
 import pandera.pandas as pa
@@ -64,7 +65,7 @@ def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatc
     outcomes = [FileOutcome(f) for f in files]
     rejections: list[Rejection] = []
     columns = _empty_columns(resource)
-    listed: list[tuple] = []
+    listed: list[tuple[str, ...]] = []
     for file_id, outcome in enumerate(outcomes):
         try:
             content = read_csv(outcome.file.path, outcome.file.sha256, outcome.file.identity)
@@ -80,7 +81,7 @@ def prepare_chunk(resource: Resource, outcome: FileOutcome, content: CsvContent,
     """Read and validate one chunk of a large file (file id 0); a bad header rejects the file (FileRejected)."""
     rejections: list[Rejection] = []
     columns = _empty_columns(resource)
-    listed: list[tuple] = []
+    listed: list[tuple[str, ...]] = []
     names = _map_header(resource, outcome.file.path, content.header, outcome if first else FileOutcome(outcome.file))
     _append(columns, listed, resource, 0, outcome, content, names, rejections)
     return _prepared(resource, columns, listed, [outcome], rejections)
@@ -88,8 +89,8 @@ def prepare_chunk(resource: Resource, outcome: FileOutcome, content: CsvContent,
 
 def _prepared(
     resource: Resource,
-    columns: dict[str, list],
-    listed: list[tuple],
+    columns: dict[str, list[object]],
+    listed: list[tuple[str, ...]],
     outcomes: list[FileOutcome],
     rejections: list[Rejection],
 ) -> PreparedBatch:
@@ -112,20 +113,20 @@ def _with_visible_forms(keys: pd.DataFrame) -> pd.DataFrame:
     hidden = keys.apply(lambda column: column.str.contains(HIDDEN_IN_IDENTIFIER)).any(axis=1)
     if not hidden.any():
         return keys
-    visible = keys[hidden].apply(lambda column: column.str.replace(INVISIBLE, "", regex=True).str.strip())
+    visible: pd.DataFrame = keys[hidden].apply(lambda column: column.str.replace(INVISIBLE, "", regex=True).str.strip())
     return pd.concat([keys, visible])
 
 
 # --- reading -------------------------------------------------------------------------------------------------
 
 
-def _empty_columns(resource: Resource) -> dict[str, list]:
+def _empty_columns(resource: Resource) -> dict[str, list[object]]:
     return {name: [] for name in [c.name for c in resource.columns] + [FILE_COLUMN, LINE_COLUMN]}
 
 
 def _append(
-    columns: dict[str, list],
-    listed: list[tuple],
+    columns: dict[str, list[object]],
+    listed: list[tuple[str, ...]],
     resource: Resource,
     file_id: int,
     outcome: FileOutcome,
@@ -224,7 +225,7 @@ def _is_visible(values: pd.Series) -> pd.Series:
     return ~values.str.contains(HIDDEN_IN_IDENTIFIER).fillna(False).astype(bool)
 
 
-def _reason(check: str, value) -> str:
+def _reason(check: str, value: object) -> str:
     if check == "identifier":
         return f"an identifier holds an invisible character or a space at either end: {shown(str(value))}"
     if check.startswith("max-length"):
@@ -256,7 +257,9 @@ def schema_for(resource: Resource) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False, name=resource.name)
 
 
-def _validate(resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame:
+def _validate(
+    resource: Resource, raw: pd.DataFrame, outcomes: list[FileOutcome], rejections: list[Rejection]
+) -> pd.DataFrame:
     try:
         schema_for(resource).validate(raw, lazy=True)
         return raw
@@ -274,7 +277,9 @@ def _validate(resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame
     return raw.drop(index=list(bad_index))
 
 
-def _rejection(outcomes, row, column, check, value, reason) -> Rejection:
+def _rejection(
+    outcomes: list[FileOutcome], row: pd.Series, column: str, check: str, value: object, reason: str
+) -> Rejection:
     outcome = outcomes[int(row[FILE_COLUMN])]
     shown = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)[:1024]
     return Rejection(outcome.file.relpath, int(row[LINE_COLUMN]), column, check, shown, reason)
@@ -283,12 +288,16 @@ def _rejection(outcomes, row, column, check, value, reason) -> Rejection:
 # --- rules across rows ---------------------------------------------------------------------------------------
 
 
-def _check_rows(resource: Resource, raw: pd.DataFrame, outcomes, rejections) -> pd.DataFrame:
+def _check_rows(
+    resource: Resource, raw: pd.DataFrame, outcomes: list[FileOutcome], rejections: list[Rejection]
+) -> pd.DataFrame:
     raw = _check_scope(resource, raw, outcomes, rejections)
     return _check_source_system(raw, outcomes, rejections)
 
 
-def _check_scope(resource, raw, outcomes, rejections) -> pd.DataFrame:
+def _check_scope(
+    resource: Resource, raw: pd.DataFrame, outcomes: list[FileOutcome], rejections: list[Rejection]
+) -> pd.DataFrame:
     """Rows must belong to the section or assignment whose folder holds their file."""
     column = resource.scope_column
     if column is None or raw.empty:
@@ -298,7 +307,7 @@ def _check_scope(resource, raw, outcomes, rejections) -> pd.DataFrame:
         raw[column] = raw[column].where(raw[column].notna(), folder_ids)
     wrong = raw[column] != folder_ids
     for _, row in raw[wrong].iterrows():
-        expected = folder_ids[row.name]
+        expected = folder_ids[cast(int, row.name)]  # raw's index is a RangeIndex, less the rows dropped
         rejections.append(
             _rejection(
                 outcomes,
@@ -316,13 +325,13 @@ def _folder_id(file: ManifestFile, column: str) -> str | None:
     return file.assignment if column == "AssignmentSourceSystemIdentifier" else file.section
 
 
-def _check_source_system(raw, outcomes, rejections) -> pd.DataFrame:
+def _check_source_system(raw: pd.DataFrame, outcomes: list[FileOutcome], rejections: list[Rejection]) -> pd.DataFrame:
     """A file speaks for one SourceSystem, the one of its first valid row."""
     if raw.empty:
         return raw
     first = raw.groupby(FILE_COLUMN)["SourceSystem"].transform("first")
     for file_id, value in raw.groupby(FILE_COLUMN)["SourceSystem"].first().items():
-        outcomes[file_id].source_system = value
+        outcomes[cast(int, file_id)].source_system = value  # grouped by batchfileid, an int
     wrong = raw["SourceSystem"] != first
     for _, row in raw[wrong].iterrows():
         rejections.append(
@@ -332,7 +341,7 @@ def _check_source_system(raw, outcomes, rejections) -> pd.DataFrame:
                 "SourceSystem",
                 "source-system",
                 row["SourceSystem"],
-                f"differs from the file's SourceSystem '{first[row.name]}'",
+                f"differs from the file's SourceSystem '{first[cast(int, row.name)]}'",
             )
         )
     return raw[~wrong]
@@ -359,7 +368,7 @@ def _typed(resource: Resource, raw: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(typed, index=raw.index).reset_index(drop=True)
 
 
-def split_submission_types(value) -> list[str]:
+def split_submission_types(value: object) -> list[str]:
     """Canvas writes "['online_text_entry', 'online_upload']", Google one plain value, Schoology nothing.
 
     Read with a pattern, not ast.literal_eval: CPython 3.11's AST constructor fails at random ("recursion depth
