@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 
 from lms_pipeline.demo.ods import SEED_SIS, SIS_TABLES, apply_edfi_ods
 from lms_pipeline.harmonization.procedures import harmonize_lms
-from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.connections import make_engine
 from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 from lms_pipeline.store.settings import DatabaseSettings
 

@@ -3,7 +3,7 @@
 Every error the project raises derives from LmsPipelineError, through one of its two kinds. A database driver's
 error (SQLAlchemy's DBAPIError) is mapped onto the same kinds by its engine's module (`EngineDialect.classify`
 in lms_pipeline/store/engines), so that the retry policy (lms_pipeline/tasks/retries.py) and the messages ask one
-question of any error: `lms_pipeline.store.engine.classify`.
+question of any error: `lms_pipeline.store.connections.classify`.
 
 They derive from RuntimeError, as the project's errors always have: a caller that catches RuntimeError still does.
 """

@@ -97,7 +97,7 @@ def databases(server_settings):
 
 @pytest.fixture(scope="session")
 def migrated_template(databases) -> str:
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
     from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 
     settings = databases.create()
@@ -120,7 +120,7 @@ def db(databases, migrated_template) -> DatabaseSettings:
 
 @pytest.fixture
 def engine(db):
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
 
     eng = make_engine(db)
     yield eng
@@ -193,7 +193,7 @@ def ods_template(databases, migrated_template) -> str:
     """The Ed-Fi ODS 5.2 schema with its LMSX extension (lms_pipeline.demo.ods), the LMS data store inside it
     and the harmonizer's scripts applied."""
     from lms_pipeline.demo.ods import apply_edfi_ods
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
     from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 
     settings = databases.create(template=migrated_template)
@@ -212,7 +212,7 @@ def ods_db(databases, ods_template) -> DatabaseSettings:
 
 @pytest.fixture
 def ods_engine(ods_db):
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
 
     eng = make_engine(ods_db)
     yield eng
@@ -291,7 +291,7 @@ def _tables_parents_first(conn, schemas: list[str]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def _shared_ods(databases, ods_template):
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
 
     engine = make_engine(databases.create(template=ods_template))
     yield engine, DataSnapshot(engine, ["lms", "edfi", "lmsx", "tracked_deletes_lmsx", "changes"])

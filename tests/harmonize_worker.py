@@ -3,7 +3,7 @@
 import sys
 
 from lms_pipeline.harmonization.procedures import harmonize_lms
-from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.connections import make_engine
 from lms_pipeline.store.settings import DatabaseSettings
 
 if __name__ == "__main__":

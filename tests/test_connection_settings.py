@@ -235,7 +235,7 @@ def test_postgresql_users_need_no_odbc():
         "import sys\n"
         "import lms_pipeline.cli, lms_pipeline.flows.pipeline\n"
         "from lms_pipeline.store.settings import DatabaseSettings\n"
-        "from lms_pipeline.store.engine import make_engine\n"
+        "from lms_pipeline.store.connections import make_engine\n"
         "make_engine(DatabaseSettings(dbname='lms', username='u').with_password('p'))\n"
         "DatabaseSettings(engine='mssql', dbname='lms', username='u').with_password('p').odbc_connection_string()\n"
         "print('pyodbc' in sys.modules)\n"

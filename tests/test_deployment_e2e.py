@@ -247,7 +247,7 @@ def test_an_operator_sets_up_deploys_and_runs_the_pipeline(prefect, databases, f
 @contextmanager
 def run_lock_held(settings):
     """The database's run lock, held as another run would hold it."""
-    from lms_pipeline.store.engine import make_engine, run_lock
+    from lms_pipeline.store.connections import make_engine, run_lock
 
     engine = make_engine(settings)
     try:
@@ -272,7 +272,7 @@ def wait_for_message(sink: WebhookSink, subject: str, prefect: Prefect, timeout:
 def count_rows(settings, table: str) -> int:
     from sqlalchemy import text
 
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
 
     engine = make_engine(settings)
     try:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from lms_pipeline.demo.ods import DESCRIPTORS, RealOdsError, apply_edfi_ods, seed_sis
 from lms_pipeline.harmonization.catalog import CANVAS
 from lms_pipeline.harmonization.procedures import harmonize_lms
-from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.connections import make_engine
 
 SECTION = {
     "section_identifier": "SEC-1",

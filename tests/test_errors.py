@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from lms_pipeline.errors import LmsPipelineError, StatementCancelled, TerminalError, TransientError
-from lms_pipeline.store.engine import RunLockTimeout, classify, describe_error, is_transient
+from lms_pipeline.store.connections import RunLockTimeout, classify, describe_error, is_transient
 from lms_pipeline.store.engines import dialect_of_error
 
 

@@ -68,7 +68,7 @@ def store_matches_journal(engine, root) -> None:
 
 
 def test_killed_loads_leave_whole_batches_and_a_rerun_ends_like_a_clean_run(tmp_path, databases, migrated_template):
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
 
     generate_district(
         tmp_path,
@@ -116,7 +116,7 @@ def test_killed_harmonizations_leave_lmsx_all_or_nothing(ods_db):
     """Each LMS harmonizes in one transaction: a kill at any point leaves lmsx as it was, and a re-run completes."""
     import importlib.util
 
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
 
     spec = importlib.util.spec_from_file_location(
         "bench_harmonize", os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bench_harmonize.py")
@@ -170,7 +170,7 @@ def test_two_runs_started_at_once_load_everything_once(db, fixture_tree, prefect
     outputs = [p.communicate(timeout=600) for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [3, 3], outputs  # completed; warned: the sample is old
     assert sum("Nothing new to load" in out for out, _ in outputs) == 1
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
 
     engine = make_engine(db)
     with engine.connect() as conn:

@@ -228,7 +228,7 @@ def test_the_staging_log_names_processes_only_when_some_validated_batches():
 
 
 def test_a_run_that_cannot_take_the_lock_names_that_phase(db, engine, tmp_path, webhook):
-    from lms_pipeline.store.engine import run_lock
+    from lms_pipeline.store.connections import run_lock
 
     write(tmp_path, "users", [user("U1")])
     with run_lock(engine):  # another run holds the database

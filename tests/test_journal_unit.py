@@ -30,7 +30,7 @@ from lms_pipeline.loading.journal import (
     write_journal,
 )
 from lms_pipeline.resources import BY_NAME, LOAD_ORDER, Scope
-from lms_pipeline.store.engine import dialect_of
+from lms_pipeline.store.connections import dialect_of
 from lms_pipeline.store.tables import StoreTables
 
 DIALECTS = {"postgresql": postgresql.dialect(), "mssql": mssql.dialect()}

@@ -39,7 +39,7 @@ from lms_pipeline.loading.batch import MassDeletePolicy
 from lms_pipeline.loading.journal import pending_files
 from lms_pipeline.loading.stage import stage_all
 from lms_pipeline.resources import LOAD_ORDER
-from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.connections import make_engine
 from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.tables import StoreTables
 

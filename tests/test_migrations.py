@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import text
 
-from lms_pipeline.store.engine import RunLockTimeout, make_engine, run_lock
+from lms_pipeline.store.connections import RunLockTimeout, make_engine, run_lock
 from lms_pipeline.store.migrations import MigrationError, Script, apply_migrations, builtin_scripts, scripts_in
 
 REFERENCE_TABLES = {

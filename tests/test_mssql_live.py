@@ -24,7 +24,7 @@ from lms_pipeline.demo.ods import apply_edfi_ods
 from lms_pipeline.flows.pipeline import lms_pipeline
 from lms_pipeline.options import ALL_PHASES, RunOptions
 from lms_pipeline.resources import LOAD_ORDER
-from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.connections import make_engine
 from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.settings import DatabaseSettings
 from lms_pipeline.store.tables import StoreTables

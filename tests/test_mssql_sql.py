@@ -40,7 +40,7 @@ from lms_pipeline.loading.runs import finish_run, start_run
 from lms_pipeline.loading.summary import StagingSummary
 from lms_pipeline.options import BatchLimits
 from lms_pipeline.resources import ASSIGNMENTS, BY_NAME, LOAD_ORDER, Parent, Scope
-from lms_pipeline.store.engine import run_lock
+from lms_pipeline.store.connections import run_lock
 from lms_pipeline.store.engines import SQL_ROOT, dialect_for
 from lms_pipeline.store.engines.mssql import BULK_ROWS
 from lms_pipeline.store.migrations import apply_migrations, builtin_scripts

@@ -140,7 +140,7 @@ def scalar(settings: DatabaseSettings, sql: str):
 def clean(server, tree):
     """What a load without faults leaves, for comparison."""
     settings = server.create_database("clean")
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
     from lms_pipeline.store.migrations import apply_migrations, builtin_scripts
 
     engine = make_engine(settings)

@@ -11,7 +11,7 @@ from lms_pipeline.harmonization.procedures import harmonize_lms
 from lms_pipeline.loading.batch import MassDeletePolicy
 from lms_pipeline.loading.journal import pending_files
 from lms_pipeline.loading.stage import stage_all
-from lms_pipeline.store.engine import make_engine
+from lms_pipeline.store.connections import make_engine
 from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.tables import StoreTables
 

@@ -35,7 +35,7 @@ def prepare_ods(database: DatabaseSettings, extracts: Path) -> None:
     """On the first demo: the district's extracts, an Ed-Fi ODS with its roster, and what differs on purpose."""
     from lms_pipeline.demo.ods import apply_edfi_ods
     from lms_pipeline.demo.roster import seed_roster
-    from lms_pipeline.store.engine import make_engine
+    from lms_pipeline.store.connections import make_engine
 
     district = generate_district(extracts, seed=2021, messy=True)
     failed_extract = add_failed_extract(district.roots[FAILED_EXTRACT_LMS])

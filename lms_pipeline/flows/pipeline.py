@@ -23,7 +23,7 @@ from lms_pipeline.loading.summary import StagingSummary
 from lms_pipeline.options import Notifications, Phase, RunOptions, Thresholds
 from lms_pipeline.reporting.warnings import staging_warnings, stale_extracts, tree_warnings, volume_drift
 from lms_pipeline.run_state import RunState
-from lms_pipeline.store.engine import describe_error, make_engine, run_lock
+from lms_pipeline.store.connections import describe_error, make_engine, run_lock
 from lms_pipeline.store.settings import DatabaseSettings
 from lms_pipeline.tasks.artifacts import (
     create_progress,

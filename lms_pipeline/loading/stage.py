@@ -24,7 +24,7 @@ from lms_pipeline.loading.prepared import load_prepared
 from lms_pipeline.loading.summary import BatchResult, StagingSummary
 from lms_pipeline.options import BatchLimits
 from lms_pipeline.resources import LOAD_ORDER, Resource
-from lms_pipeline.store.engine import describe_error
+from lms_pipeline.store.connections import describe_error
 from lms_pipeline.validation.rows import PreparedBatch, prepare_batch
 from lms_pipeline.validation.worker import PreparedRef
 from lms_pipeline.wording import plural

@@ -12,7 +12,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from lms_pipeline.store.engine import is_transient
+from lms_pipeline.store.connections import is_transient
 
 
 def retry_settings() -> tuple[int, float]:
