@@ -162,6 +162,13 @@ def _run_flags(parser: argparse.ArgumentParser) -> None:
 
 def _extract_flag(parser: argparse.ArgumentParser) -> None:
     _flag(parser, "-c", "--csvpath", env="CSV_PATH", required=True, nargs="+", help="extract root(s), one per LMS")
+    _switch(
+        parser,
+        "--rehash",
+        env="REHASH",
+        help="read every file, even those whose size, times and inode are as the journal has them (a run does so "
+        "by itself every 7 days)",
+    )
 
 
 def _notification_flags(parser: argparse.ArgumentParser, stale: bool = True) -> None:

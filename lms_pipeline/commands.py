@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         exceptions_report_directory=getattr(args, "exceptions_report_directory", None),
         lock_wait_seconds=args.lock_wait,
         statement_timeout_minutes=args.statement_timeout,
+        rehash=getattr(args, "rehash", False),
         **({"lms": args.lms} if getattr(args, "lms", None) else {}),
     )
     return run_pipeline(

@@ -100,6 +100,16 @@ class RunOptions(_Options):
         "validation process of their own.",
     )
     batches: BatchLimits = Field(BatchLimits(), description="How staging cuts the files into batches.")
+    rehash: bool = Field(
+        False,
+        description="Read and hash every file, even those whose size, times and inode are as the journal has them.",
+    )
+    rehash_every_days: float | None = Field(
+        7,
+        ge=0,
+        description="Read every file anyway when the last run that did is older than this many days: the periodic "
+        "check of the content guarantee. Empty: only when asked (rehash).",
+    )
 
 
 class Thresholds(_Options):

@@ -19,7 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lms_pipeline.discovery import walk
-from lms_pipeline.discovery.manifests import load_manifest, manifest_folder, save_manifest, write_manifest
+from lms_pipeline.discovery.manifests import (
+    load_known_files,
+    load_manifest,
+    manifest_folder,
+    save_known_files,
+    save_manifest,
+    write_manifest,
+)
 from lms_pipeline.discovery.walk import (
     EMPTY_FILE_BYTES,
     SECTION_RESOURCES,
@@ -290,6 +297,48 @@ def test_a_hard_link_out_of_the_tree_is_refused_even_through_a_linked_folder(tmp
     (root / "sections").symlink_to(root / "users")
     manifest = walk_tree(root, now=NOW)
     assert manifest.files == []
+
+
+# --- files the journal knows -------------------------------------------------------------------------------------
+
+
+def _one_users_file(root: Path) -> Path:
+    path = root / "users" / "2021-09-01-06-00-00.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("Id\nann\n")
+    return path
+
+
+def test_a_known_file_whose_stat_is_unchanged_keeps_its_hash_and_is_not_read(tmp_path, monkeypatch):
+    path = _one_users_file(tmp_path)
+    [first] = walk_tree(tmp_path, now=NOW).files
+    assert first.stat == walk.file_stat(path.stat()) and first.sha256 == hashlib.sha256(b"Id\nann\n").hexdigest()
+
+    def unread(path, identity=None):
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr(walk, "sha256_of", unread)
+    [again] = walk_tree(tmp_path, now=NOW, known={first.path: (first.stat, "journaled-hash")}).files
+    assert again.sha256 == "journaled-hash" and again.stat == first.stat
+
+
+@pytest.mark.parametrize("keep_times", [False, True], ids=["touched", "times-set-back"])
+def test_a_file_written_since_is_read_again_even_with_its_size_and_times_set_back(tmp_path, keep_times):
+    """Writing changes the change time (ctime), which no tool sets back: an edit in place that keeps the size and
+    the modification time is still read."""
+    path = _one_users_file(tmp_path)
+    [first] = walk_tree(tmp_path, now=NOW).files
+    before = path.stat()
+    path.write_text("Id\nbob\n")
+    if keep_times:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    [again] = walk_tree(tmp_path, now=NOW, known={first.path: (first.stat, first.sha256)}).files
+    assert again.stat != first.stat and again.sha256 == hashlib.sha256(b"Id\nbob\n").hexdigest()
+
+
+def test_known_files_go_to_discovery_as_a_file_and_come_back_as_they_were(tmp_path):
+    known = {"/r/users/a.csv": ("12:1:2:3:4", "f" * 64)}
+    assert load_known_files(save_known_files(known, tmp_path / "run")) == known
 
 
 def test_a_root_that_is_missing_gives_an_empty_manifest_with_a_notice(tmp_path):

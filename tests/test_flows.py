@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -288,6 +289,31 @@ def test_a_held_deletion_is_applied_when_allowed_and_the_log_says_so(db, tmp_pat
     assert allowed.is_completed() and allowed.result().staging.total("deleted") == 55
     assert f"{tmp_path}: 1 files to load (1 of them with held deletions, now allowed), 1 already loaded" in caplog.text
     assert query("SELECT count(*) FROM lms.lmsuser WHERE deletedat IS NULL") == [(5,)]
+
+
+def test_a_re_run_reads_no_unchanged_file_unless_asked_or_due_for_its_check(db, fixture_tree, query, monkeypatch):
+    from lms_pipeline.discovery import walk
+
+    root = fixture_tree("starter-kit-sample")
+    assert run(root, db).is_completed()  # a first run reads every file: nothing is known yet
+    files = query("SELECT count(*) FROM lms.processedfiles WHERE filestat IS NOT NULL")[0][0]
+    read: list[str] = []
+    hash_file = walk.sha256_of
+    monkeypatch.setattr(walk, "sha256_of", lambda path, identity=None: read.append(path) or hash_file(path, identity))
+
+    assert run(root, db).result().staging.resources == {} and read == []
+    assert run(root, db, options=RunOptions(rehash=True)).is_completed() and len(read) == files
+    read.clear()
+    assert run(root, db, options=RunOptions(rehash_every_days=0)).is_completed() and len(read) == files
+    assert query("SELECT contentchecked FROM lms.loadrun ORDER BY loadrunid") == [(True,), (False,), (True,), (True,)]
+
+    # An edit in place that keeps the size and the modification time: its change time gives it away.
+    users = next((root / "users").iterdir())
+    before, text = users.stat(), users.read_text()
+    users.write_text(text.replace("Lisa Woods", "Lisa Woodz", 1))  # the same size
+    os.utime(users, ns=(before.st_atime_ns, before.st_mtime_ns))
+    read.clear()
+    assert run(root, db).result().staging.total("updated") == 1 and read == [str(users)]
 
 
 def test_volume_drift_since_the_last_successful_run_is_a_warning(db, tmp_path):

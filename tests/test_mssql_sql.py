@@ -299,8 +299,10 @@ KINDS = {
     exp.DataType.Type.DATE: "date",
     exp.DataType.Type.INT: "int",
     exp.DataType.Type.BIGINT: "bigint",
+    exp.DataType.Type.BOOLEAN: "bool",
+    exp.DataType.Type.BIT: "bool",
 }
-FIXED_BYTES = {"int": 4, "bigint": 8, "datetime": 8, "date": 3, "uuid": 16}
+FIXED_BYTES = {"int": 4, "bigint": 8, "datetime": 8, "date": 3, "uuid": 16, "bool": 1}
 
 
 @dataclass(frozen=True)
@@ -505,7 +507,7 @@ def test_keys_and_indexes_have_the_same_names_and_definitions(kind):
 
 def test_sql_server_types_are_the_references():
     """NVARCHAR text, DATETIME2(7) times, UNIQUEIDENTIFIER mapping ids, INT identity keys (BIGINT for the
-    quarantine); VARCHAR and CHAR only where the text is ASCII by nature."""
+    quarantine), BIT flags; VARCHAR and CHAR only where the text is ASCII by nature."""
     ascii_text = {("migrationjournal", "script"): "VARCHAR(250)", ("processedfiles", "contenthash"): "CHAR(64)"}
     expected = {
         "datetime": "DATETIME2(7)",
@@ -513,6 +515,7 @@ def test_sql_server_types_are_the_references():
         "date": "DATE",
         "int": "INT",
         "bigint": "BIGINT",
+        "bool": "BIT",
     }
     unexpected = {}
     for key, shape in store_shape("mssql").columns.items():

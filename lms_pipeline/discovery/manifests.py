@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lms_pipeline.discovery.walk import Manifest, ManifestFile, Notice, SetAside
+from lms_pipeline.discovery.walk import KnownFiles, Manifest, ManifestFile, Notice, SetAside
 
 
 @contextmanager
@@ -36,6 +36,18 @@ def save_manifest(manifest: Manifest, folder: Path, index: int) -> str:
 def write_manifest(manifest: Manifest, path: Path | str) -> None:
     # default=vars rather than asdict(), which deep-copies every record first: 0.5 s for 48,000 files.
     Path(path).write_text(json.dumps(manifest, default=vars), encoding="utf-8")
+
+
+def save_known_files(known: KnownFiles, folder: Path) -> str:
+    """What the journal knew of the files, for discovery: a file, as the manifests are, not 48,000 parameters."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "known-files.json"
+    path.write_text(json.dumps(known), encoding="utf-8")
+    return str(path)
+
+
+def load_known_files(path: str) -> KnownFiles:
+    return {name: (stat, digest) for name, (stat, digest) in json.loads(Path(path).read_text("utf-8")).items()}
 
 
 def load_manifest(path: str) -> Manifest:

@@ -45,6 +45,7 @@ class ManifestFile:
     date: str | None = None  # from the system-activities date=<d> folder
     device: int = 0  # where discovery found the file: a file replaced after discovery is not read
     inode: int = 0
+    stat: str = ""  # size, modification and change times, device and inode when hashed (file_stat)
 
     @property
     def identity(self) -> tuple[int, int] | None:
@@ -120,11 +121,23 @@ def _utf8(name: str) -> bool:
         return False
 
 
-def walk_tree(root: str | Path, now: datetime | None = None) -> Manifest:
+# What the journal knew of a file, by its absolute path: its stat and its content's hash when it was hashed.
+KnownFiles = dict[str, tuple[str, str]]
+
+
+def file_stat(info: os.stat_result) -> str:
+    """A file as it stands on disk. Any write changes its change time (ctime), which no tool can set back, so an
+    equal stat means unchanged content on any local file system; the periodic full check covers the others."""
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_dev}:{info.st_ino}"
+
+
+def walk_tree(root: str | Path, now: datetime | None = None, known: KnownFiles | None = None) -> Manifest:
     """Every loadable file under root, in load order, plus notices about everything else found there. A root that
-    cannot be read gives an empty manifest with a notice: the other roots of the run still load."""
+    cannot be read gives an empty manifest with a notice: the other roots of the run still load.
+
+    A file in `known` whose stat is unchanged keeps the hash it had: it is not read again."""
     root_path = Path(root).resolve()
-    walker = _Walker(root_path, now or datetime.now())
+    walker = _Walker(root_path, now or datetime.now(), known or {})
     walker.walk()
     walker.files.sort(key=_load_order)
     return Manifest(str(root_path), walker.files, walker.notices, set_aside=walker.set_aside)
@@ -141,8 +154,9 @@ def _path_length(path: str) -> int:
 
 
 class _Walker:
-    def __init__(self, root: Path, now: datetime):
+    def __init__(self, root: Path, now: datetime, known: KnownFiles):
         self.root = root
+        self.known = known
         self.latest = (now + FUTURE_SLACK).strftime(STAMP)  # the stamps sort as text
         self.files: list[ManifestFile] = []
         self.notices: list[Notice] = []
@@ -230,15 +244,18 @@ class _Walker:
             if info.st_size <= EMPTY_FILE_BYTES:
                 self._notice(entry, "empty-file", f"{info.st_size} bytes: nothing to load")
                 return
+            path, stat = os.path.abspath(entry.path), file_stat(info)
+            was = self.known.get(path)
             found = ManifestFile(
                 resource,
                 self._rel(entry),
-                os.path.abspath(entry.path),
+                path,
                 timestamp,
                 info.st_size,
-                sha256_of(entry.path, identity),
+                was[1] if was and was[0] == stat else sha256_of(entry.path, identity),
                 device=info.st_dev,
                 inode=info.st_ino,
+                stat=stat,
                 **scope,
             )
         except (OSError, FileRejected) as error:

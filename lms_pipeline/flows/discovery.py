@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from lms_pipeline.discovery.manifests import save_manifest
+from lms_pipeline.discovery.manifests import load_known_files, save_manifest
 from lms_pipeline.discovery.walk import Notice, walk_tree
 from lms_pipeline.errors import TerminalError
 from lms_pipeline.wording import plural
@@ -19,14 +19,17 @@ class NoReadableRoot(TerminalError):
 
 
 @flow(name="discovery", flow_run_name="discovery")
-def discovery(csv_paths: list[str], work_dir: str) -> list[str]:
+def discovery(csv_paths: list[str], work_dir: str, known_files: str | None = None) -> list[str]:
     """Walk each extract root; return the paths of the manifests (resource, scope, timestamp, size, sha256).
 
-    A root that cannot be read is reported and the others load; the run fails only when none can be read."""
+    known_files: a file of what the journal knew of each file (save_known_files): a file whose stat is unchanged
+    keeps its hash and is not read. A root that cannot be read is reported and the others load; the run fails only
+    when none can be read."""
     log = get_run_logger()
     paths, unreadable = [], []
+    known = load_known_files(known_files) if known_files else {}
     for index, root in enumerate(csv_paths):
-        manifest = walk_tree(root)
+        manifest = walk_tree(root, known=known)
         report_notices(manifest.notices, log)
         log.info("%s: %d files found", manifest.root, len(manifest.files))
         paths.append(save_manifest(manifest, Path(work_dir), index))

@@ -6,6 +6,7 @@ The CLI runs this same flow, so a load from a terminal and a load from the Prefe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -13,11 +14,12 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.states import Completed
 from prefect.utilities.annotations import quote
 
-from lms_pipeline.discovery.manifests import load_manifest, manifest_folder, write_manifest
+from lms_pipeline.discovery.manifests import load_manifest, manifest_folder, save_known_files, write_manifest
+from lms_pipeline.discovery.walk import KnownFiles
 from lms_pipeline.flows.discovery import discovery
 from lms_pipeline.flows.harmonization import harmonize_every_lms
 from lms_pipeline.flows.migrations import migrations
-from lms_pipeline.loading.journal import pending_files
+from lms_pipeline.loading.journal import known_files, pending_files
 from lms_pipeline.loading.runs import finish_run, mark_warned, start_run
 from lms_pipeline.loading.summary import StagingSummary
 from lms_pipeline.options import Notifications, Phase, RunOptions, Thresholds
@@ -114,7 +116,6 @@ def lms_pipeline(
 
 def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresholds: Thresholds) -> PipelineResult:
     """Discovery, then the rest under the database's run lock; each phase a subflow, if it was asked for."""
-    log = get_run_logger()
     engine, tables, phases = run.engine, run.tables, options.phases
     # Subflows send no heartbeats: they run in the parent's process, whose own heartbeat speaks for it, and a
     # heartbeat thread takes up to a second to stop at the end of each run (it sleeps in 1-second steps and is
@@ -124,9 +125,12 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
         temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
         manifest_folder(options.work_dir, flow_run.get_id() or "local") as folder,
     ):
-        manifest_paths = _phase(run, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder))) or []
-        files_found, on_disk = _survey(manifest_paths, thresholds.stale_after_hours)
-        result = PipelineResult("succeeded", files_found)
+        known = _known_files(run, options) if Phase.DISCOVERY in phases else {}
+        known_path = save_known_files(known, folder) if known else None
+        manifest_paths = (
+            _phase(run, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder), known_path)) or []
+        )
+        result = PipelineResult("succeeded")
         run.phase = "run lock"  # a failure from here to the migrations is the lock's, not discovery's
         with run_lock(engine, options.lock_wait_seconds):
             harmonizer = Phase.HARMONIZATION in phases
@@ -136,7 +140,9 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
                 phases,
                 lambda: migrations(run, harmonizer, options.customization_folder),
             )
-            pending = _keep_pending(engine, tables, manifest_paths, options.allow_mass_delete, log)
+            pending, result.files_found, on_disk = _keep_pending(
+                run, manifest_paths, options.allow_mass_delete, thresholds.stale_after_hours
+            )
             if Phase.VALIDATION in phases and pending:
                 run.new_summary()
                 result.staging = _phase(
@@ -155,12 +161,12 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
                 publish_summary(result.staging)
             if Phase.STAGING in phases and manifest_paths:
                 result.load_run_id = run.load_run_id = begin_run(
-                    engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths
+                    engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths, content_checked=not known
                 )
                 if pending:
                     _stage(run, result, manifest_paths, options)
                 else:
-                    end_run(engine, tables, result.load_run_id, "succeeded", result.staging, files_found, None)
+                    end_run(engine, tables, result.load_run_id, "succeeded", result.staging, result.files_found, None)
                 result.warnings = (
                     staging_warnings(result.staging, thresholds)
                     + on_disk
@@ -183,26 +189,38 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
     return result
 
 
+def _known_files(run: RunState, options: RunOptions) -> KnownFiles:
+    """What the journal knew of each file, which discovery keeps for a file whose stat is unchanged; nothing when
+    this run is to read every file: asked to (rehash), or as the periodic check (rehash_every_days)."""
+    if options.rehash:
+        return {}
+    known = known_files(run.engine, run.tables, options.rehash_every_days, datetime.now())
+    if not known:
+        get_run_logger().info(
+            "Reading every file: none is journaled with its stat, or this is the periodic check (rehash_every_days)"
+        )
+    return known
+
+
 def _warned_message(warnings: list[str]) -> str:
     first = warnings[0] if len(warnings[0]) <= 400 else warnings[0][:399] + "…"
     return first + (f" (and {plural(len(warnings) - 1, 'more warning')})" if len(warnings) > 1 else "")
 
 
-def _survey(manifest_paths: list[str], stale_after_hours: float | None) -> tuple[int, list[str]]:
-    """The files found, and the warnings about the trees (notices to act on, stale extracts), read now: the
-    manifests then need not stay in memory while the staging subflow reads its own copy (40 MB each for a
-    district's 48,000 files)."""
-    manifests = [load_manifest(p) for p in manifest_paths]
-    warnings = tree_warnings(manifests) + stale_extracts(manifests, stale_after_hours)
-    return sum(len(m.files) for m in manifests), warnings
-
-
-def _keep_pending(engine, tables, manifest_paths: list[str], retry_held: bool, log) -> int:
-    """Drop from each manifest, in place, the files the journal already holds; the number left to load. Done
-    here rather than in the staging subflow, so that a night with nothing new starts no subflow for it."""
-    pending = 0
+def _keep_pending(
+    run: RunState, manifest_paths: list[str], retry_held: bool, stale_after_hours: float | None
+) -> tuple[int, int, list[str]]:
+    """Drop from each manifest, in place, the files the journal already holds. Done here rather than in the
+    staging subflow, so that a night with nothing new starts no subflow for it. Returns the number left to load,
+    the files found, and the warnings about the trees (notices to act on, stale extracts): each manifest is read
+    once, and need not stay in memory while the staging subflow reads its own copy (40 MB each for a district)."""
+    log = get_run_logger()
+    pending, found, warnings = 0, 0, []
     for path in manifest_paths:
-        manifest = find_pending(engine, tables, quote(load_manifest(path)), retry_held)
+        manifest = load_manifest(path)
+        found += len(manifest.files)
+        warnings += tree_warnings([manifest]) + stale_extracts([manifest], stale_after_hours)
+        manifest = find_pending(run.engine, run.tables, quote(manifest), retry_held)
         log.info(
             "%s: %d files to load%s, %d already loaded, %d set aside",
             manifest.root,
@@ -213,7 +231,7 @@ def _keep_pending(engine, tables, manifest_paths: list[str], retry_held: bool, l
         )
         write_manifest(manifest, path)
         pending += len(manifest.files) + len(manifest.set_aside)
-    return pending
+    return pending, found, warnings
 
 
 def resolve_database(

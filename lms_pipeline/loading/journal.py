@@ -4,6 +4,10 @@ A file is known by its path relative to the root and its sha256. Rows the refere
 path, no hash and no outcome) still count for the same absolute path, so an adopted data store is not loaded twice.
 A file that could not be read is journaled as rejected without a hash, so it is tried again on every run.
 
+Beside its hash, the journal keeps what the file was on disk (walk.file_stat): a re-run does not read a file whose
+stat is unchanged, and keeps its hash. A run that reads every file all the same (--rehash, or the periodic check
+every few days) is marked in lms.loadrun (ContentChecked).
+
 Extract time decides, not arrival: a file older than the newest file of its scope already loaded is set aside as
 superseded, so an extract that arrives late never overwrites newer values or soft-deletes what a newer file
 listed. The store after any order of arrival is the store of a clean load of the final tree (test_arrival.py).
@@ -13,10 +17,12 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 
-from lms_pipeline.discovery.walk import TIMESTAMP, Manifest, ManifestFile, SetAside
+from lms_pipeline.discovery.walk import TIMESTAMP, KnownFiles, Manifest, ManifestFile, SetAside
 from lms_pipeline.resources import BY_NAME, Scope
 from lms_pipeline.store.engines import EngineDialect, dialect_of
 from lms_pipeline.store.tables import StoreTables
@@ -42,6 +48,7 @@ class JournalState:
     reference_paths: frozenset[str]  # absolute paths the reference loader journaled
     # (root, scope key) -> (timestamp, relative path) of the newest file of the scope whose rows were merged
     newest: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    stats: dict[str, str | None] = field(default_factory=dict)  # absolute path -> its stat when journaled
 
     def newer_than(self, root: str, file: ManifestFile) -> str | None:
         """The relative path of a merged file of the same scope that is newer than `file`, if there is one. Files
@@ -63,12 +70,16 @@ def root_of(fullpath: str, relpath: str | None) -> str | None:
 
 def read_journal(conn: Connection, tables: StoreTables) -> JournalState:
     pf = tables.processed_files
-    rows = conn.execute(select(pf.c.RelativePath, pf.c.ContentHash, pf.c.FullPath, pf.c.Outcome, pf.c.ScopeKey)).all()
+    rows = conn.execute(
+        select(pf.c.RelativePath, pf.c.ContentHash, pf.c.FullPath, pf.c.Outcome, pf.c.ScopeKey, pf.c.FileStat)
+    ).all()
     done: set[tuple[str, str]] = set()
     held: set[tuple[str, str]] = set()
     reference: set[str] = set()
     newest: dict[tuple[str, str], tuple[str, str]] = {}
-    for relpath, digest, fullpath, outcome, scope_key in rows:
+    stats: dict[str, str | None] = {}
+    for relpath, digest, fullpath, outcome, scope_key, stat in rows:
+        stats[fullpath] = stat
         if digest is None:
             if outcome is None:
                 reference.add(fullpath)
@@ -79,7 +90,7 @@ def read_journal(conn: Connection, tables: StoreTables) -> JournalState:
             done.add((relpath, digest.strip()))
         if outcome != "rejected":
             _note_newest(newest, root_of(fullpath, relpath), scope_key, relpath)
-    return JournalState(frozenset(done), frozenset(held), frozenset(reference), newest)
+    return JournalState(frozenset(done), frozenset(held), frozenset(reference), newest, stats)
 
 
 def _note_newest(
@@ -142,6 +153,7 @@ def write_journal(conn: Connection, tables: StoreTables, entries: list[JournalEn
                 "RowsQuarantined": e.rows_quarantined,
                 "DeletionsHeld": e.deletions_held,
                 "LoadRunId": run_id,
+                "FileStat": None if e.retry else e.file.stat or None,
             }
             for e in entries
         ],
@@ -176,5 +188,43 @@ def record_set_aside(engine: Engine, set_aside: list[SetAside], run_id: int | No
 
 
 def pending_files(engine: Engine, tables: StoreTables, manifest: Manifest, retry_held: bool) -> Manifest:
+    """The manifest without what the journal holds; the journal's stats of the files already loaded brought up to
+    date, so that the next run need not read them (rows journaled before stats were kept, or files touched since)."""
     with engine.connect() as conn:
-        return drop_journaled(manifest, read_journal(conn, tables), retry_held)
+        state = read_journal(conn, tables)
+    stale = [
+        {"path": f.path, "stat": f.stat} for f in manifest.files if f.stat and state.stats.get(f.path, f.stat) != f.stat
+    ]
+    manifest = drop_journaled(manifest, state, retry_held)
+    pending = {f.path for f in manifest.files} | {s.file.path for s in manifest.set_aside}
+    _record_stats(engine, tables, [s for s in stale if s["path"] not in pending])
+    return manifest
+
+
+def _record_stats(engine: Engine, tables: StoreTables, stats: list[dict[str, str]]) -> None:
+    if not stats:
+        return
+    pf = tables.processed_files
+    with engine.begin() as conn:
+        conn.execute(update(pf).where(pf.c.FullPath == bindparam("path")).values(FileStat=bindparam("stat")), stats)
+
+
+def known_files(engine: Engine, tables: StoreTables, check_every_days: float | None, now: datetime) -> KnownFiles:
+    """What the journal knows of each file it hashed: its stat and its hash, which discovery keeps for a file whose
+    stat is unchanged. Nothing, so that every file is read, when the last run that read them all (ContentChecked)
+    started longer than check_every_days ago, or never; and before the data store has the columns (a first run)."""
+    pf, lr = tables.processed_files, tables.load_run
+    try:
+        with engine.connect() as conn:
+            if check_every_days is not None:
+                checked = conn.execute(select(func.max(lr.c.StartedAt)).where(lr.c.ContentChecked.is_(True))).scalar()
+                if checked is None or now - checked > timedelta(days=check_every_days):
+                    return {}
+            rows = conn.execute(
+                select(pf.c.FullPath, pf.c.FileStat, pf.c.ContentHash).where(
+                    pf.c.FileStat.is_not(None), pf.c.ContentHash.is_not(None)
+                )
+            ).all()
+    except DBAPIError:  # no journal yet, or not these columns: the migrations phase has not run
+        return {}
+    return {path: (stat, digest.strip()) for path, stat, digest in rows}

@@ -9,12 +9,26 @@ from lms_pipeline.resources import BY_NAME
 from lms_pipeline.store.tables import StoreTables
 
 
-def start_run(engine: Engine, tables: StoreTables, flow_run_id: str | None, name: str | None, roots: list[str]) -> int:
+def start_run(
+    engine: Engine,
+    tables: StoreTables,
+    flow_run_id: str | None,
+    name: str | None,
+    roots: list[str],
+    content_checked: bool = False,
+) -> int:
+    """A run's row in the journal; content_checked: its discovery read every file (journal.known_files)."""
     lr = tables.load_run
     with engine.begin() as conn:
         run_id: int = conn.execute(
             insert(lr)
-            .values(FlowRunId=flow_run_id, FlowRunName=name, CsvPath=" ; ".join(roots)[:1024], Outcome="running")
+            .values(
+                FlowRunId=flow_run_id,
+                FlowRunName=name,
+                CsvPath=" ; ".join(roots)[:1024],
+                Outcome="running",
+                ContentChecked=content_checked,
+            )
             .returning(lr.c.LoadRunId)
         ).scalar_one()
         return run_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Integer, MetaData, String, Table
 from sqlalchemy.types import TypeEngine
 
 from lms_pipeline.resources import (
@@ -128,6 +128,7 @@ class StoreTables:
             self._column("RowsQuarantined", Integer),
             self._column("DeletionsHeld", Integer),
             self._column("LoadRunId", Integer),
+            self._column("FileStat", String(120)),
         )
 
     @cached_property
@@ -170,6 +171,7 @@ class StoreTables:
             self._column("Outcome", String(20)),
             *(self._column(c, Integer) for c in counts),
             self._column("Message", String(4000)),
+            self._column("ContentChecked", Boolean),
         )
 
     @cached_property

@@ -1,0 +1,5 @@
+-- What a file was on disk when its content was hashed (size, modification and change times in nanoseconds,
+-- device and inode), so that a re-run need not read an unchanged file again; and which runs read every file
+-- whatever its stat said, the periodic check of the content guarantee.
+ALTER TABLE lms.ProcessedFiles ADD FileStat NVARCHAR(120) NULL;
+ALTER TABLE lms.LoadRun ADD ContentChecked BIT NOT NULL CONSTRAINT LoadRun_DF_ContentChecked DEFAULT (0);
