@@ -459,6 +459,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--district", action="store_true", help=f"the large district: {DISTRICT.describe()}")
     parser.add_argument("--days", type=int, default=2, help="extract days (default 2)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--change",
+        type=float,
+        default=0.03,
+        help="share of users, assignments and submissions whose values change from one day to the next (default "
+        "0.03; 0.8 for an update-heavy night, when grading changes most submissions)",
+    )
     parser.add_argument("--database-url", default=DEFAULT_URL, help=f"server to create databases on ({DEFAULT_URL})")
     parser.add_argument(
         "--only", action="append", choices=("floor", "pipeline", "reference"), help="run only these (repeatable)"
@@ -482,11 +489,12 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine(server)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     args.size = DISTRICT if args.district else scaled(args.scale)
-    out = args.out / f"{args.size.label}-{stamp}"
+    out = args.out / f"{args.size.label}{'-change' if args.change != 0.03 else ''}-{stamp}"
     out.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as scratch:
         started = time.perf_counter()
-        district = generate_tree(args.keep_tree or Path(scratch) / "tree", args.size, args.days, args.seed)
+        tree = args.keep_tree or Path(scratch) / "tree"
+        district = generate_tree(tree, args.size, args.days, args.seed, args.change)
         generate_seconds = round(time.perf_counter() - started, 2)
         results = run_all(only, server, district, args, out)
     summary = summarize(args, facts, district, generate_seconds, results)
@@ -496,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r.outcome in ("ok", "not run") and (r.counts_ok or not r.counts) for r in results) else 1
 
 
-def generate_tree(root: Path, size: TreeSize, days: int, seed: int) -> District:
+def generate_tree(root: Path, size: TreeSize, days: int, seed: int, change: float = 0.03) -> District:
     """Clean data, one Canvas root, and only the resources the issue's sizes count."""
     return generate_district(
         root,
@@ -512,6 +520,7 @@ def generate_tree(root: Path, size: TreeSize, days: int, seed: int) -> District:
         lms=(LMS,),
         seed=seed,
         messy=False,
+        change=change,
     )
 
 
@@ -535,9 +544,11 @@ def run_all(only: set[str], server: Server, district: District, args: argparse.N
 def summarize(args, facts: dict, district: District, generate_seconds: float, results: list[Result]) -> dict:
     expected = {r: asdict(district.expected[LMS][r]) for r in LOADED}
     return {
-        "title": f"Loader benchmark, {args.size.label}: {args.size.describe()}, {args.days} extract days",
+        "title": f"Loader benchmark, {args.size.label}: {args.size.describe()}, {args.days} extract days, "
+        f"{args.change:.0%} of the records changing from day to day",
         "when": datetime.now().isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "change": args.change,
         "machine": {**facts, "load_average_at_end": os.getloadavg()},
         "files": len(load_order(district)),
         "rows": sum(sum(e["per_day"]) for e in expected.values()),
