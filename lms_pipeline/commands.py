@@ -5,6 +5,15 @@ from __future__ import annotations
 import argparse
 
 from lms_pipeline.launch import run_pipeline
+from lms_pipeline.options import (
+    ALL_PHASES,
+    LOAD_PHASES,
+    VALIDATE_PHASES,
+    Notifications,
+    Phase,
+    RunOptions,
+    Thresholds,
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,8 +29,19 @@ def run(args: argparse.Namespace) -> int:
             args.webhook_url,
             AlertBounds(expect_run_every_hours=args.expect_run_every, run_bound_hours=args.run_bound),
         )
-    from lms_pipeline.options import ALL_PHASES, LOAD_PHASES, VALIDATE_PHASES, Notifications, Phase, RunOptions
+    return run_pipeline(
+        csv_paths=getattr(args, "csvpath", []),
+        database=database_settings(args),
+        options=run_options(args),
+        thresholds=_thresholds(args),
+        notifications=Notifications(
+            block=getattr(args, "notification_block", None), email_to=getattr(args, "notify_email_to", None)
+        ),
+    )
 
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """What the command's flags ask of the run: its phases by the command, and each flag's option."""
     phases = {
         "load": LOAD_PHASES,
         "validate": VALIDATE_PHASES,
@@ -29,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         "harmonize": (Phase.MIGRATIONS, Phase.HARMONIZATION),
         "run": ALL_PHASES,
     }[args.command]
-    options = RunOptions(
+    return RunOptions(
         phases=list(phases),
         allow_mass_delete=getattr(args, "allow_mass_delete", False),
         exceptions_report_directory=getattr(args, "exceptions_report_directory", None),
@@ -38,20 +58,9 @@ def run(args: argparse.Namespace) -> int:
         rehash=getattr(args, "rehash", False),
         **({"lms": args.lms} if getattr(args, "lms", None) else {}),
     )
-    return run_pipeline(
-        csv_paths=getattr(args, "csvpath", []),
-        database=database_settings(args),
-        options=options,
-        thresholds=_thresholds(args),
-        notifications=Notifications(
-            block=getattr(args, "notification_block", None), email_to=getattr(args, "notify_email_to", None)
-        ),
-    )
 
 
-def _thresholds(args: argparse.Namespace):
-    from lms_pipeline.options import Thresholds
-
+def _thresholds(args: argparse.Namespace) -> Thresholds:
     stale = getattr(args, "stale_after_hours", None)
     return Thresholds() if stale is None else Thresholds(stale_after_hours=stale)
 

@@ -8,8 +8,9 @@ from importlib import metadata
 import pytest
 from cli_flags import database_flags
 
-from lms_pipeline.cli import parse_args
-from lms_pipeline.commands import database_settings
+from lms_pipeline.cli import build_parser, parse_args
+from lms_pipeline.commands import database_settings, run_options
+from lms_pipeline.options import LOAD_PHASES, VALIDATE_PHASES
 
 DB = ["-s", "db.example.org", "-d", "lms", "-u", "loader", "-p", "pw"]
 ROOT = "extracts"  # made in the working folder by clean_environment
@@ -53,6 +54,23 @@ def test_missing_required_arguments_exit_2(argv, capsys):
         parse_args(argv)
     assert exit_info.value.code == 2
     assert "required" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["load", "-c", ROOT], {"phases": list(LOAD_PHASES), "rehash": False, "lock_wait_seconds": 0}),
+        (["load", "-c", ROOT, "--rehash", "--lock-wait", "90"], {"rehash": True, "lock_wait_seconds": 90}),
+        (["validate", "-c", ROOT, "--statement-timeout", "0"], {"phases": list(VALIDATE_PHASES)}),
+        (["run", "-c", ROOT, "--lms", "canvas", "--allow-mass-delete"], {"lms": ["canvas"], "allow_mass_delete": True}),
+        (["harmonize", "-e", "reports"], {"exceptions_report_directory": "reports", "statement_timeout_minutes": 60}),
+    ],
+)
+def test_each_flag_becomes_its_run_option(argv, expected):
+    options = run_options(parse_args([*argv, *DB]))
+    assert {name: getattr(options, name) for name in expected} == expected
+    if "--statement-timeout" in argv:
+        assert options.statement_timeout_minutes is None  # 0: no bound
 
 
 def test_engine_defaults_to_mssql_as_the_reference():
@@ -378,3 +396,16 @@ def test_the_statement_timeout_is_minutes_and_zero_means_none(monkeypatch):
     assert parse_args(base).statement_timeout == 15
     with pytest.raises(SystemExit):
         parse_args([*base, "--statement-timeout", "-1"])
+
+
+def test_every_flag_of_every_command_is_documented():
+    """README.md (the flags table, the quick start) or docs/OPERATIONS.md (setup) says what each flag does."""
+    import argparse
+    from pathlib import Path
+
+    docs = "".join((Path(__file__).parent.parent / name).read_text() for name in ("README.md", "docs/OPERATIONS.md"))
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    flags = {o for command in commands.values() for a in command._actions for o in a.option_strings}
+    assert "--rehash" in flags
+    assert sorted(f for f in flags if f.startswith("--") and f != "--help" and f not in docs) == []

@@ -36,7 +36,7 @@ def send(target: str, subject: str, body: str, email_to: list[str] | None = None
 
 def _send_email(credentials, subject: str, body: str, recipients: list[str]) -> None:
     if not recipients:
-        raise ValueError(f"{EMAIL_BLOCK} needs recipients: set the flow parameter notify_email_to")
+        raise ValueError(f"{EMAIL_BLOCK} needs recipients: set the flow parameter notifications.email_to")
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = credentials.username or "lms-pipeline"
