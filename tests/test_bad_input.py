@@ -180,6 +180,21 @@ def test_a_failure_inside_a_batch_leaves_the_store_as_it_was(loaded, load_tree, 
     assert query("SELECT title FROM lms.assignment WHERE sourcesystemidentifier = 'A1'") == [("changed",)]
 
 
+def test_a_row_quarantined_for_an_unknown_parent_keeps_its_live_row(loaded, load_tree, query):
+    """Its key is listed before the database drops it from staging: yesterday's row stays live, unchanged."""
+    scope = {"section": "S1", "assignment": "A1"}
+    write(loaded, "submissions", [submission("B1", "A1", "U1"), submission("B2", "A1", "U1")], **scope)
+    load_tree(loaded)
+    ghost = [submission("B1", "A1", "U1"), submission("B2", "A1", "GHOST")]
+    write(loaded, "submissions", ghost, "2021-09-02-06-00-00", **scope)
+    load_tree(loaded)
+    assert [check for _, _, _, check, _, _ in quarantine(query)] == ["unknown-parent"]
+    assert query(
+        "SELECT s.sourcesystemidentifier, u.sourcesystemidentifier FROM lms.assignmentsubmission s "
+        "JOIN lms.lmsuser u ON u.lmsuseridentifier = s.lmsuseridentifier WHERE s.deletedat IS NULL ORDER BY 1"
+    ) == [("B1", "U1"), ("B2", "U1")]
+
+
 def test_a_submission_for_an_unknown_user_names_the_file_and_line(loaded, load_tree, query):
     write(
         loaded,

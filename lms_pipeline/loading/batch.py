@@ -19,7 +19,7 @@ from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.loading.journal import JournalEntry, write_journal
 from lms_pipeline.loading.merge import ResourceStatements, SubmissionTypeStatements
 from lms_pipeline.loading.summary import BatchResult
-from lms_pipeline.resources import ASSIGNMENTS, Resource, Scope
+from lms_pipeline.resources import ASSIGNMENTS, NATURAL_KEY, Resource, Scope
 from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.validation.csv_files import FileRejected, iter_csv
@@ -126,6 +126,7 @@ class _BatchLoader:
         self.rejections += part.rejections
 
     def finish(self, conn: Connection) -> None:
+        self._list_staged_keys(conn)
         if sum(self.staged.values()) > STATISTICS_ROWS:
             self.dialect.refresh_statistics(conn, [t.name for t in self.staging_tables])
         self._quarantine_duplicates(conn)
@@ -136,6 +137,14 @@ class _BatchLoader:
         if self.result.inserted + self.result.deleted + self.result.undeleted > LIVE_STATISTICS_ROWS:
             self.dialect.refresh_statistics(conn, [self.statements.live.name])
         self._journal(conn)
+
+    def _list_staged_keys(self, conn: Connection) -> None:
+        """The staged rows' keys join those validation listed (PreparedBatch.keys), before any staged row is dropped
+        as a duplicate or an orphan: a row quarantined never lets its live row be soft-deleted. One statement here
+        instead of copying every key a second time beside its row."""
+        stg, keys = self.statements.stg, self.tables.load_keys
+        key_columns = [stg.c[name] for name in NATURAL_KEY]
+        conn.execute(keys.insert().from_select([keys.c[name] for name in NATURAL_KEY], select(*key_columns)))
 
     def _bulk(self, conn: Connection, table: Table, frame: pd.DataFrame) -> None:
         if len(frame):

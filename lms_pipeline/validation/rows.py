@@ -57,7 +57,9 @@ class PreparedBatch:
     staged: pd.DataFrame  # staging columns + batchfileid + sourceline
     submission_types: pd.DataFrame | None
     rejections: list[Rejection]
-    keys: pd.DataFrame  # every natural key the files list, valid or not
+    # The natural keys the files list that are not among the staged rows' (rows found wrong, listed keys, the
+    # visible forms of keys with hidden characters): the staged rows' own keys are added in SQL (loading/batch.py).
+    keys: pd.DataFrame
 
 
 def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
@@ -94,17 +96,24 @@ def _prepared(
     outcomes: list[FileOutcome],
     rejections: list[Rejection],
 ) -> PreparedBatch:
-    raw = pd.DataFrame(columns, dtype="object")
-    raw = raw.replace("", None) if len(raw) else raw
-    keys = pd.concat([raw[list(NATURAL_KEY)], pd.DataFrame(listed, columns=list(NATURAL_KEY), dtype="object")])
-    keys = _with_visible_forms(keys.replace("", None).dropna()).drop_duplicates()
-    keys = keys[keys.apply(lambda column: column.str.len() <= KEY_LENGTH).all(axis=1)]  # longer keys exist nowhere
-    keys.columns = [c.lower() for c in NATURAL_KEY]
-    raw = _validate(resource, raw, outcomes, rejections)
+    read = pd.DataFrame(columns, dtype="object")
+    read = read.replace("", None) if len(read) else read
+    raw = _validate(resource, read, outcomes, rejections)
     raw = _check_rows(resource, raw, outcomes, rejections)
     staged = _typed(resource, raw)
     types = _submission_types(raw) if "SubmissionType" in raw else None
-    return PreparedBatch(resource, outcomes, staged, types, rejections, keys)
+    return PreparedBatch(resource, outcomes, staged, types, rejections, _unstaged_keys(read, raw.index, listed))
+
+
+def _unstaged_keys(read: pd.DataFrame, staged: pd.Index, listed: list[tuple[str, ...]]) -> pd.DataFrame:
+    """The keys a file lists besides those of the rows staged: the rows found wrong, the keys listed by rows that
+    were not read as rows, and the visible forms of keys with hidden characters."""
+    wrong: pd.DataFrame = read.loc[read.index.difference(staged), list(NATURAL_KEY)]
+    keys = pd.concat([wrong, pd.DataFrame(listed, columns=list(NATURAL_KEY), dtype="object")])
+    keys = _with_visible_forms(keys.replace("", None).dropna()).drop_duplicates()
+    short: pd.DataFrame = keys[keys.apply(lambda column: column.str.len() <= KEY_LENGTH).all(axis=1)]
+    short.columns = [c.lower() for c in NATURAL_KEY]  # longer keys exist nowhere
+    return short
 
 
 def _with_visible_forms(keys: pd.DataFrame) -> pd.DataFrame:
