@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -15,7 +16,6 @@ from prefect.states import Completed
 from prefect.utilities.annotations import quote
 
 from lms_pipeline.discovery.manifests import load_manifest, manifest_folder, save_known_files, write_manifest
-from lms_pipeline.discovery.walk import KnownFiles
 from lms_pipeline.flows.discovery import discovery
 from lms_pipeline.flows.harmonization import harmonize_every_lms
 from lms_pipeline.flows.migrations import migrations
@@ -125,8 +125,7 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
         temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
         manifest_folder(options.work_dir, flow_run.get_id() or "local") as folder,
     ):
-        known = _known_files(run, options) if Phase.DISCOVERY in phases else {}
-        known_path = save_known_files(known, folder) if known else None
+        known_path = _known_files(run, options, folder) if Phase.DISCOVERY in phases else None
         manifest_paths = (
             _phase(run, Phase.DISCOVERY, phases, lambda: discovery(csv_paths, str(folder), known_path)) or []
         )
@@ -161,7 +160,12 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
                 publish_summary(result.staging)
             if Phase.STAGING in phases and manifest_paths:
                 result.load_run_id = run.load_run_id = begin_run(
-                    engine, tables, flow_run.get_id(), flow_run.get_name(), csv_paths, content_checked=not known
+                    engine,
+                    tables,
+                    flow_run.get_id(),
+                    flow_run.get_name(),
+                    csv_paths,
+                    content_checked=known_path is None,
                 )
                 if pending:
                     _stage(run, result, manifest_paths, options)
@@ -189,17 +193,19 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
     return result
 
 
-def _known_files(run: RunState, options: RunOptions) -> KnownFiles:
-    """What the journal knew of each file, which discovery keeps for a file whose stat is unchanged; nothing when
-    this run is to read every file: asked to (rehash), or as the periodic check (rehash_every_days)."""
+def _known_files(run: RunState, options: RunOptions, folder: Path) -> str | None:
+    """The file of what the journal knew of each file, which discovery keeps for a file whose stat is unchanged;
+    None when this run is to read every file: asked to (rehash), or as the periodic check (rehash_every_days).
+    The map itself is let go here: the flow process need not hold it while discovery holds its own copy."""
     if options.rehash:
-        return {}
+        return None
     known = known_files(run.engine, run.tables, options.rehash_every_days, datetime.now())
     if not known:
         get_run_logger().info(
             "Reading every file: none is journaled with its stat, or this is the periodic check (rehash_every_days)"
         )
-    return known
+        return None
+    return save_known_files(known, folder)
 
 
 def _warned_message(warnings: list[str]) -> str:
