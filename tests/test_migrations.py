@@ -77,6 +77,25 @@ def test_the_staging_tables_are_unlogged_and_every_other_table_is_not(engine):
     assert {kind for name, kind in persistence.items() if name not in staging} == {"p"}
 
 
+def test_the_merge_has_the_indexes_it_uses(engine):
+    """Migration 0022: the resources' staging tables keep no natural-key index (the merge joins them whole), the two
+    staging tables a soft delete probes row by row keep theirs, and each live table indexes its soft-deleted rows
+    for the un-delete."""
+    with engine.connect() as conn:
+        indexes = dict(
+            conn.execute(
+                text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'lms' AND indexname LIKE 'ix_%'")
+            ).all()
+        )
+    staging_keys = {name for name in indexes if name.startswith("ix_stg_")}
+    assert staging_keys == {"ix_stg_loadkey_natural_key", "ix_stg_assignmentsubmissiontype_natural_key"}
+    deleted = {name: definition for name, definition in indexes.items() if name.endswith("_deleted")}
+    assert len(deleted) == 8
+    assert all(
+        d.endswith("(sourcesystemidentifier, sourcesystem) WHERE (deletedat IS NOT NULL)") for d in deleted.values()
+    )
+
+
 def test_second_run_applies_nothing(engine):
     report = apply_migrations(engine, builtin_scripts("postgresql", harmonizer=False))
     assert report.applied == []

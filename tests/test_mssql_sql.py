@@ -355,6 +355,9 @@ class StoreShape:
             self._create_index(statement)
         elif isinstance(statement, exp.Alter):
             self._alter(statement.this.name, statement.args["actions"])
+        elif isinstance(statement, exp.Drop) and statement.args["kind"] == "INDEX":
+            for index in statement.args["tables"]:
+                del self.indexes[index.name.lower()]
 
     def _create_table(self, schema: exp.Schema) -> None:
         name = schema.this.name

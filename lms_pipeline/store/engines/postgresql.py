@@ -17,6 +17,11 @@ if TYPE_CHECKING:  # frames arrive here already built: the import is for annotat
 LOCK_KEY = 0x4C4D53_5049_50  # "LMSPIP": a fixed bigint for pg_advisory_lock
 COPY_SLICE_ROWS = 10_000  # rows rendered as CSV at a time for COPY
 COPY_READ_CHARS = 1 << 20
+# ANALYZE after a batch samples 300 x this many rows. The merge's plans need row counts, the share of soft-deleted
+# rows and whether a key is unique, which a 3,000-row sample gives as well as the default 30,000 (n_distinct of a
+# district batch's 2,000 assignments: 1,985 instead of 2,000); the batch's statistics cost 0.03 s instead of
+# 0.42 s (submissions, 60,000 staged rows, 600,000 live). Autovacuum's later ANALYZE keeps the server's target.
+BATCH_STATISTICS_TARGET = 10
 
 # The harmonizer's tallies are transaction-local settings (lms_harmonizer.<counter>): each transaction starts
 # without them.
@@ -117,6 +122,7 @@ class PostgreSQL(EngineDialect):
             cursor.close()
 
     def refresh_statistics(self, conn: Connection, tables: list[str]) -> None:
+        conn.exec_driver_sql(f"SET LOCAL default_statistics_target = {BATCH_STATISTICS_TARGET}")
         conn.exec_driver_sql("ANALYZE " + ", ".join(f"lms.{table}" for table in tables))
 
     def truncate(self, conn: Connection, tables: list[str]) -> None:
