@@ -1,16 +1,18 @@
-"""Time loading one generated extract tree three ways, each into a fresh PostgreSQL database of its own.
+"""Time loading one generated extract tree four ways, each into a fresh PostgreSQL database of its own.
 
 1. The floor: PostgreSQL COPY of every file into all-text tables, one connection, in load order (best of 3).
 2. `lms-pipeline load`, the whole command as a subprocess (Prefect start-up included), then the same command
    again over the unchanged tree (the nightly re-run that finds nothing new).
 3. The reference loader, edfi-lms-ds-loader 1.2.2, in its own Python 3.9 virtual environment.
+4. dlt, the likeliest alternative: benchmarks/dlt_peer.py as a subprocess, then again over the unchanged tree.
 
-After each load the row counts are checked against what the generator wrote, so that the three figures time the
+After each load the row counts are checked against what the generator wrote, so that the figures time the
 same work; each loader's peak memory is its largest process's peak resident set. Results are printed as a table and
 written as JSON to benchmarks/out/.
 
     python benchmarks/bench_load.py --scale 1
     python benchmarks/bench_load.py --district --only floor --only pipeline
+    python benchmarks/bench_load.py --scale 1 --only dlt --only floor
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -159,6 +164,9 @@ class Server:
             "--password", parts.password or "",
         ]  # fmt: skip
 
+    def database_url(self, dbname: str) -> str:
+        return urlsplit(self.url)._replace(path=f"/{dbname}").geturl()
+
     def version(self) -> str:
         with self.connection() as conn, conn.cursor() as cur:
             cur.execute("SELECT version()")
@@ -191,8 +199,22 @@ def loaded_counts(server: Server, dbname: str, district: District) -> list[Count
     return counts
 
 
+def dlt_counts(server: Server, dbname: str, district: District) -> list[Count]:
+    """dlt's rows and distinct keys of each table, both against the keys the generator wrote: dlt soft-deletes
+    nothing, so a row missing from the newest extract stays as it was."""
+    counts = []
+    with server.connection(dbname) as conn, conn.cursor() as cur:
+        for resource in LOADED:
+            expected = district.expected[LMS][resource].distinct
+            table = resource.replace("-", "_")  # as dlt_peer.py names them
+            cur.execute(f"SELECT count(*), count(DISTINCT (source_system_identifier, source_system)) FROM lms.{table}")
+            rows, keys = cur.fetchone()
+            counts.append(Count(resource, expected, expected, rows, keys))
+    return counts
+
+
 # ---------------------------------------------------------------------------------------------------------------
-# The three loads
+# The loads
 
 
 @contextmanager
@@ -251,27 +273,36 @@ def _floor_count(cur, district: District, resource: str) -> Count:
     return Count(resource, sum(expected.per_day), expected.distinct, rows, distinct)
 
 
+Command = Callable[[str], list[str]]  # a loader's command line, given the database to load
+Counting = Callable[[Server, str, District], list[Count]]  # what a loader loaded into a database
+
+
 def run_loader(
-    name: str, label: str, argv: list[str], server: Server, district: District, out: Path, rerun: bool = False
+    name: str,
+    label: str,
+    command: Command,
+    server: Server,
+    district: District,
+    out: Path,
+    rerun: bool = False,
+    counts: Counting = loaded_counts,
 ) -> list[Result]:
     """Run a loader command on a fresh database, time it, keep its output and count what it loaded; with rerun,
     run it once more over the unchanged tree."""
     with fresh_database(server, label) as dbname:
-        results = [_run_once(name, label, argv, server, dbname, district, out)]
+        argv, counted = command(dbname), partial(counts, server, dbname, district)
+        results = [_run_once(name, label, argv, out, counted)]
         if rerun:
-            again = _run_once(f"{name}, re-run", f"{label}-rerun", argv, server, dbname, district, out)
+            again = _run_once(f"{name}, re-run", f"{label}-rerun", argv, out, counted)
             results.append(again if results[0].outcome == "ok" else Result(again.name, again.command))
     return results
 
 
-def _run_once(
-    name: str, label: str, argv: list[str], server: Server, dbname: str, district: District, out: Path
-) -> Result:
-    command = argv + ["--csvpath", str(district.roots[LMS])] + server.loader_flags(dbname)
+def _run_once(name: str, label: str, command: list[str], out: Path, counts: Callable[[], list[Count]]) -> Result:
     result = Result(name, _shown(command))
     log = out / f"{label}.log"
     result.log = str(log)
-    # Run in the out folder: both loaders read a .env file from their working folder.
+    # Run in the out folder: lms-pipeline and the reference read a .env file from their working folder.
     with timing(result), open(log, "w") as handle:
         returncode, result.peak_memory_mb, result.peak_tree_memory_mb = run_measured(command, cwd=out, stdout=handle)
     output = log.read_text()
@@ -281,8 +312,19 @@ def _run_once(
         return result
     result.outcome = "ok"
     result.staging_seconds = staging_seconds(output)
-    result.counts = loaded_counts(server, dbname, district)
+    result.counts = counts()
     return result
+
+
+def with_loader_flags(argv: list[str], server: Server, district: District) -> Command:
+    """The command of a loader that takes the reference loader's flags."""
+    return lambda dbname: [*argv, "--csvpath", str(district.roots[LMS]), *server.loader_flags(dbname)]
+
+
+def dlt_command(server: Server, district: District, pipelines_dir: Path) -> Command:
+    script = [sys.executable, str(HERE / "dlt_peer.py"), "--root", str(district.roots[LMS])]
+    state = ["--pipelines-dir", str(pipelines_dir)]
+    return lambda dbname: [*script, "--database-url", server.database_url(dbname), *state]
 
 
 def run_measured(command: list[str], cwd: Path, stdout) -> tuple[int, float, float]:
@@ -329,8 +371,15 @@ def _rss(process: psutil.Process) -> int:
 
 def _shown(command: list[str]) -> str:
     """The command as a person would type it, with any password masked."""
-    words = [w if i == 0 or command[i - 1] != "--password" or not w else "***" for i, w in enumerate(command)]
+    words = [_masked(command[i - 1] if i else "", w) for i, w in enumerate(command)]
     return " ".join(w if w else "''" for w in words)
+
+
+def _masked(flag: str, word: str) -> str:
+    if flag == "--password" and word:
+        return "***"
+    password = urlsplit(word).password if flag == "--database-url" else None
+    return word.replace(f":{password}@", ":***@", 1) if password else word
 
 
 def _last_line(output: str) -> str:
@@ -351,6 +400,13 @@ def reference_python(venv: Path, python: str) -> Path:
         subprocess.run([python, "-m", "venv", "--clear", str(venv)], check=True)
         subprocess.run([str(interpreter), "-m", "pip", "install", "-q", *REFERENCE_PACKAGES], check=True)
     return interpreter
+
+
+def dlt_version() -> str | None:
+    try:
+        return metadata.version("dlt")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _imports(interpreter: Path, module: str) -> bool:
@@ -439,7 +495,8 @@ def print_report(summary: dict, results: list[Result]) -> None:
         if r.name == "lms-pipeline load":
             staging = f"{r.staging_seconds:.2f}" if r.staging_seconds is not None else "pending"
             print(f"{'  staging subflow':28}{staging:>10}")
-    print("rows, live/total (the floor: written/distinct keys):")
+    print("rows, live/total (the floor: written/distinct keys; dlt: rows/distinct keys, both against the expected")
+    print("total, since dlt soft-deletes nothing):")
     print(f"  {'':22}" + "".join(f"{r.name.split()[0][:15]:>16}" for r in results) + f"{'expected live/total':>22}")
     for i, resource in enumerate(LOADED):
         cells = [f"{r.counts[i].live}/{r.counts[i].total}" if r.counts else "-" for r in results]
@@ -468,7 +525,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--database-url", default=DEFAULT_URL, help=f"server to create databases on ({DEFAULT_URL})")
     parser.add_argument(
-        "--only", action="append", choices=("floor", "pipeline", "reference"), help="run only these (repeatable)"
+        "--only",
+        action="append",
+        choices=("floor", "pipeline", "reference", "dlt"),
+        help="run only these (repeatable)",
     )
     parser.add_argument(
         "--reference-venv", type=Path, default=platformdirs.user_cache_path("lms-pipeline") / "reference-venv"
@@ -484,7 +544,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    only = set(args.only or ("floor", "pipeline", "reference"))
+    only = set(args.only or ("floor", "pipeline", "reference", "dlt"))
     server = Server(args.database_url)
     facts = machine(server)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -530,15 +590,31 @@ def run_all(only: set[str], server: Server, district: District, args: argparse.N
     if "pipeline" in only:
         command = pipeline_command()
         if command:
-            pipeline = run_loader("lms-pipeline load", "pipeline", command, server, district, out, rerun=True)
+            loader = with_loader_flags(command, server, district)
+            pipeline = run_loader("lms-pipeline load", "pipeline", loader, server, district, out, rerun=True)
         else:
             pipeline[0].outcome = "not installed: no lms-pipeline on PATH"
     reference = Result("reference 1.2.2", "")
     if "reference" in only:
         python = reference_python(args.reference_venv, args.reference_python)
-        command = [str(python), "-m", "edfi_lms_ds_loader"]
-        [reference] = run_loader("reference 1.2.2", "reference", command, server, district, out)
-    return [floor, *pipeline, reference]
+        loader = with_loader_flags([str(python), "-m", "edfi_lms_ds_loader"], server, district)
+        [reference] = run_loader("reference 1.2.2", "reference", loader, server, district, out)
+    return [floor, *pipeline, reference, *run_dlt(only, server, district, out)]
+
+
+def run_dlt(only: set[str], server: Server, district: District, out: Path) -> list[Result]:
+    """dlt's first load and its re-run, with its pipeline state in a folder of this run's own."""
+    version = dlt_version()
+    name = f"dlt {version}" if version else "dlt"
+    results = [Result(name, ""), Result(f"{name}, re-run", "")]
+    if "dlt" not in only:
+        return results
+    if not version:
+        results[0].outcome = "not installed: pip install -e '.[bench]'"
+        return results
+    with tempfile.TemporaryDirectory(prefix="lms-bench-dlt-") as pipelines_dir:
+        loader = dlt_command(server, district, Path(pipelines_dir))
+        return run_loader(name, "dlt", loader, server, district, out, rerun=True, counts=dlt_counts)
 
 
 def summarize(args, facts: dict, district: District, generate_seconds: float, results: list[Result]) -> dict:
@@ -556,7 +632,7 @@ def summarize(args, facts: dict, district: District, generate_seconds: float, re
         "expected": expected,
         "results": [{**asdict(r), "counts_ok": r.counts_ok} for r in results],
         "prefect": os.environ.get("PREFECT_API_URL") or "a temporary server, started by the command",
-        "targets": targets(args.size, *results),
+        "targets": targets(args.size, *results[:4]),  # the issues' targets: none for dlt
     }
 
 
