@@ -33,7 +33,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import partial
-from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,6 +46,10 @@ from lms_pipeline.resources import BY_NAME, LOAD_ORDER
 HERE = Path(__file__).resolve().parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REFERENCE_PACKAGES = ("edfi-lms-ds-loader==1.2.2", "pandas<1.4")  # pandas 1.4+ breaks it (loader contract 11)
+# dlt gets a virtual environment of its own too: it brings pyarrow, and pandas beside pyarrow stores strings in
+# Arrow, which added 140 MB to lms-pipeline's two processes on the district (414 + 238 MB against 368 + 147 MB at
+# the end of a load): lms-pipeline is timed as its own install runs it, without pyarrow.
+DLT_PACKAGES = ("dlt[postgres,parquet]==1.31.*",)  # parquet: pyarrow, which dlt_peer.py reads the files with
 REFERENCE_PYTHON = "/root/.pyenv/versions/3.9.18/bin/python3.9"
 # The benchmark tree holds what the issue's sizes count: no attendance, activities or grades.
 LOADED = ("users", "sections", "section-associations", "assignments", "submissions")
@@ -322,8 +325,10 @@ def with_loader_flags(argv: list[str], server: Server, district: District) -> Co
     return lambda dbname: [*argv, "--csvpath", str(district.roots[LMS]), *server.loader_flags(dbname)]
 
 
-def dlt_command(server: Server, district: District, pipelines_dir: Path) -> Command:
-    script = [sys.executable, str(HERE / "dlt_peer.py"), "--root", str(district.roots[LMS])]
+def dlt_command(interpreter: Path, server: Server, district: District, pipelines_dir: Path) -> Command:
+    # dlt_peer.py reads the column types from lms_pipeline/resources.py, which imports nothing outside the stdlib.
+    script = ["env", f"PYTHONPATH={HERE.parent}", str(interpreter), str(HERE / "dlt_peer.py")]
+    script += ["--root", str(district.roots[LMS])]
     state = ["--pipelines-dir", str(pipelines_dir)]
     return lambda dbname: [*script, "--database-url", server.database_url(dbname), *state]
 
@@ -395,21 +400,19 @@ def pipeline_command() -> list[str] | None:
     return [found, "load", "-v", "--stale-after-hours", str(STALE_AFTER_HOURS)] if found else None
 
 
-def reference_python(venv: Path, python: str) -> Path:
-    """The reference loader's interpreter, made on first use: its own venv, from the package index."""
+def venv_python(venv: Path, python: str, packages: tuple[str, ...], module: str) -> Path:
+    """The interpreter of a peer loader's own venv, made on first use from the package index."""
     interpreter = venv / "bin" / "python"
-    if not _imports(interpreter, "edfi_lms_ds_loader"):
-        print(f"installing {' '.join(REFERENCE_PACKAGES)} into {venv} ...", flush=True)
+    if not _imports(interpreter, module):
+        print(f"installing {' '.join(packages)} into {venv} ...", flush=True)
         subprocess.run([python, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run([str(interpreter), "-m", "pip", "install", "-q", *REFERENCE_PACKAGES], check=True)
+        subprocess.run([str(interpreter), "-m", "pip", "install", "-q", *packages], check=True)
     return interpreter
 
 
-def dlt_version() -> str | None:
-    try:
-        return metadata.version("dlt")
-    except metadata.PackageNotFoundError:
-        return None
+def version_in(interpreter: Path, package: str) -> str:
+    probe = [str(interpreter), "-c", f"from importlib.metadata import version; print(version({package!r}))"]
+    return subprocess.run(probe, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def _imports(interpreter: Path, module: str) -> bool:
@@ -539,6 +542,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--reference-python", default=REFERENCE_PYTHON if Path(REFERENCE_PYTHON).exists() else "python3.9"
     )
+    parser.add_argument(
+        "--dlt-venv",
+        type=Path,
+        default=platformdirs.user_cache_path("lms-pipeline") / "dlt-venv",
+        help="made on first use",
+    )
     parser.add_argument("--floor-runs", type=int, default=3, help="COPY floor runs; the best is kept (default 3)")
     parser.add_argument("--out", type=Path, default=HERE / "out", help="results folder (git-ignored)")
     parser.add_argument("--keep-tree", type=Path, help="generate the tree here and keep it")
@@ -599,24 +608,20 @@ def run_all(only: set[str], server: Server, district: District, args: argparse.N
             pipeline[0].outcome = "not installed: no lms-pipeline on PATH"
     reference = Result("reference 1.2.2", "")
     if "reference" in only:
-        python = reference_python(args.reference_venv, args.reference_python)
+        python = venv_python(args.reference_venv, args.reference_python, REFERENCE_PACKAGES, "edfi_lms_ds_loader")
         loader = with_loader_flags([str(python), "-m", "edfi_lms_ds_loader"], server, district)
         [reference] = run_loader("reference 1.2.2", "reference", loader, server, district, out)
-    return [floor, *pipeline, reference, *run_dlt(only, server, district, out)]
+    return [floor, *pipeline, reference, *run_dlt(only, server, district, out, args.dlt_venv)]
 
 
-def run_dlt(only: set[str], server: Server, district: District, out: Path) -> list[Result]:
+def run_dlt(only: set[str], server: Server, district: District, out: Path, venv: Path) -> list[Result]:
     """dlt's first load and its re-run, with its pipeline state in a folder of this run's own."""
-    version = dlt_version()
-    name = f"dlt {version}" if version else "dlt"
-    results = [Result(name, ""), Result(f"{name}, re-run", "")]
     if "dlt" not in only:
-        return results
-    if not version:
-        results[0].outcome = "not installed: pip install -e '.[bench]'"
-        return results
+        return [Result("dlt", ""), Result("dlt, re-run", "")]
+    interpreter = venv_python(venv, sys.executable, DLT_PACKAGES, "dlt")
+    name = f"dlt {version_in(interpreter, 'dlt')}"
     with tempfile.TemporaryDirectory(prefix="lms-bench-dlt-") as pipelines_dir:
-        loader = dlt_command(server, district, Path(pipelines_dir))
+        loader = dlt_command(interpreter, server, district, Path(pipelines_dir))
         return run_loader(name, "dlt", loader, server, district, out, rerun=True, counts=dlt_counts)
 
 
