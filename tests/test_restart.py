@@ -41,7 +41,9 @@ class PrivateServer:
         self.folder = Path(tempfile.mkdtemp(prefix="lms-restart-"))
         self.data, self.log = self.folder / "data", self.folder / "server.log"
         as_root = os.geteuid() == 0
-        self.prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+        # runuser lives in /usr/sbin, which a minimal PATH (cron's, env -i) may leave out
+        runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+        self.prefix = [runuser, "-u", "postgres", "--"] if as_root else []
         if as_root:
             user = pwd.getpwnam("postgres")
             os.chown(self.folder, user.pw_uid, user.pw_gid)
