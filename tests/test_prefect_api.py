@@ -17,7 +17,7 @@ import time
 import pytest
 from cli_flags import database_flags
 
-from lms_pipeline.tasks.prefect_api import is_healthy
+from lms_pipeline.tasks.prefect_api import connect, is_healthy
 
 SLOW_START = """
 import os, sys, time
@@ -118,3 +118,16 @@ def test_prefects_temporary_server_that_does_not_start_in_time_is_one_line_too(h
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("lms-pipeline: Prefect's temporary server did not start within 1 s"), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_command_retries_a_servers_500_as_prefect_retries_a_503(monkeypatch):
+    """A server under a burst of writes answers 500 now and then; a command's flow retries it, with the backoff of
+    Prefect's client, instead of failing a run whose data has loaded over its report."""
+    from prefect.settings import PREFECT_CLIENT_RETRY_EXTRA_CODES, temporary_settings
+
+    monkeypatch.delenv("PREFECT_CLIENT_RETRY_EXTRA_CODES", raising=False)
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # configured: the context starts no server
+    with temporary_settings(updates={PREFECT_CLIENT_RETRY_EXTRA_CODES: set()}):
+        with connect():
+            assert PREFECT_CLIENT_RETRY_EXTRA_CODES.value() == {500}
+        assert PREFECT_CLIENT_RETRY_EXTRA_CODES.value() == set()

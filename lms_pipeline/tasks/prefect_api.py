@@ -56,7 +56,7 @@ class LocalServer:
 
 
 def connect(say=print) -> AbstractContextManager:
-    """The Prefect settings a command runs its flow in: its API, and no heartbeat.
+    """The Prefect settings a command runs its flow in: its API, no heartbeat, and a server's 500 retried.
 
     Without a configured API it has a local server: one that answers, or one started now, whose start goes on
     while the command imports its modules (2 to 3 s); entering the context waits for it (4 s, 15 s the very first
@@ -64,13 +64,23 @@ def connect(say=print) -> AbstractContextManager:
     PREFECT_FLOWS_HEARTBEAT_FREQUENCY asks for one: the command's exit code speaks for it, and stopping the
     heartbeat thread, which sleeps in 1 s steps, cost up to a second of every command."""
     os.environ.setdefault(STARTUP_TIMEOUT, str(DEFAULT_STARTUP_SECONDS))  # read when prefect is imported: now
-    updates = {} if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" in os.environ else {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": None}
+    updates: dict[str, object] = {}
+    if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" not in os.environ:
+        updates["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] = None
+    if "PREFECT_CLIENT_RETRY_EXTRA_CODES" not in os.environ:
+        updates["PREFECT_CLIENT_RETRY_EXTRA_CODES"] = RETRIED_STATUS_CODES
     if _configured_api_url() or os.environ.get("LMS_PREFECT_SERVER", "local") == "temporary":
         return _settings(updates)
     server = LocalServer(int(os.environ.get("LMS_PREFECT_PORT") or DEFAULT_PORT), _prefect_home())
     startup = None if is_healthy(server.api_url) else Startup(server, float(os.environ[STARTUP_TIMEOUT]), say)
     os.environ["PREFECT_API_URL"] = server.api_url  # for the processes a run starts
     return _settings({**updates, "PREFECT_API_URL": server.api_url}, startup)
+
+
+# Prefect's client retries 429, 502 and 503 with backoff; a server under a burst of writes also answers 500 now
+# and then (once in three CI runs, on creating the summary artifact of a run whose data had loaded, which failed
+# the run). A nightly run retries that too rather than fail over its report.
+RETRIED_STATUS_CODES = {500}
 
 
 @contextmanager
