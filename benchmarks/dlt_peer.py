@@ -7,7 +7,10 @@ catalog declares, and merged into PostgreSQL on its natural key. A key in severa
 the merge deduplicates on the extract time that each file's name gives. dlt's postgres destination COPYs its
 loader files when they are CSV.
 
-    python benchmarks/dlt_peer.py --root <tree>/canvas --database-url postgresql://... --pipelines-dir <dir>
+bench_load.py runs it with the interpreter of dlt's own venv, the repository on PYTHONPATH (for the catalog):
+
+    PYTHONPATH=. <dlt-venv>/bin/python benchmarks/dlt_peer.py --root <tree>/canvas \
+        --database-url postgresql://... --pipelines-dir <dir>
 """
 
 from __future__ import annotations

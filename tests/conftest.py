@@ -21,8 +21,10 @@ os.environ["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] = "ignore"
 os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = os.path.join(_TMP, "results")
 # A command run by a test never leaves a local Prefect server behind; the tests of that server say otherwise.
 os.environ["LMS_PREFECT_SERVER"] = "temporary"
-# Flows that tests call directly retry a server's 500 as a command does (lms_pipeline/tasks/prefect_api.py).
-os.environ.setdefault("PREFECT_CLIENT_RETRY_EXTRA_CODES", "500")
+# Flows that tests call directly retry what a command retries (the module imports no Prefect).
+from lms_pipeline.tasks.prefect_api import RETRIED_STATUS_CODES  # noqa: E402
+
+os.environ.setdefault("PREFECT_CLIENT_RETRY_EXTRA_CODES", ",".join(map(str, sorted(RETRIED_STATUS_CODES))))
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
