@@ -22,7 +22,9 @@ from pandera.errors import SchemaErrors
 from lms_pipeline.discovery.walk import walk_tree
 from lms_pipeline.resources import ASSIGNMENTS, ATTENDANCE_EVENTS, Resource
 from lms_pipeline.validation.datetimes import parse_datetimes, unparseable
-from lms_pipeline.validation.rows import INT_RANGE, prepare_batch, schema_for, whole_numbers
+from lms_pipeline.validation.rows import prepare_batch, schema_for
+from lms_pipeline.validation.values import INT_RANGE, whole_numbers
+from lms_pipeline.wording import INVISIBLE
 
 # Lists of up to 30 values per example; each example that runs the pandera schema costs about 30 ms.
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -278,6 +280,28 @@ def test_whole_number_check_passes_exactly_when_the_conversion_gives_a_value(val
     assert refused(ASSIGNMENTS, "MaxPoints", "whole-number", values) == [
         bool(v) and e is None for v, e in zip(values, expected, strict=True)
     ]
+
+
+# Columns where every value is plain (digits only; printable ASCII), which values.py decides for the whole column
+# in C, and the same with one odd value, which sends the column to the check of every value.
+PLAIN_DIGITS = st.from_regex(r"[0-9]{1,20}", fullmatch=True)
+PLAIN_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=12)
+
+
+@PROPERTY
+@given(st.lists(PLAIN_DIGITS, min_size=1, max_size=30), st.none() | ANY_TEXT.filter(bool))
+def test_whole_numbers_of_a_plain_column_are_those_of_each_value(values, odd):
+    values = values + ([odd] if odd else [])
+    converted = whole_numbers(pd.Series(values, dtype="object"))
+    assert [None if pd.isna(n) else n for n in converted] == [int_oracle(v) for v in values]
+
+
+@PROPERTY
+@given(st.lists(PLAIN_TEXT, min_size=1, max_size=30), st.none() | ANY_TEXT.filter(bool), st.integers(0, 29))
+def test_identifiers_of_a_plain_column_are_refused_as_each_value_would_be(values, odd, at):
+    values = values[:at] + ([odd] if odd else []) + values[at:]
+    hidden = [bool(INVISIBLE.search(v)) or v != v.strip(" ") for v in values]
+    assert refused(ASSIGNMENTS, "SourceSystemIdentifier", "identifier", values) == hidden
 
 
 @PROPERTY

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import BinaryIO
 
 csv.field_size_limit(16 * 1024 * 1024)  # a huge field is reported by the length checks, not by the reader
@@ -20,6 +23,10 @@ BOM = b"\xef\xbb\xbf"
 # A lone carriage return inside a value (old Mac text pasted into an LMS) is data; the csv module would take it for
 # a line break, so it travels as this private-use character through the parser and is put back after.
 LONE_CR = "\ue000"
+LONE_CRS = re.compile(r"\r(?=\r*[^\r\n])")  # carriage returns before more of their line: not its end
+BLOCK_BYTES = 1 << 20
+NOT_UTF8 = "not UTF-8: byte 0x{:02x} cannot be decoded; save the file as UTF-8"
+BINARY = "binary data (a NUL character) in a CSV file"
 
 
 class FileRejected(Exception):
@@ -84,7 +91,7 @@ def iter_csv(
     digest = hashlib.sha256()
     with open_extract(path, identity) as handle:
         carried = [False]
-        reader = csv.reader(_lines(path, handle, digest, carried), strict=True)
+        reader = csv.reader(chain.from_iterable(_blocks(path, handle, digest, carried)), strict=True)
         header: list[str] | None = None
         rows: list[list[str]] = []
         starts: list[int] = []
@@ -117,26 +124,49 @@ def iter_csv(
     yield CsvContent(header, rows, starts)
 
 
-def _lines(path: str, handle: BinaryIO, digest: hashlib._Hash, carried: list[bool]) -> Iterator[str]:
-    """Decoded lines, each checked for UTF-8 and NUL characters where its line and column are known."""
-    for number, raw in enumerate(handle, start=1):
-        digest.update(raw)
-        if number == 1 and raw.startswith(BOM):
-            raw = raw[len(BOM) :]
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            column = len(raw[: error.start].decode("utf-8", errors="replace")) + 1
-            raise FileRejected(
-                path,
-                f"not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded; save the file as UTF-8",
-                number,
-                column,
-            ) from None
-        if "\x00" in line:
-            raise FileRejected(path, "binary data (a NUL character) in a CSV file", number, line.index("\x00") + 1)
-        body = line.rstrip("\r\n")
-        if "\r" in body:
-            carried[0] = True
-            line = body.replace("\r", LONE_CR) + line[len(body) :]
-        yield line
+def _blocks(path: str, handle: BinaryIO, digest: hashlib._Hash, carried: list[bool]) -> Iterator[Iterator[str]]:
+    """The file's decoded lines, a block of whole lines at a time: decoding and checking a block is one C call, not
+    one per line. A line that is not UTF-8 or holds a NUL is refused when the reader reaches it, as if read line by
+    line: the block's lines before it come first."""
+    before, rest = 0, b""  # lines in the blocks already read; the start of a line the last read cut
+    while True:
+        data = handle.read(BLOCK_BYTES)
+        digest.update(data)
+        joined = rest + data
+        cut = joined.rfind(b"\n") + 1 if data else len(joined)
+        block, rest = joined[:cut], joined[cut:]
+        if before == 0 and block.startswith(BOM):
+            block = block[len(BOM) :]
+        text, refusal = _decoded(path, block, before)
+        if "\r" in text:
+            text, lone = LONE_CRS.subn(LONE_CR, text)
+            carried[0] = carried[0] or lone > 0
+        yield io.StringIO(text, newline="\n")
+        if refusal:
+            raise refusal
+        before += block.count(b"\n")
+        if not data:
+            return
+
+
+def _decoded(path: str, block: bytes, before: int) -> tuple[str, FileRejected | None]:
+    """The block's text up to its first line (after `before` lines) that is not UTF-8 or holds a NUL, and why
+    that line is refused."""
+    nul = block.find(b"\x00")
+    try:
+        text = block.decode("utf-8")
+        if nul < 0:
+            return text, None
+        bad, message = nul, BINARY
+    except UnicodeDecodeError as error:
+        bad, message = error.start, NOT_UTF8.format(block[error.start])
+        if nul >= 0 and _line_start(block, nul) < _line_start(block, bad):
+            bad, message = nul, BINARY
+    start = _line_start(block, bad)
+    column = len(block[start:bad].decode("utf-8", errors="replace")) + 1
+    refusal = FileRejected(path, message, before + block.count(b"\n", 0, start) + 1, column)
+    return block[:start].decode("utf-8"), refusal
+
+
+def _line_start(block: bytes, position: int) -> int:
+    return block.rfind(b"\n", 0, position) + 1

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import cast
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from lms_pipeline.discovery.walk import ManifestFile
-from lms_pipeline.resources import NATURAL_KEY, Column, Kind, Resource
+from lms_pipeline.resources import BY_NAME, NATURAL_KEY, Column, Kind, Resource
 from lms_pipeline.validation.csv_files import CsvContent, FileRejected, read_csv
 from lms_pipeline.validation.datetimes import parse_datetimes, unparseable
+from lms_pipeline.validation.values import HIDDEN_IN_IDENTIFIER, lengths, visible_identifiers, whole_numbers
 from lms_pipeline.wording import INVISIBLE, shown
 
-INT_PATTERN = r"[ \t\r\n]*[+-]?[0-9]+(\.0*)?[ \t\r\n]*"  # ASCII only: \d takes Arabic-Indic and other digits
-INT_RANGE = (-(2**31), 2**31 - 1)
 FILE_COLUMN, LINE_COLUMN = "batchfileid", "sourceline"
 KEY_LENGTH = 255  # SourceSystemIdentifier and SourceSystem
 QUOTED_ITEM = re.compile(r"'([^']*)'|\"([^\"]*)\"")
@@ -96,13 +96,25 @@ def _prepared(
     outcomes: list[FileOutcome],
     rejections: list[Rejection],
 ) -> PreparedBatch:
-    read = pd.DataFrame(columns, dtype="object")
-    read = read.replace("", None) if len(read) else read
+    read = pd.DataFrame(
+        {
+            name: values if name in (FILE_COLUMN, LINE_COLUMN) else _missing_as_none(values)
+            for name, values in columns.items()
+        },
+        dtype="object",
+    )
     raw = _validate(resource, read, outcomes, rejections)
     raw = _check_rows(resource, raw, outcomes, rejections)
     staged = _typed(resource, raw)
     types = _submission_types(raw) if "SubmissionType" in raw else None
     return PreparedBatch(resource, outcomes, staged, types, rejections, _unstaged_keys(read, raw.index, listed))
+
+
+def _missing_as_none(values: list[object]) -> np.ndarray:
+    """An empty value is a missing one. numpy casts str to bool in C: '' and None are False."""
+    array = np.array(values, dtype=object)
+    array[~array.astype(bool)] = None
+    return array
 
 
 def _unstaged_keys(read: pd.DataFrame, staged: pd.Index, listed: list[tuple[str, ...]]) -> pd.DataFrame:
@@ -177,36 +189,42 @@ def _append(
 
 def _map_header(resource: Resource, path: str, header: list[str], outcome: FileOutcome) -> list[str | None]:
     """Catalog names for the header's columns (None for unknown ones), matched without regard to case."""
+    names, drift, problem = _header_names(resource.name, tuple(header))
+    outcome.drift.extend(drift)  # the unknown columns before the problem too, as drift is reported
+    if problem:
+        message, column = problem
+        raise FileRejected(path, message, 1, column)
+    return list(names)
+
+
+@lru_cache(maxsize=1024)  # an extract tree's files of one resource share a handful of headers
+def _header_names(
+    resource_name: str, header: tuple[str, ...]
+) -> tuple[tuple[str | None, ...], tuple[str, ...], tuple[str, int | None] | None]:
+    """The header's catalog names, its unknown columns, and what refuses it (a message and a column) if anything.
+    Cached by the resource's name: hashing a Resource costs more than mapping a header."""
+    resource = BY_NAME[resource_name]
     known = {c.name.lower(): c.name for c in resource.columns}
     seen: dict[str, int] = {}
     names: list[str | None] = []
+    drift: list[str] = []
     for position, raw_name in enumerate(header, start=1):
         key = raw_name.strip().lower()
         if key not in known and INVISIBLE.sub("", key) in known:
-            raise FileRejected(path, f"column {shown(raw_name)} holds an invisible character", 1, position)
+            return (), tuple(drift), (f"column {shown(raw_name)} holds an invisible character", position)
         if key in seen:
-            raise FileRejected(path, f"column {shown(raw_name.strip())} appears twice in the header", 1, position)
+            return (), tuple(drift), (f"column {shown(raw_name.strip())} appears twice in the header", position)
         seen[key] = position
         names.append(known.get(key))
         if key not in known:
-            outcome.drift.append(shown(raw_name.strip())[1:-1])
+            drift.append(shown(raw_name.strip())[1:-1])
     missing = [c.name for c in resource.columns if c.required and c.name.lower() not in seen]
     if missing:
-        raise FileRejected(path, "missing required column(s): " + ", ".join(missing), 1)
-    return names
+        return (), tuple(drift), ("missing required column(s): " + ", ".join(missing), None)
+    return tuple(names), tuple(drift), None
 
 
 # --- the pandera schema --------------------------------------------------------------------------------------
-
-
-def whole_numbers(values: pd.Series) -> pd.Series:
-    """Int64 values; <NA> where a value is missing or no whole number in the range of INT. The check and the
-    typed rows both use it, so a value passes the check exactly when it converts. pd.to_numeric alone would also
-    take `1e3` and `.5`; the pattern admits only what it then reads as written (it strips the same blanks)."""
-    text = values.astype("object").where(values.notna(), None)
-    matches = text.str.fullmatch(INT_PATTERN).fillna(False).astype(bool)
-    numbers = pd.to_numeric(text.where(matches), errors="coerce")
-    return numbers.where(numbers.between(*INT_RANGE)).astype("Int64")
 
 
 def _is_whole_number(values: pd.Series) -> pd.Series:
@@ -225,15 +243,6 @@ CHECK_REASONS = {
 }
 
 
-# An identifier whose characters cannot all be seen: "abc" and "abc\u200b" or "abc " would load as two rows that
-# look like one, and never match the SIS.
-HIDDEN_IN_IDENTIFIER = re.compile(f"{INVISIBLE.pattern}|^ | $")
-
-
-def _is_visible(values: pd.Series) -> pd.Series:
-    return ~values.str.contains(HIDDEN_IN_IDENTIFIER).fillna(False).astype(bool)
-
-
 def _reason(check: str, value: object) -> str:
     if check == "identifier":
         return f"an identifier holds an invisible character or a space at either end: {shown(str(value))}"
@@ -242,8 +251,10 @@ def _reason(check: str, value: object) -> str:
     return CHECK_REASONS.get(check, check)
 
 
+# Checks that pass a missing value themselves say so (ignore_na=False): pandera would otherwise look for missing
+# values again for each check, a pass over the column that cost more than the check. Required values have their own.
 def _checks(column: Column, resource: Resource) -> list[pa.Check]:
-    visible = [pa.Check(_is_visible, name="identifier")] if column.identifier else []
+    visible = [pa.Check(visible_identifiers, name="identifier", ignore_na=False)] if column.identifier else []
     return visible + _type_checks(column, resource)
 
 
@@ -251,10 +262,10 @@ def _type_checks(column: Column, resource: Resource) -> list[pa.Check]:
     if column.kind is Kind.INT:
         return [pa.Check(_is_whole_number, name="whole-number")]
     if column.kind in (Kind.DATETIME, Kind.DATE):
-        return [pa.Check(_is_datetime, name="datetime")]
+        return [pa.Check(_is_datetime, name="datetime", ignore_na=False)]
     if column.length and column.name not in resource.truncated:
         limit = column.length
-        return [pa.Check(lambda values: values.str.len() <= limit, name=f"max-length-{limit}")]
+        return [pa.Check(lambda values: lengths(values) <= limit, name=f"max-length-{limit}", ignore_na=False)]
     return []
 
 
@@ -311,7 +322,8 @@ def _check_scope(
     column = resource.scope_column
     if column is None or raw.empty:
         return raw
-    folder_ids = raw[FILE_COLUMN].map(lambda i: _folder_id(outcomes[i].file, column))
+    by_file = np.array([_folder_id(outcome.file, column) for outcome in outcomes], dtype=object)
+    folder_ids = pd.Series(by_file[raw[FILE_COLUMN].to_numpy(dtype=np.int64)], index=raw.index)
     if not resource.column(column).required:
         raw[column] = raw[column].where(raw[column].notna(), folder_ids)
     wrong = raw[column] != folder_ids
