@@ -175,12 +175,26 @@ def load_tree(engine):
     from lms_pipeline.store.engines import dialect_of
     from lms_pipeline.store.tables import StoreTables
 
-    def load(*roots, allow_mass_delete: bool = False, limits: BatchLimits = BatchLimits()):
+    def load(*roots, allow_mass_delete: bool = False, limits: BatchLimits = BatchLimits(), for_copy: bool = False):
+        """for_copy: each batch rendered as COPY's text, as the staging subflow's validation does on PostgreSQL."""
         tables = StoreTables(dialect_of(engine))
         manifests = [pending_files(engine, tables, walk_tree(r), allow_mass_delete) for r in roots]
-        return stage_all(engine, manifests, None, MassDeletePolicy(allow=allow_mass_delete), limits=limits)
+        policy = MassDeletePolicy(allow=allow_mass_delete)
+        if not for_copy:
+            return stage_all(engine, manifests, None, policy, limits=limits)
+        return stage_all(engine, manifests, None, policy, submit=_validated_for_copy, limits=limits)
 
     return load
+
+
+def _validated_for_copy(resource, files):
+    from concurrent.futures import Future
+
+    from lms_pipeline.validation.rows import prepare_batch
+
+    future = Future()
+    future.set_result(prepare_batch(resource, files).for_copy())
+    return future
 
 
 @pytest.fixture

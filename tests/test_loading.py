@@ -1,6 +1,7 @@
 """Loading and soft-delete behaviour: the reference's acceptance criteria (loader contract 9.2), reworded for
 lms-pipeline's decisions, and the fixes of its bugs B1 to B10."""
 
+import pytest
 from extracts import activity, assignment, attendance, enrolment, section, submission, user, write
 
 
@@ -401,16 +402,18 @@ def test_rows_whose_folder_disagrees_are_quarantined(tmp_path, load_tree, query)
     assert query("SELECT checkname FROM lms.quarantine") == [("scope",)]
 
 
-def test_a_batch_copied_in_slices_and_small_reads_arrives_whole(tmp_path, load_tree, query, monkeypatch):
-    """COPY reads the CSV as it is rendered, a slice of rows at a time: reads that end inside a row, a quoted
-    value or a line break inside a value must still give back every value exactly."""
+@pytest.mark.parametrize("for_copy", [False, True], ids=["rendered-as-read", "rendered-by-validation"])
+def test_a_batch_copied_in_slices_and_small_reads_arrives_whole(tmp_path, load_tree, query, monkeypatch, for_copy):
+    """COPY reads the CSV a slice of rows at a time, rendered as it reads or by validation beforehand: reads that
+    end inside a row, a quoted value or a line break inside a value must still give back every value exactly."""
     from lms_pipeline.store.engines import postgresql
+    from lms_pipeline.validation import copy_text
 
-    monkeypatch.setattr(postgresql, "COPY_SLICE_ROWS", 2)
+    monkeypatch.setattr(copy_text, "SLICE_ROWS", 2)
     monkeypatch.setattr(postgresql, "COPY_READ_CHARS", 7)
     names = ['Ann "the" Lee', "Bo,\r\nKim", "Cy\rDe", "Eve\n", "Flo", "Gus 'G'", "Hal"]
     write(tmp_path, "users", [user(f"U{i}", Name=name) for i, name in enumerate(names)])
-    load_tree(tmp_path)
+    load_tree(tmp_path, for_copy=for_copy)
     rows = query("SELECT sourcesystemidentifier, name FROM lms.lmsuser ORDER BY sourcesystemidentifier")
     assert rows == [(f"U{i}", name) for i, name in enumerate(names)]
 

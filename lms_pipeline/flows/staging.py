@@ -18,6 +18,7 @@ from lms_pipeline.loading.stage import stage_all
 from lms_pipeline.loading.summary import StagingSummary
 from lms_pipeline.options import BatchLimits
 from lms_pipeline.run_state import RunState
+from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.tasks.artifacts import Progress
 from lms_pipeline.tasks.naming import batch_run_name
 from lms_pipeline.tasks.retries import database_task
@@ -57,12 +58,13 @@ def staging(
     log = get_run_logger()
     manifests = [load_manifest(p) for p in manifest_paths]
     store = store_identity(run.engine)
+    for_copy = dialect_of(run.engine).stages_copy_text
     summary = stage_all(
         run.engine,
         manifests,
         run.load_run_id,
         MassDeletePolicy(allow=allow_mass_delete),
-        submit=lambda resource, files: validate.submit(resource, _unwalked(files), store),
+        submit=lambda resource, files: validate.submit(resource, _unwalked(files), store, for_copy),
         load=validation_only if validate_only else _files_quoted(load),
         load_large=load_large,
         summary=run.summary,

@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select
@@ -22,8 +21,9 @@ from lms_pipeline.loading.summary import BatchResult
 from lms_pipeline.resources import ASSIGNMENTS, NATURAL_KEY, Resource, Scope
 from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.tables import StoreTables
+from lms_pipeline.validation.copy_text import CopyText
 from lms_pipeline.validation.csv_files import FileRejected, iter_csv
-from lms_pipeline.validation.rows import FILE_COLUMN, FileOutcome, PreparedBatch, Rejection, prepare_chunk
+from lms_pipeline.validation.rows import FileOutcome, PreparedBatch, Rejection, prepare_chunk
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class _BatchLoader:
         self._bulk(conn, self.tables.load_keys, part.keys)
         if self.with_types and part.submission_types is not None:
             self._bulk(conn, self.tables.staged_submission_types, part.submission_types)
-        self.staged.update(cast(dict[int, int], part.staged[FILE_COLUMN].value_counts().to_dict()))  # int64 ids
+        self.staged.update(part.rows_by_file)
         self.rejections += part.rejections
 
     def finish(self, conn: Connection) -> None:
@@ -146,10 +146,10 @@ class _BatchLoader:
         key_columns = [stg.c[name] for name in NATURAL_KEY]
         conn.execute(keys.insert().from_select([keys.c[name] for name in NATURAL_KEY], select(*key_columns)))
 
-    def _bulk(self, conn: Connection, table: Table, frame: pd.DataFrame) -> None:
-        if len(frame):
-            columns = [table.c[self._key(table, name)].name for name in frame.columns]
-            self.dialect.bulk_stage(conn, table.name, columns, frame)
+    def _bulk(self, conn: Connection, table: Table, rows: pd.DataFrame | CopyText) -> None:
+        if len(rows):
+            columns = [table.c[self._key(table, name)].name for name in rows.columns]
+            self.dialect.bulk_stage(conn, table.name, columns, rows)
 
     @staticmethod
     def _key(table: Table, db_name: str) -> str:

@@ -35,6 +35,8 @@ def prepared_folder() -> Path:
     return folder
 
 
-def validate_batch(resource: Resource, files: list[ManifestFile], store_id: str) -> PreparedRef:
-    """Validate a batch and keep its rows on disk, beside Prefect's result storage."""
-    return validate_to(resource, files, str(prepared_folder() / f"{batch_key(resource, files, store_id)}.pkl"))
+def validate_batch(resource: Resource, files: list[ManifestFile], store_id: str, for_copy: bool = False) -> PreparedRef:
+    """Validate a batch and keep its rows on disk, beside Prefect's result storage; for_copy: as the CSV text of
+    PostgreSQL's COPY. A store is on one engine, so its key (store_id) tells the form too."""
+    path = str(prepared_folder() / f"{batch_key(resource, files, store_id)}.pkl")
+    return validate_to(resource, files, path, for_copy)

@@ -9,7 +9,7 @@ read or lacks a required column is rejected whole.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import cast
 
@@ -20,6 +20,7 @@ from pandera.errors import SchemaErrors
 
 from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.resources import BY_NAME, NATURAL_KEY, Column, Kind, Resource
+from lms_pipeline.validation.copy_text import CopyText, rendered
 from lms_pipeline.validation.csv_files import CsvContent, FileRejected, read_csv
 from lms_pipeline.validation.datetimes import parse_datetimes, unparseable
 from lms_pipeline.validation.values import HIDDEN_IN_IDENTIFIER, lengths, visible_identifiers, whole_numbers
@@ -54,12 +55,24 @@ class FileOutcome:
 class PreparedBatch:
     resource: Resource
     files: list[FileOutcome]  # position = batchfileid
-    staged: pd.DataFrame  # staging columns + batchfileid + sourceline
+    staged: pd.DataFrame | CopyText  # staging columns + batchfileid + sourceline; as text once rendered for COPY
     submission_types: pd.DataFrame | None
     rejections: list[Rejection]
     # The natural keys the files list that are not among the staged rows' (rows found wrong, listed keys, the
     # visible forms of keys with hidden characters): the staged rows' own keys are added in SQL (loading/batch.py).
     keys: pd.DataFrame
+    rows_by_file: dict[int, int] = field(default_factory=dict)  # batch file id -> rows staged
+
+    def __post_init__(self) -> None:
+        if isinstance(self.staged, pd.DataFrame):
+            counts = self.staged[FILE_COLUMN].value_counts().to_dict()
+            self.rows_by_file = {int(cast(int, file_id)): int(rows) for file_id, rows in counts.items()}
+
+    def for_copy(self) -> PreparedBatch:
+        """The same batch with its staged rows rendered as COPY's CSV text (validation/copy_text.py)."""
+        if isinstance(self.staged, CopyText):
+            return self
+        return replace(self, staged=rendered(self.staged), rows_by_file=self.rows_by_file)
 
 
 def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatch:

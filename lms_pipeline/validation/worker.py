@@ -39,19 +39,21 @@ class PreparedRef:
     worker: str = ""  # host:pid of the process that validated the batch (a thread's, the validation process, Dask)
 
 
-def validate_to(resource: Resource, files: list[ManifestFile], path: str) -> PreparedRef:
-    """Validate the batch here, or in the validation process when it is large."""
+def validate_to(resource: Resource, files: list[ManifestFile], path: str, for_copy: bool = False) -> PreparedRef:
+    """Validate the batch here, or in the validation process when it is large; for_copy: its rows rendered as the
+    CSV text of PostgreSQL's COPY (validation/copy_text.py)."""
     if sum(f.size for f in files) < VALIDATION_PROCESS_BYTES or multiprocessing.current_process().daemon:
-        return _validate(resource, files, path)
+        return _validate(resource, files, path, for_copy)
     try:
-        return _validator().submit(_validate, resource, files, path).result()
+        return _validator().submit(_validate, resource, files, path, for_copy).result()
     except BrokenProcessPool:
         _started.cache_clear()  # the process died (killed, out of memory): the task's retry starts a new one
         raise
 
 
-def _validate(resource: Resource, files: list[ManifestFile], path: str) -> PreparedRef:
+def _validate(resource: Resource, files: list[ManifestFile], path: str, for_copy: bool) -> PreparedRef:
     batch = prepare_batch(resource, files)
+    batch = batch.for_copy() if for_copy else batch
     Path(path).write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
     rejected = tuple(f.rejected for f in batch.files if f.rejected)
     return PreparedRef(

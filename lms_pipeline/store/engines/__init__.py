@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # annotations only: see the module's docstring
     from sqlalchemy import URL, Connection, Engine, TextClause
     from sqlalchemy.exc import DBAPIError
 
+    from lms_pipeline.validation.copy_text import CopyText
+
 _T = TypeVar("_T")
 
 SQL_ROOT = Path(__file__).resolve().parent.parent.parent / "sql"
@@ -84,6 +86,8 @@ class EngineDialect(ABC):
     # then marks the schema (mark_ods) and adds the descriptors. Empty: the engine has none, and the demo uses the
     # hand-written stand-in of script_folder/ods_fixture, which marks itself and holds its descriptors.
     ods_ddl_folders: ClassVar[tuple[str, ...]] = ()
+    # Whether bulk_stage takes the CSV text of PostgreSQL's COPY, which validation then renders (copy_text.py).
+    stages_copy_text: ClassVar[bool] = False
 
     @property
     def script_folder(self) -> Path:
@@ -172,8 +176,9 @@ class EngineDialect(ABC):
     # --- staging ------------------------------------------------------------------------------------------------
 
     @abstractmethod
-    def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
-        """Insert the frame's rows into lms.<table> inside the caller's transaction, in bulk."""
+    def bulk_stage(self, conn: Connection, table: str, columns: list[str], rows: pd.DataFrame | CopyText) -> None:
+        """Insert the rows into lms.<table> inside the caller's transaction, in bulk: a frame, or on an engine that
+        stages_copy_text, the text validation rendered."""
 
     def truncate(self, conn: Connection, tables: list[str]) -> None:
         for table in tables:

@@ -13,6 +13,7 @@ from sqlalchemy import URL, Connection, Engine, TextClause, create_engine, event
 from sqlalchemy.dialects.mssql.pyodbc import MSDialect_pyodbc  # SQL text only: pyodbc is imported on connect
 
 from lms_pipeline.store.engines import LOCK_NAME, ConnectionSettings, EngineDialect
+from lms_pipeline.validation.copy_text import CopyText
 
 if TYPE_CHECKING:  # frames arrive here already built: the import is for annotations only
     import pandas as pd
@@ -129,9 +130,11 @@ class SqlServer(EngineDialect):
 
     # --- staging ------------------------------------------------------------------------------------------------
 
-    def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
+    def bulk_stage(self, conn: Connection, table: str, columns: list[str], rows: pd.DataFrame | CopyText) -> None:
         """Array-bound inserts (pyodbc fast_executemany) inside the caller's transaction: one round trip per
         chunk of rows, never one per row."""
+        assert not isinstance(rows, CopyText), "SQL Server stages frames: stages_copy_text is False"
+        frame = rows
         column_list = ", ".join(f"[{c}]" for c in columns)
         placeholders = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO lms.[{table}] ({column_list}) VALUES ({placeholders})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Connection, Engine, TextClause, bindparam, create_engine, text
@@ -10,12 +11,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
 from lms_pipeline.store.engines import ConnectionSettings, EngineDialect
+from lms_pipeline.validation.copy_text import CopyText, csv_slices
 
 if TYPE_CHECKING:  # frames arrive here already built: the import is for annotations only
     import pandas as pd
 
 LOCK_KEY = 0x4C4D53_5049_50  # "LMSPIP": a fixed bigint for pg_advisory_lock
-COPY_SLICE_ROWS = 10_000  # rows rendered as CSV at a time for COPY
 COPY_READ_CHARS = 1 << 20
 # ANALYZE after a batch samples 300 x this many rows. The merge's plans need row counts, the share of soft-deleted
 # rows and whether a key is unique, which a 3,000-row sample gives as well as the default 30,000 (n_distinct of a
@@ -39,6 +40,7 @@ class PostgreSQL(EngineDialect):
     # Deadlocks, serialization failures, and a server shutting down or starting up.
     transient_sqlstates = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
     cancelled_sqlstates = frozenset({"57014"})  # query_canceled
+    stages_copy_text = True
     ods_description_query = "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = 'edfi'"
     ods_ddl_folders = ("edfi_ods_5_2/core", "edfi_ods_5_2/lmsx", "edfi_ods_5_2/lmsx/Changes")  # NOTICE.md's order
 
@@ -110,14 +112,15 @@ class PostgreSQL(EngineDialect):
 
     # --- staging ------------------------------------------------------------------------------------------------
 
-    def bulk_stage(self, conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
-        """COPY the frame into lms.<table> inside the caller's transaction."""
+    def bulk_stage(self, conn: Connection, table: str, columns: list[str], rows: pd.DataFrame | CopyText) -> None:
+        """COPY the rows into lms.<table> inside the caller's transaction."""
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None, "a Connection in use holds its DB-API connection"
         cursor = dbapi.cursor()
         try:
             copy = f"COPY lms.{table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-            cursor.copy_expert(copy, _CsvReader(frame, COPY_SLICE_ROWS), size=COPY_READ_CHARS)
+            text = iter([rows.text]) if isinstance(rows, CopyText) else csv_slices(rows)
+            cursor.copy_expert(copy, _TextReader(text), size=COPY_READ_CHARS)
         finally:
             cursor.close()
 
@@ -159,22 +162,17 @@ class PostgreSQL(EngineDialect):
         conn.exec_driver_sql(f"COMMENT ON SCHEMA edfi IS '{description}'")
 
 
-class _CsvReader:
-    """A frame as CSV text for COPY, rendered a slice of rows at a time as COPY reads it: a whole batch rendered at
-    once is a string of several times its size in memory.
+class _TextReader:
+    """Pieces of text as the file COPY reads from, a piece taken only when the one before is read: a frame is
+    rendered a slice at a time (copy_text.csv_slices), and a rendered text is read without a copy."""
 
-    With CRLF as the record end, the csv writer quotes a value holding a lone CR or LF, which COPY then keeps."""
-
-    def __init__(self, frame: pd.DataFrame, rows: int):
-        self.slices = (frame.iloc[start : start + rows] for start in range(0, len(frame), rows))
+    def __init__(self, pieces: Iterator[str]):
+        self.pieces = pieces
         self.text, self.position = "", 0
 
     def read(self, size: int = -1) -> str:
         if self.position >= len(self.text):
-            part = next(self.slices, None)
-            if part is None:
-                return ""
-            self.text, self.position = part.to_csv(header=False, index=False, lineterminator="\r\n"), 0
+            self.text, self.position = next(self.pieces, ""), 0
         end = len(self.text) if size < 0 else self.position + size
         chunk = self.text[self.position : end]
         self.position += len(chunk)
