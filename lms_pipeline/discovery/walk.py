@@ -143,19 +143,24 @@ def walk_tree(root: str | Path, now: datetime | None = None, known: KnownFiles |
     return Manifest(str(root_path), walker.files, walker.notices, set_aside=walker.set_aside)
 
 
+RESOURCE_ORDER = {name: position for position, name in enumerate(BY_NAME)}
+
+
 def _load_order(f: ManifestFile) -> tuple[int, str, str]:
-    order = list(BY_NAME).index(f.resource)
-    return order, f.timestamp, f.relpath
+    return RESOURCE_ORDER[f.resource], f.timestamp, f.relpath
 
 
 def _path_length(path: str) -> int:
     """Characters as the journal's column counts them: UTF-16 code units (SQL Server), at least code points."""
+    if len(path) * 2 <= PATH_LENGTH:  # no character takes more than two code units
+        return len(path)
     return len(path.encode("utf-16-le")) // 2
 
 
 class _Walker:
     def __init__(self, root: Path, now: datetime, known: KnownFiles):
         self.root = root
+        self.prefix = len(os.path.join(root, ""))  # folders are scanned from the resolved root: paths start so
         self.known = known
         self.latest = (now + FUTURE_SLACK).strftime(STAMP)  # the stamps sort as text
         self.files: list[ManifestFile] = []
@@ -227,7 +232,7 @@ class _Walker:
                     "named for a time more than a day ahead of this "
                     "machine's clock; not loaded until then, so it cannot supersede the real files",
                 )
-            elif _path_length(os.path.abspath(entry.path)) > PATH_LENGTH:
+            elif _path_length(entry.path) > PATH_LENGTH:
                 self._notice(
                     entry,
                     "path-too-long",
@@ -244,7 +249,7 @@ class _Walker:
             if info.st_size <= EMPTY_FILE_BYTES:
                 self._notice(entry, "empty-file", f"{info.st_size} bytes: nothing to load")
                 return
-            path, stat = os.path.abspath(entry.path), file_stat(info)
+            path, stat = entry.path, file_stat(info)  # absolute: scanned from the resolved root
             was = self.known.get(path)
             found = ManifestFile(
                 resource,
@@ -261,7 +266,7 @@ class _Walker:
         except (OSError, FileRejected) as error:
             reason = error.reason if isinstance(error, FileRejected) else f"cannot be read: {error.strerror or error}"
             self._notice(entry, "unreadable-file", reason)
-            unread = ManifestFile(resource, self._rel(entry), os.path.abspath(entry.path), timestamp, 0, "", **scope)
+            unread = ManifestFile(resource, self._rel(entry), entry.path, timestamp, 0, "", **scope)
             self.set_aside.append(SetAside(unread, "rejected", f"{reason}; tried again on every run until it loads"))
             return
         self.files.append(found)
@@ -341,7 +346,7 @@ class _Walker:
         return target == self.root or self.root in target.parents
 
     def _rel(self, entry: os.DirEntry[str]) -> str:
-        relpath = Path(entry.path).relative_to(self.root).as_posix()
+        relpath = entry.path[self.prefix :].replace(os.sep, "/")
         return relpath if _utf8(relpath) else os.fsencode(relpath).decode("utf-8", errors="replace")
 
     def _notice(self, entry: os.DirEntry[str], kind: str, message: str) -> None:

@@ -18,7 +18,8 @@ from lms_pipeline.validation.worker import PreparedRef
 
 def open_prepared(ref: PreparedRef, resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
     try:
-        batch: PreparedBatch = pickle.loads(Path(ref.path).read_bytes())
+        with open(ref.path, "rb") as file:  # streamed: read_bytes would hold a second copy of the batch
+            batch: PreparedBatch = pickle.load(file)
         return batch
     except (FileNotFoundError, pickle.UnpicklingError, EOFError):
         return prepare_batch(resource, files)

@@ -18,7 +18,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.resources import Resource
@@ -54,7 +53,8 @@ def validate_to(resource: Resource, files: list[ManifestFile], path: str, for_co
 def _validate(resource: Resource, files: list[ManifestFile], path: str, for_copy: bool) -> PreparedRef:
     batch = prepare_batch(resource, files)
     batch = batch.for_copy() if for_copy else batch
-    Path(path).write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+    with open(path, "wb") as file:  # streamed: pickle.dumps would hold a second copy of the batch
+        pickle.dump(batch, file, protocol=pickle.HIGHEST_PROTOCOL)
     rejected = tuple(f.rejected for f in batch.files if f.rejected)
     return PreparedRef(
         path, len(batch.staged), len(batch.rejections), rejected, f"{socket.gethostname()}:{os.getpid()}"
