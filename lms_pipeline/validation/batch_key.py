@@ -9,16 +9,10 @@ from pathlib import Path
 from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.resources import Resource
 
-_CODE = (
-    "resources.py",
-    "validation/rows.py",
-    "validation/worker.py",
-    "validation/csv_files.py",
-    "validation/datetimes.py",
-)
-VALIDATION_VERSION = hashlib.sha256(
-    b"".join((Path(__file__).resolve().parent.parent / name).read_bytes() for name in _CODE)
-).hexdigest()
+# Every module of validation/ and the catalog: a new check or rendering in any of them validates again.
+_PACKAGE = Path(__file__).resolve().parent.parent
+_CODE = [_PACKAGE / "resources.py", *sorted((_PACKAGE / "validation").glob("*.py"))]
+VALIDATION_VERSION = hashlib.sha256(b"".join(path.read_bytes() for path in _CODE)).hexdigest()
 
 
 def batch_key(resource: Resource, files: list[ManifestFile], store_id: str) -> str:
