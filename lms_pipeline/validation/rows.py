@@ -294,7 +294,7 @@ def _validate(
     resource: Resource, raw: pd.DataFrame, outcomes: list[FileOutcome], rejections: list[Rejection]
 ) -> pd.DataFrame:
     try:
-        schema_for(resource).validate(raw, lazy=True)
+        schema_for(resource).validate(raw, lazy=True, inplace=True)  # nothing is coerced: a copy would only cost memory
         return raw
     except SchemaErrors as errors:
         cases = errors.failure_cases
