@@ -29,7 +29,7 @@ DIGITS = b"0123456789"
 def _joined(values: np.ndarray) -> bytes | None:
     """The values as one ASCII byte string with NUL between them; None if one is not ASCII or holds a NUL."""
     text = "\0".join(values)
-    if not text.isascii() or text.count("\0") != len(values) - 1:
+    if not text.isascii() or text.count("\0") != max(len(values) - 1, 0):
         return None
     return text.encode("ascii")
 
@@ -49,7 +49,7 @@ def visible_identifiers(values: pd.Series) -> pd.Series:
 
 def _plainly_visible(values: np.ndarray) -> bool:
     """Every value printable ASCII with no space at either end, the common case."""
-    text = _joined(values) if len(values) else b""
+    text = _joined(values)
     if text is None or text.translate(None, PRINTABLE_ASCII + b"\0"):
         return False
     return not (text.startswith(b" ") or text.endswith(b" ") or b"\0 " in text or b" \0" in text)
