@@ -70,17 +70,34 @@ def timed(label: str, action) -> float:
     return seconds
 
 
-def write_floor(engine) -> float:
-    """The same rows written into the ODS table itself, with its keys, defaults and foreign-key checks, by one
-    INSERT ... SELECT, then rolled back: what writing them costs at the least, before any matching."""
+# The columns harmonization gives a new lmsx.assignmentsubmission row; the table's defaults give the rest (its
+# CreateDate, LastModifiedDate and ChangeVersion, from changes.ChangeVersionSequence).
+NEW_ROW = (
+    "assignmentsubmissionidentifier, namespace, studentusi, assignmentidentifier, submissionstatusdescriptorid, "
+    "submissiondatetime, earnedpoints, grade"
+)
+
+
+def write_floors(engine) -> tuple[float, float]:
+    """The same rows written into the ODS table itself, with its keys and foreign-key checks, by one INSERT ...
+    SELECT, then rolled back: what writing them costs at the least, before any matching. Twice: copied whole (the
+    ids and change versions harmonization drew, as the floor was first measured), and as new rows, which draw
+    their id and change version as harmonization's must."""
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE written AS SELECT * FROM lmsx.assignmentsubmission"))
+    copied = _rolled_back(engine, "write floor: the same rows copied", "SELECT * FROM written")
+    new = _rolled_back(
+        engine,
+        "write floor: the same rows, new",
+        f"({NEW_ROW}, id) SELECT {NEW_ROW}, gen_random_uuid() FROM written",
+    )
+    return copied, new
+
+
+def _rolled_back(engine, label: str, insert: str) -> float:
     with engine.connect() as conn, conn.begin() as transaction:
         conn.execute(text("TRUNCATE lmsx.assignmentsubmission CASCADE"))
-        seconds = timed(
-            "write floor: the same rows, same table",
-            lambda: conn.execute(text("INSERT INTO lmsx.assignmentsubmission SELECT * FROM written")),
-        )
+        seconds = timed(label, lambda: conn.execute(text(f"INSERT INTO lmsx.assignmentsubmission {insert}")))
         transaction.rollback()
     return seconds
 
@@ -114,7 +131,7 @@ def main() -> None:
         base = timed("floor: INSERT ... SELECT of the submissions", floor)
         with engine.connect() as conn:
             written = conn.execute(text("SELECT count(*) FROM lmsx.assignmentsubmission")).scalar()
-        write = write_floor(engine)
+        copied, write = write_floors(engine)
         print(
             json.dumps(
                 {
@@ -125,8 +142,11 @@ def main() -> None:
                     "floor_seconds": round(base, 2),
                     "ratio": round(first / base, 2),
                     "target": "<= 3",
+                    "copied_write_floor_seconds": round(copied, 2),
+                    "ratio_to_copied_write_floor": round(first / copied, 2),
                     "write_floor_seconds": round(write, 2),
                     "ratio_to_write_floor": round(first / write, 2),
+                    "write_target": "<= 1.2",
                 }
             )
         )
