@@ -171,6 +171,16 @@ def _extract_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _archive_flag(parser: argparse.ArgumentParser) -> None:
+    _flag(
+        parser,
+        "--raw-archive",
+        env="RAW_ARCHIVE",
+        help="keep a compressed copy of every file loaded, named by its hash, in this folder or fsspec URL "
+        "(s3://bucket/path with s3fs installed, gs://, az://); a copy that cannot be kept is a warning",
+    )
+
+
 def _notification_flags(parser: argparse.ArgumentParser, stale: bool = True) -> None:
     _flag(
         parser,
@@ -246,6 +256,7 @@ def build_parser() -> TopParser:
         epilog=LOADER_LETTERS,
     )
     _extract_flag(load)
+    _archive_flag(load)
     _database_flags(load, ("-e",))
     _run_flags(load)
     _switch(
@@ -296,6 +307,7 @@ def build_parser() -> TopParser:
         epilog=RUN_LETTERS,
     )
     _extract_flag(run)
+    _archive_flag(run)
     _database_flags(run, ("-e",))
     _run_flags(run)
     _flag(

@@ -56,6 +56,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         lock_wait_seconds=args.lock_wait,
         statement_timeout_minutes=args.statement_timeout,
         rehash=getattr(args, "rehash", False),
+        raw_archive=getattr(args, "raw_archive", None),
         **({"lms": args.lms} if getattr(args, "lms", None) else {}),
     )
 

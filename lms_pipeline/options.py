@@ -104,6 +104,12 @@ class RunOptions(_Options):
         False,
         description="Read and hash every file, even those whose size, times and inode are as the journal has them.",
     )
+    raw_archive: str | None = Field(
+        None,
+        description="Keep a compressed copy of every file loaded, named by its hash, in this folder or fsspec URL "
+        "(s3://bucket/path with s3fs installed, gs:// with gcsfs, az:// with adlfs); empty to keep none. A copy "
+        "that cannot be kept is a warning, never a failed load.",
+    )
     rehash_every_days: float | None = Field(
         7,
         ge=0,

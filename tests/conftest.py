@@ -175,14 +175,20 @@ def load_tree(engine):
     from lms_pipeline.store.engines import dialect_of
     from lms_pipeline.store.tables import StoreTables
 
-    def load(*roots, allow_mass_delete: bool = False, limits: BatchLimits = BatchLimits(), for_copy: bool = False):
-        """for_copy: each batch rendered as COPY's text, as the staging subflow's validation does on PostgreSQL."""
+    def load(
+        *roots,
+        allow_mass_delete: bool = False,
+        limits: BatchLimits = BatchLimits(),
+        for_copy: bool = False,
+        archive=None,
+    ):
+        """for_copy: each batch rendered as COPY's text, as the staging subflow's validation does on PostgreSQL.
+        archive: a RawArchive that keeps the loaded files."""
         tables = StoreTables(dialect_of(engine))
         manifests = [pending_files(engine, tables, walk_tree(r), allow_mass_delete) for r in roots]
         policy = MassDeletePolicy(allow=allow_mass_delete)
-        if not for_copy:
-            return stage_all(engine, manifests, None, policy, limits=limits)
-        return stage_all(engine, manifests, None, policy, submit=_validated_for_copy, limits=limits)
+        rendered = {"submit": _validated_for_copy} if for_copy else {}
+        return stage_all(engine, manifests, None, policy, limits=limits, archive=archive, **rendered)
 
     return load
 

@@ -61,6 +61,8 @@ def test_missing_required_arguments_exit_2(argv, capsys):
     [
         (["load", "-c", ROOT], {"phases": list(LOAD_PHASES), "rehash": False, "lock_wait_seconds": 0}),
         (["load", "-c", ROOT, "--rehash", "--lock-wait", "90"], {"rehash": True, "lock_wait_seconds": 90}),
+        (["load", "-c", ROOT], {"raw_archive": None}),
+        (["run", "-c", ROOT, "--raw-archive", "s3://district-lms/raw"], {"raw_archive": "s3://district-lms/raw"}),
         (["validate", "-c", ROOT, "--statement-timeout", "0"], {"phases": list(VALIDATE_PHASES)}),
         (["run", "-c", ROOT, "--lms", "canvas", "--allow-mass-delete"], {"lms": ["canvas"], "allow_mass_delete": True}),
         (["harmonize", "-e", "reports"], {"exceptions_report_directory": "reports", "statement_timeout_minutes": 60}),

@@ -259,6 +259,22 @@ def test_a_hung_statement_is_cancelled_at_the_statement_timeout_and_the_run_name
         assert conn.execute(text("SELECT count(*) FROM lms.lmsuser")).scalar() == 1
 
 
+def test_the_raw_archive_option_keeps_the_files_and_a_broken_archive_only_warns(db, tmp_path, engine):
+    root, blocker = tmp_path / "extracts", tmp_path / "blocker"
+    write(root, "users", [user("U1")])
+    blocker.write_text("a file, not a folder")
+    state = run(root, db, options=RunOptions(raw_archive=str(blocker / "raw")))
+    assert state.is_completed() and state.name == "Warned" and state.message.startswith("raw archive: 1 problem")
+    write(root, "users", [user("U1"), user("U2")], stamp="2021-09-02-06-00-00")
+    kept = run(root, db, options=RunOptions(raw_archive=str(tmp_path / "raw")))
+    assert kept.name == "Warned" and kept.message.startswith("users: live rows")  # the drift from 1 to 2 users
+    assert "more warning" not in kept.message
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT archivedas FROM lms.processedfiles ORDER BY relativepath")).scalars().all()
+        assert conn.execute(text("SELECT count(*) FROM lms.lmsuser")).scalar() == 2
+    assert kept[0] is None and kept[1].startswith(str(tmp_path / "raw")) and os.path.isfile(kept[1])
+
+
 def test_a_run_with_warnings_ends_in_a_warned_completed_state(db, tmp_path):
     write(tmp_path, "users", [user("U1")])
     state = run(tmp_path, db, thresholds=Thresholds(stale_after_hours=24))

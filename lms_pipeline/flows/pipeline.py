@@ -287,6 +287,7 @@ def _stage(run: RunState, result: PipelineResult, manifest_paths: list[str], opt
                 options.allow_mass_delete,
                 progress_artifact_id=create_progress(),
                 batches=options.batches,
+                raw_archive=options.raw_archive,
             ),
         )
     except BaseException as error:

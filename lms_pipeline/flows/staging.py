@@ -12,6 +12,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from lms_pipeline.discovery.manifests import load_manifest
+from lms_pipeline.loading.archive import open_archive
 from lms_pipeline.loading.batch import MassDeletePolicy, load_large_file
 from lms_pipeline.loading.prepared import load_prepared, store_identity, validation_only
 from lms_pipeline.loading.stage import stage_all
@@ -48,12 +49,14 @@ def staging(
     validate_only: bool = False,
     progress_artifact_id: str | None = None,
     batches: BatchLimits = BatchLimits(),
+    raw_archive: str | None = None,
 ) -> StagingSummary:
     """Load the files of the manifests, which hold only what the journal lacks, with the run's engine. The run's
     summary fills up batch by batch, so a failure still reports it.
 
     With validate_only, batches are validated (and cached) but not loaded: a check of tonight's extracts whose
     work the load that follows reuses. The progress artifact is the parent run's, where a person looks for it.
+    raw_archive: where to keep a copy of each file loaded (archive.py).
     """
     log = get_run_logger()
     manifests = [load_manifest(p) for p in manifest_paths]
@@ -71,6 +74,7 @@ def staging(
         on_batch=_reporter(Progress(progress_artifact_id), log),
         validate_only=validate_only,
         limits=batches,
+        archive=open_archive(raw_archive, run.summary.archive_problems),
     )
     log.info(_batches_line(summary))
     for warning in summary.warnings:

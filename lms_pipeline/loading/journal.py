@@ -6,7 +6,8 @@ A file that could not be read is journaled as rejected without a hash, so it is 
 
 Beside its hash, the journal keeps what the file was on disk (walk.file_stat): a re-run does not read a file whose
 stat is unchanged, and keeps its hash. A run that reads every file all the same (--rehash, or the periodic check
-every few days) is marked in lms.loadrun (ContentChecked).
+every few days) is marked in lms.loadrun (ContentChecked). It keeps the file's root and extract time too, and
+where the raw archive (archive.py) keeps its copy, when the run kept one.
 
 Extract time decides, not arrival: a file older than the newest file of its scope already loaded is set aside as
 superseded, so an extract that arrives late never overwrites newer values or soft-deletes what a newer file
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
-from lms_pipeline.discovery.walk import TIMESTAMP, KnownFiles, Manifest, ManifestFile, SetAside
+from lms_pipeline.discovery.walk import STAMP, TIMESTAMP, KnownFiles, Manifest, ManifestFile, SetAside
 from lms_pipeline.resources import BY_NAME, Scope
 from lms_pipeline.store.engines import EngineDialect, dialect_of
 from lms_pipeline.store.tables import StoreTables
@@ -154,10 +155,32 @@ def write_journal(conn: Connection, tables: StoreTables, entries: list[JournalEn
                 "DeletionsHeld": e.deletions_held,
                 "LoadRunId": run_id,
                 "FileStat": None if e.retry else e.file.stat or None,
+                "ExtractRoot": root_of(e.file.path, e.file.relpath),
+                "ExtractTime": _extract_time(e.file),
             }
             for e in entries
         ],
     )
+
+
+def _extract_time(file: ManifestFile) -> datetime | None:
+    """The time in the file's name; None for a name that is no date (2021-02-30), which still loads in name order."""
+    try:
+        return datetime.strptime(file.timestamp, STAMP)
+    except ValueError:
+        return None
+
+
+def record_archived(engine: Engine, tables: StoreTables, addresses: dict[str, str]) -> None:
+    """Note where the raw archive keeps each file (absolute path -> archive address)."""
+    if not addresses:
+        return
+    pf = tables.processed_files
+    with engine.begin() as conn:
+        conn.execute(
+            update(pf).where(pf.c.FullPath == bindparam("path")).values(ArchivedAs=bindparam("address")),
+            [{"path": path, "address": address} for path, address in addresses.items()],
+        )
 
 
 def _supersede_held(conn: Connection, dialect: EngineDialect, pf: Table, loaded: list[ManifestFile]) -> None:

@@ -14,17 +14,21 @@ from concurrent.futures import Future
 from typing import Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from lms_pipeline.discovery.walk import Manifest, ManifestFile
 from lms_pipeline.errors import TerminalError
+from lms_pipeline.loading.archive import RawArchive
 from lms_pipeline.loading.batch import MassDeletePolicy, load_large_file
 from lms_pipeline.loading.batching import is_large, plan_batches
-from lms_pipeline.loading.journal import record_set_aside
+from lms_pipeline.loading.journal import record_archived, record_set_aside
 from lms_pipeline.loading.prepared import load_prepared
 from lms_pipeline.loading.summary import BatchResult, StagingSummary
 from lms_pipeline.options import BatchLimits
 from lms_pipeline.resources import LOAD_ORDER, Resource
 from lms_pipeline.store.connections import describe_error
+from lms_pipeline.store.engines import dialect_of
+from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.validation.rows import PreparedBatch, prepare_batch
 from lms_pipeline.validation.worker import PreparedRef
 from lms_pipeline.wording import plural
@@ -99,6 +103,16 @@ def batch_line(result: BatchResult, files: list[ManifestFile], seconds: float, v
     return line
 
 
+def _keep(engine: Engine, archive: RawArchive, files: list[ManifestFile], summary: StagingSummary) -> None:
+    """Keep a loaded batch's files in the raw archive and journal where; what cannot be kept is a warning."""
+    kept = archive.keep(files)
+    summary.archive_problems += kept.problems
+    try:
+        record_archived(engine, StoreTables(dialect_of(engine)), kept.addresses)
+    except DBAPIError as error:  # the batch is loaded and journaled: only the note of its copies is lost
+        summary.archive_problems.append(f"could not journal where {plural(len(files), 'file')} are kept: {error}")
+
+
 def stage_all(
     engine: Engine,
     manifests: list[Manifest],
@@ -111,10 +125,12 @@ def stage_all(
     on_batch: Callable[[int, int, str], None] | None = None,
     validate_only: bool = False,
     limits: BatchLimits = BatchLimits(),
+    archive: RawArchive | None = None,
 ) -> StagingSummary:
     """Load every batch; `summary` fills up as batches commit, so a failure still tells what was done. The files
     set aside (unreadable, superseded) are journaled first, unless nothing is to change (validate_only).
-    on_batch hears of each batch done: how many of how many, and a line that says what it did."""
+    on_batch hears of each batch done: how many of how many, and a line that says what it did. The archive, if
+    any, keeps each batch's files once the batch is loaded."""
     summary = summary if summary is not None else StagingSummary()
     set_aside = [s for m in manifests for s in m.set_aside]
     if not validate_only:
@@ -135,6 +151,8 @@ def stage_all(
             except Exception as error:
                 raise StagingFailed(resource, files, error) from error
             summary.add(result)
+            if archive is not None and not validate_only:
+                _keep(engine, archive, files, summary)
             done += 1
             if on_batch:
                 on_batch(done, total, batch_line(result, files, time.monotonic() - started, validate_only))

@@ -47,6 +47,7 @@ class StagingSummary:
     warnings: list[str] = field(default_factory=list)
     drift: dict[str, list[str]] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)  # a sample of quarantined rows, for the report
+    archive_problems: list[str] = field(default_factory=list)  # files the raw archive could not keep, and why
     # The processes that validated batches: the flow's own, its validation process, Dask workers.
     validated_by: set[str] = field(default_factory=set)
     batches: int = 0

@@ -32,6 +32,11 @@ def staging_warnings(summary: StagingSummary, thresholds: Thresholds) -> list[st
             f"set aside {plural(len(summary.superseded_files), 'file')} older than a loaded extract of "
             f"the same scope: {'; '.join(summary.superseded_files[:5])}"
         )
+    if summary.archive_problems:
+        warnings.append(
+            f"raw archive: {plural(len(summary.archive_problems), 'problem')}; the files loaded all the same, and a "
+            f"replay needs those not kept in their extract root: {'; '.join(summary.archive_problems[:5])}"
+        )
     quarantined = summary.total("quarantined")
     if quarantined > thresholds.quarantine_alert_rows:
         warnings.append(

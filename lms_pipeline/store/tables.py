@@ -129,6 +129,9 @@ class StoreTables:
             self._column("DeletionsHeld", Integer),
             self._column("LoadRunId", Integer),
             self._column("FileStat", String(120)),
+            self._column("ExtractRoot", String(1024)),
+            self._column("ExtractTime", DateTime),
+            self._column("ArchivedAs", String(1024)),
         )
 
     @cached_property
