@@ -73,13 +73,13 @@ def test_a_grade_of_an_unknown_enrolment_or_of_another_sections_enrolment_is_qua
     write(tmp_path, "grades", rows, DAY2, section="S1")
     summary = load_tree(tmp_path)
     assert summary.resources["grades"].quarantined == 2
-    column = "LMSUserLMSSectionAssociationSourceSystemIdentifier"
+    file, column = "section=S1/grades/2021-09-02-06-00-00.csv", "LMSUserLMSSectionAssociationSourceSystemIdentifier"
+    unknown = "unknown enrolment 'E404' in this SourceSystem"
+    elsewhere = "enrolment 'ES21' belongs to section 'S2' but the file is in the folder of section 'S1'"
     assert query("SELECT filepath, linenumber, columnname, checkname, value, reason FROM lms.quarantine") == [
-        ("section=S1/grades/2021-09-02-06-00-00.csv", 3, column, "unknown-parent", "E404",
-         "unknown enrolment 'E404' in this SourceSystem"),
-        ("section=S1/grades/2021-09-02-06-00-00.csv", 4, column, "scope", "ES21",
-         "enrolment 'ES21' belongs to section 'S2' but the file is in the folder of section 'S1'"),
-    ]  # fmt: skip
+        (file, 3, column, "unknown-parent", "E404", unknown),
+        (file, 4, column, "scope", "ES21", elsewhere),
+    ]
     # Neither is loaded, and S2's grade is neither changed nor, being listed, soft-deleted by S1's file.
     assert grades(query) == {"G11": ("ES11", "A", False), "G21": ("ES21", "A", False)}
     assert query(

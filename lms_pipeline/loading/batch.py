@@ -199,14 +199,14 @@ class _BatchLoader:
             reason = "no enrolment of this user in the section '{0}' in this SourceSystem"
             query = self.statements.without_enrolment()
             self._quarantine_parents(conn, "LMSUserSourceSystemIdentifier", "unknown-parent", reason, query)
-        parent = self.resource.scope_through
-        if parent is not None:
+        through = self.resource.scope_through
+        if through is not None:
             scope = self.resource.scope.value
             reason = (
-                f"{parent.label} '{{0}}' belongs to {scope} '{{1}}' but the file is in the folder of {scope} '{{2}}'"
+                f"{through.label} '{{0}}' belongs to {scope} '{{1}}' but the file is in the folder of {scope} '{{2}}'"
             )
-            query = self.statements.outside_scope(parent)
-            self._quarantine_parents(conn, parent.csv_column, "scope", reason, query)
+            query = self.statements.outside_scope(through)
+            self._quarantine_parents(conn, through.csv_column, "scope", reason, query)
 
     def _quarantine_parents(self, conn: Connection, column: str, check: str, reason: str, query: Select[Any]) -> None:
         """Drop the staged rows the query finds: (staging id, file, line, value, details...), the value and the
