@@ -26,6 +26,15 @@ class Scope(str, Enum):
     INCREMENTAL = "incremental"  # files only add rows: nothing is soft-deleted (system activities)
 
 
+# The live table whose row a section or assignment folder names.
+SCOPE_TABLES = {Scope.SECTION: "LMSSection", Scope.ASSIGNMENT: "Assignment"}
+
+
+def synthetic_key(table: str) -> str:
+    """The identity column of a live table, and the foreign key that names it in a child table."""
+    return table + "Identifier"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str  # as the extractors write it in the CSV header
@@ -61,11 +70,24 @@ class Resource:
     links_enrolment: bool = False
     # The CSV column that must equal the folder's section or assignment id.
     scope_column: str | None = None
+    # The live tables between a row and the section or assignment of its scope, each named by its synthetic key in
+    # the one before: a grade reaches its section through its enrolment. Empty where the row names it itself.
+    scope_via: tuple[str, ...] = ()
     truncated: frozenset[str] = field(default_factory=frozenset)  # columns cut to length, not rejected
 
     @property
     def key(self) -> str:
-        return self.table + "Identifier"
+        return synthetic_key(self.table)
+
+    @property
+    def scope_through(self) -> Parent | None:
+        """The parent a row reaches its scope through, where the row names no section or assignment itself."""
+        return next((p for p in self.parents if self.scope_via and p.table == self.scope_via[0]), None)
+
+    @property
+    def scope_path(self) -> tuple[str, ...]:
+        """The live tables from a row to the section or assignment its file's folder names, that one last."""
+        return self.scope_via + (SCOPE_TABLES[self.scope],)
 
     @property
     def staging_table(self) -> str:
@@ -186,6 +208,23 @@ SUBMISSIONS = Resource(
     scope_column=_ASSIGNMENT.csv_column,
 )
 
+_ENROLMENT = Parent(
+    "LMSUserLMSSectionAssociationSourceSystemIdentifier",
+    SECTION_ASSOCIATIONS.table,
+    SECTION_ASSOCIATIONS.key,
+    "enrolment",
+)
+
+# A grades file names no section in its rows: its folder's section is the one of each grade's enrolment.
+GRADES = Resource(
+    "grades",
+    "LMSGrade",
+    _KEY + (Column("Grade", length=20, required=True), Column("GradeType", length=60), _fk(_ENROLMENT)) + _DATES,
+    Scope.SECTION,
+    parents=(_ENROLMENT,),
+    scope_via=(SECTION_ASSOCIATIONS.table,),
+)
+
 _OPTIONAL_SECTION = Parent(
     "LMSSectionSourceSystemIdentifier", "LMSSection", "LMSSectionIdentifier", "section", required=False
 )
@@ -237,6 +276,7 @@ LOAD_ORDER: tuple[Resource, ...] = (
     USERS,
     SECTIONS,
     SECTION_ASSOCIATIONS,
+    GRADES,
     ASSIGNMENTS,
     SUBMISSIONS,
     ATTENDANCE_EVENTS,
@@ -249,6 +289,3 @@ BY_NAME = {r.name: r for r in LOAD_ORDER}
 # Submission types are staged beside assignments; their natural key is the assignment's.
 SUBMISSION_TYPE_TABLE = "AssignmentSubmissionType"
 SUBMISSION_TYPE_LENGTH = 60
-
-# Files the extractors write but the data store has no table for (loader contract, B15).
-NOT_LOADED = ("grades",)

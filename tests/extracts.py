@@ -43,6 +43,13 @@ HEADERS = {
         "LMSUserSourceSystemIdentifier",
         "EnrollmentStatus",
     ],
+    "grades": [
+        "SourceSystemIdentifier",
+        "SourceSystem",
+        "Grade",
+        "GradeType",
+        "LMSUserLMSSectionAssociationSourceSystemIdentifier",
+    ],
     "assignments": [
         "SourceSystemIdentifier",
         "SourceSystem",
@@ -163,6 +170,17 @@ def enrolment(eid: str, sid: str, uid: str, system: str = "BestLMS", **values) -
         "LMSSectionSourceSystemIdentifier": sid,
         "LMSUserSourceSystemIdentifier": uid,
         "EnrollmentStatus": "Active",
+        **values,
+    }
+
+
+def grade(gid: str, eid: str, letter: str = "A", system: str = "BestLMS", **values) -> dict:
+    return {
+        "SourceSystemIdentifier": gid,
+        "SourceSystem": system,
+        "Grade": letter,
+        "GradeType": "Current",
+        "LMSUserLMSSectionAssociationSourceSystemIdentifier": eid,
         **values,
     }
 

@@ -36,7 +36,7 @@ from lms_pipeline.discovery.walk import (
     SetAside,
     walk_tree,
 )
-from lms_pipeline.resources import LOAD_ORDER, NOT_LOADED
+from lms_pipeline.resources import LOAD_ORDER
 
 NOW = datetime(2025, 1, 1, 12, 0, 0)
 ORDER = [r.name for r in LOAD_ORDER]
@@ -47,13 +47,13 @@ IDS = ["1", "2", "x=y"]  # few, so that scopes repeat; an id may hold "="
 
 
 LOADED_FOLDER_KINDS = [0, 1, 2, 3]
-FOLDER_KINDS = [*LOADED_FOLDER_KINDS, 4, 5, 6, 7, 8]
+FOLDER_KINDS = [*LOADED_FOLDER_KINDS, 5, 6, 7, 8]
 
 
 @st.composite
 def folders(draw, kinds=FOLDER_KINDS) -> tuple[tuple[str, ...], dict]:
     """A folder of an extract root, and the resource and scope of the files in it; or, where they are not loaded,
-    {"notice": kind, "at": depth}: the walk reports the folder at that depth, or (at None) each file in it."""
+    {"notice": kind, "at": depth}: the walk reports the folder at that depth."""
     section, assignment, day = draw(st.sampled_from(IDS)), draw(st.sampled_from(IDS)), draw(st.sampled_from(IDS))
     section_folder = draw(st.sampled_from(["section=", "Section=", "SECTION="])) + section
     assignment_folder = draw(st.sampled_from(["assignment=", "Assignment=", "ASSIGNMENT="])) + assignment
@@ -69,8 +69,6 @@ def folders(draw, kinds=FOLDER_KINDS) -> tuple[tuple[str, ...], dict]:
         return (section_folder, assignment_folder, "submissions"), scope
     if kind == 3:
         return ("system-activities", f"date={day}"), {"resource": "system-activities", "date": day}
-    if kind == 4:  # discovered, not loaded: each file is reported
-        return (section_folder, draw(st.sampled_from(NOT_LOADED))), {"notice": "not-loaded", "at": None}
     if kind == 5:  # a folder the layout has no place for: reported once, nothing under it read
         return ("Users",), {"notice": "unexpected-folder", "at": 1}
     if kind == 6:
@@ -137,10 +135,7 @@ def expectations(tree: dict) -> tuple[list[tuple], list[tuple[str, str]]]:
     for parts, (content, scope, stamp) in tree.items():
         relpath = "/".join(parts)
         if "notice" in scope:
-            if scope["at"] is None:
-                notices.append((relpath, scope["notice"]))
-            else:
-                reported_folders.add(("/".join(parts[: scope["at"]]), scope["notice"]))
+            reported_folders.add(("/".join(parts[: scope["at"]]), scope["notice"]))
         elif stamp is None:
             notices.append((relpath, "unnamed" if parts[-1].endswith(".csv") else "unexpected-file"))
         elif datetime.strptime(stamp, "%Y-%m-%d-%H-%M-%S") > latest:

@@ -44,6 +44,8 @@ def test_sample_out_soft_deletes_and_restores_as_the_reference_describes(fixture
     assert not is_deleted(query, "assignmentsubmission", "236789159")
     # AC44: all 9 system activities resolve their user
     assert counts(query, "lmssystemactivity") == (9, 0)
+    # Issue 17: the two sections' grades files, which the reference never loaded (B15), each resolve their enrolments
+    assert counts(query, "lmsgrade") == (8, 0)
 
 
 def test_rerunning_an_unchanged_tree_changes_nothing(fixture_tree, load_tree, query):

@@ -140,7 +140,7 @@ def test_expected_counts_follow_the_requested_sizes(clean):
         assert counts["assignments"].per_day[0] == sections * assignments
         assert counts["submissions"].per_day[0] == sections * assignments * per
         assert counts["system-activities"].live == SMALL["system_activities_per_day"] * len(district.extract_dates)
-        assert counts[GRADES].live == 0
+        assert counts[GRADES].live == sections * per  # one per student's enrolment, all loaded
 
 
 def test_live_counts_are_the_rows_of_each_folders_newest_file(clean):
@@ -157,7 +157,7 @@ def test_live_counts_are_the_rows_of_each_folders_newest_file(clean):
                 live[resource_of(path)] |= keys
         for resource, counts in district.expected[lms].items():
             assert counts.distinct == len(distinct[resource])
-            assert counts.live == (0 if resource == GRADES else len(live[resource])), resource
+            assert counts.live == len(live[resource]), resource
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(clean, tmp_path):
@@ -271,10 +271,9 @@ def test_messy_files_still_hold_valid_values(messy):
     values = defaultdict(list)  # (resource, column) -> every value written
     for tree in trees.values():
         for path in tree.files:
-            if resource_of(path) != GRADES:
-                for row in tree.rows(path)[1]:
-                    for name, value in row.items():
-                        values[(resource_of(path), name)].append(value or None)
+            for row in tree.rows(path)[1]:
+                for name, value in row.items():
+                    values[(resource_of(path), name)].append(value or None)
     for (resource, name), written in values.items():
         column = BY_NAME[resource].column(name)
         series = pd.Series(written, dtype="object")

@@ -627,6 +627,8 @@ def merge_statements() -> list[Built]:
             methods.append("without_enrolment")
         built += [Built(resource.name, m) for m in methods]
         built += [Built(resource.name, "orphans", p) for p in resource.parents]
+        if resource.scope_through is not None:
+            built.append(Built(resource.name, "outside_scope", resource.scope_through))
     return built + [Built("submission-types", m) for m in ("insert_new", "undelete", "soft_delete")]
 
 

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from lms_pipeline.demo import data_folder
-from lms_pipeline.demo.generator import EMPTY, GRADES, generate_district
+from lms_pipeline.demo.generator import EMPTY, generate_district
 from lms_pipeline.demo.safety import add_failed_extract
 from lms_pipeline.store.settings import DatabaseSettings
 
@@ -40,12 +40,10 @@ def prepare_ods(database: DatabaseSettings, extracts: Path) -> None:
     district = generate_district(extracts, seed=2021, messy=True)
     failed_extract = add_failed_extract(district.roots[FAILED_EXTRACT_LMS])
     written = len(district.files) + 1
-    grades = sum(f.resource == GRADES for f in district.files)
     empty = sum(f.shape == EMPTY for f in district.files)
     print(
-        f"Generated {written} extract files for {', '.join(district.roots)}. A run finds {written - grades - empty} "
-        f"of them to load: {grades} are grades files, which are not loaded yet, and {empty} are empty, as "
-        "extractors write them now and then."
+        f"Generated {written} extract files for {', '.join(district.roots)}. A run finds {written - empty} of them "
+        f"to load: the other {empty} are empty, as extractors write them now and then."
     )
     engine = make_engine(database)
     try:

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypedDict, Unpack
 
-from lms_pipeline.resources import BY_NAME, NOT_LOADED
+from lms_pipeline.resources import BY_NAME
 from lms_pipeline.validation.csv_files import FileRejected, open_extract
 
 TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})\.csv$", re.IGNORECASE)
 STAMP = "%Y-%m-%d-%H-%M-%S"
 EMPTY_FILE_BYTES = 4  # pandas writes "\n" or "\n\n" for an empty frame
-SECTION_RESOURCES = ("section-associations", "assignments", "attendance-events", "section-activities")
+SECTION_RESOURCES = ("section-associations", "grades", "assignments", "attendance-events", "section-activities")
 # The journal's FullPath column holds this many characters (UTF-16 code units on SQL Server).
 PATH_LENGTH = 1024
 SHORTEST_RELPATH = len("/users/2021-01-01-00-00-00.csv")
@@ -68,7 +68,7 @@ class Scope(TypedDict, total=False):
 @dataclass(frozen=True)
 class Notice:
     relpath: str
-    kind: str  # empty-file, not-loaded, unexpected-file, unexpected-folder, outside-root, broken-link, unnamed,
+    kind: str  # empty-file, unexpected-file, unexpected-folder, outside-root, broken-link, unnamed,
     # unreadable-name, unreadable-folder, unreadable-file, outside-link, path-too-long, future-timestamp,
     # same-timestamp
     message: str
@@ -191,9 +191,6 @@ class _Walker:
                 self._csv_folder(entry, name, section=section)
             elif entry.is_dir() and name.lower().startswith("assignment="):
                 self._assignment(entry, section, name.split("=", 1)[1])
-            elif entry.is_dir() and name in NOT_LOADED:
-                for csv_file in self._entries(entry):
-                    self._notice(csv_file, "not-loaded", f"{name} files are discovered but not loaded")
             else:
                 self._notice(entry, "unexpected-folder" if entry.is_dir() else "unexpected-file", "ignored")
 

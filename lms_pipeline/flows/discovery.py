@@ -48,7 +48,7 @@ def report_notices(notices: list[Notice], log) -> None:
     for kind, grouped in groupby(sorted(notices, key=lambda n: n.kind), key=lambda n: n.kind):
         group = list(grouped)
         examples = "; ".join(f"{n.relpath} ({n.message})" for n in group[:3])
-        level = log.info if kind in ("not-loaded", "empty-file") else log.warning
+        level = log.info if kind == "empty-file" else log.warning
         level("%s, e.g. %s", plural(len(group), f"{kind} notice"), examples)
         for notice in group:
             log.debug("%s: %s", notice.relpath, notice.message)

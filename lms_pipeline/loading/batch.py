@@ -10,9 +10,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select
+from sqlalchemy import Connection, Engine, Select, Table, bindparam, delete, func, select
 
 from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.loading.journal import JournalEntry, write_journal
@@ -105,6 +106,7 @@ class _BatchLoader:
         self.staged: Counter[int] = Counter()  # batch file id -> rows staged
         self.held: dict[int, int] = {}  # batch file id -> deletions held
         self.dropped: Counter[int] = Counter()  # batch file id -> staged rows dropped (duplicates, no parent)
+        self.scoped = False  # some file's scope is listed in stg_LoadScope
         self.result = BatchResult(resource=resource.name, files=len(files))
         # By name: a batch that went through the cache is an unpickled copy, not the catalog's object.
         self.with_types = resource.name == ASSIGNMENTS.name
@@ -127,12 +129,15 @@ class _BatchLoader:
 
     def finish(self, conn: Connection) -> None:
         self._list_staged_keys(conn)
+        scoped = self.resource.scope is not Scope.INCREMENTAL
+        if scoped:
+            self._list_scopes(conn)
         if sum(self.staged.values()) > STATISTICS_ROWS:
             self.dialect.refresh_statistics(conn, [t.name for t in self.staging_tables])
         self._quarantine_duplicates(conn)
         self._quarantine_orphans(conn)
         self._merge(conn)
-        if self.resource.scope is not Scope.INCREMENTAL:
+        if scoped:
             self._soft_delete(conn)
         if self.result.inserted + self.result.deleted + self.result.undeleted > LIVE_STATISTICS_ROWS:
             self.dialect.refresh_statistics(conn, [self.statements.live.name])
@@ -186,30 +191,33 @@ class _BatchLoader:
     # --- parents -----------------------------------------------------------------------------------------------
 
     def _quarantine_orphans(self, conn: Connection) -> None:
-        checks = [(p.csv_column, f"unknown {p.label}", self.statements.orphans(p)) for p in self.resource.parents]
+        """Rows whose parent is unknown, or not where their file's folder says it is, cannot be merged."""
+        for parent in self.resource.parents:
+            reason = f"unknown {parent.label} '{{0}}' in this SourceSystem"
+            self._quarantine_parents(conn, parent.csv_column, "unknown-parent", reason, self.statements.orphans(parent))
         if self.resource.links_enrolment:
-            checks.append(
-                (
-                    "LMSUserSourceSystemIdentifier",
-                    "no enrolment of this user in the section",
-                    self.statements.without_enrolment(),
-                )
+            reason = "no enrolment of this user in the section '{0}' in this SourceSystem"
+            query = self.statements.without_enrolment()
+            self._quarantine_parents(conn, "LMSUserSourceSystemIdentifier", "unknown-parent", reason, query)
+        through = self.resource.scope_through
+        if through is not None:
+            scope = self.resource.scope.value
+            reason = (
+                f"{through.label} '{{0}}' belongs to {scope} '{{1}}' but the file is in the folder of {scope} '{{2}}'"
             )
-        for column, reason, query in checks:
-            rows = conn.execute(query).all()
-            self._drop_staged(conn, [r[0] for r in rows])
-            for _, file_id, line, value in rows:
-                self.dropped[file_id] += 1
-                self.rejections.append(
-                    Rejection(
-                        self._relpath(file_id),
-                        line,
-                        column,
-                        "unknown-parent",
-                        value,
-                        f"{reason} '{value}' in this SourceSystem",
-                    )
-                )
+            query = self.statements.outside_scope(through)
+            self._quarantine_parents(conn, through.csv_column, "scope", reason, query)
+
+    def _quarantine_parents(self, conn: Connection, column: str, check: str, reason: str, query: Select[Any]) -> None:
+        """Drop the staged rows the query finds: (staging id, file, line, value, details...), the value and the
+        details filling the reason's placeholders in order."""
+        rows = conn.execute(query).all()
+        self._drop_staged(conn, [r[0] for r in rows])
+        for _, file_id, line, value, *details in rows:
+            self.dropped[file_id] += 1
+            self.rejections.append(
+                Rejection(self._relpath(file_id), line, column, check, value, reason.format(value, *details))
+            )
 
     # --- merge -------------------------------------------------------------------------------------------------
 
@@ -226,12 +234,18 @@ class _BatchLoader:
 
     # --- soft deletes ------------------------------------------------------------------------------------------
 
-    def _soft_delete(self, conn: Connection) -> None:
+    def _list_scopes(self, conn: Connection) -> None:
+        """The scope of each loadable file, listed before the merge: the soft delete reads them, and so does the
+        check of rows that reach their scope through a parent (merge.outside_scope)."""
         loadable = [i for i, f in enumerate(self.files) if f.rejected is None]
         scopes = [s for s in (self._scope(conn, i) for i in loadable) if s is not None]
-        if not scopes:
+        if scopes:
+            conn.execute(self.tables.load_scope.insert(), scopes)
+            self.scoped = True
+
+    def _soft_delete(self, conn: Connection) -> None:
+        if not self.scoped:
             return
-        conn.execute(self.tables.load_scope.insert(), scopes)
         since = conn.execute(select(func.current_timestamp().label("now"))).scalar_one() - self.policy.window
         sizes = {
             file_id: (recent, live, missing or 0)
@@ -274,7 +288,7 @@ class _BatchLoader:
 
     def _scope_source_system(self, conn: Connection, file: ManifestFile) -> str | None:
         """For a file without valid rows: the SourceSystem of the section or assignment its folder names."""
-        parent_table, scope_column, _ = self.statements.scope_parent()
+        parent_table, scope_column = self.statements.scope_parent()
         parent = self.tables.parent(parent_table)
         folder_id = file.assignment if scope_column.startswith("Assignment") else file.section
         systems: Sequence[str] = (

@@ -37,8 +37,19 @@ from sqlalchemy import (
     update,
 )
 
-from lms_pipeline.resources import NATURAL_KEY, SECTION_ASSOCIATIONS, Parent, Resource, Scope
+from lms_pipeline.resources import (
+    NATURAL_KEY,
+    SCOPE_TABLES,
+    SECTION_ASSOCIATIONS,
+    Parent,
+    Resource,
+    Scope,
+    synthetic_key,
+)
 from lms_pipeline.store.tables import StoreTables
+
+# The column of stg_LoadScope that holds the id a file's folder names.
+_FOLDER_COLUMNS = {Scope.SECTION: "SectionSourceSystemIdentifier", Scope.ASSIGNMENT: "AssignmentSourceSystemIdentifier"}
 
 
 def same_key(
@@ -198,25 +209,58 @@ class ResourceStatements:
 
     # --- soft deletes within each file's scope -----------------------------------------------------------------
 
+    def scope_parent(self) -> tuple[str, str]:
+        """The live table a file's folder names (a section or an assignment), and the stg_LoadScope column of its id."""
+        return SCOPE_TABLES[self.resource.scope], _FOLDER_COLUMNS[self.resource.scope]
+
+    def _path(self, start: FromClause, tables: Sequence[str]) -> tuple[list[FromClause], list[ColumnElement[bool]]]:
+        """Aliases of the live `tables`, and the conditions that link each to the one before it (`start` first) by
+        its synthetic key: a row's way to its scope's section or assignment, the last alias."""
+        hops: list[FromClause] = []
+        links: list[ColumnElement[bool]] = []
+        for i, table in enumerate(tables):
+            hop, key = self.tables.parent(table).alias(f"sp{i}"), synthetic_key(table)
+            links.append((hops[-1] if hops else start).c[key] == hop.c[key])
+            hops.append(hop)
+        return hops, links
+
+    def _named_by_folder(self, target: FromClause) -> ColumnElement[bool]:
+        """The section or assignment is the one a listed file's folder names, in the file's SourceSystem."""
+        scope = self.tables.load_scope
+        return and_(
+            target.c.SourceSystemIdentifier == scope.c[self.scope_parent()[1]],
+            target.c.SourceSystem == scope.c.SourceSystem,
+        )
+
     def _in_scope(self, live: Table) -> Exists:
         """Correlated condition: the live row lies in the scope of one of the batch's files."""
         scope = self.tables.load_scope
         same_system = live.c.SourceSystem == scope.c.SourceSystem
         if self.resource.scope is Scope.SOURCE_SYSTEM:
             return exists().where(same_system)
-        parent_table, scope_column, key = self.scope_parent()
-        parent = self.tables.parent(parent_table).alias("sp")
-        return exists().where(
-            same_system,
-            parent.c.SourceSystemIdentifier == scope.c[scope_column],
-            parent.c.SourceSystem == scope.c.SourceSystem,
-            live.c[key] == parent.c[key],
-        )
+        hops, links = self._path(live, self.resource.scope_path)
+        return exists().where(same_system, self._named_by_folder(hops[-1]), *links)
 
-    def scope_parent(self) -> tuple[str, str, str]:
-        if self.resource.scope is Scope.ASSIGNMENT:
-            return "Assignment", "AssignmentSourceSystemIdentifier", "AssignmentIdentifier"
-        return "LMSSection", "SectionSourceSystemIdentifier", "LMSSectionIdentifier"
+    def outside_scope(self, parent: Parent) -> Select[Any]:
+        """Staged rows whose parent lies in another section or assignment than the one their file's folder names.
+        Validation compares a row's own section or assignment column with its folder; a row that reaches its scope
+        through a parent (a grade through its enrolment) can only be checked here, against the live tables."""
+        first = self.tables.parent(parent.table).alias("p")
+        hops, links = self._path(first, self.resource.scope_path[1:])
+        target, scope, folder = hops[-1], self.tables.load_scope, self.scope_parent()[1]
+        query = select(
+            self.stg.c.StagingId,
+            self.stg.c.BatchFileId,
+            self.stg.c.SourceLine,
+            self.stg.c[parent.csv_column],
+            target.c.SourceSystemIdentifier,
+            scope.c[folder],
+        ).join_from(self.stg, first, self._parent_match(parent, first))
+        for hop, link in zip(hops, links, strict=True):
+            query = query.join(hop, link)
+        return query.join(scope, scope.c.BatchFileId == self.stg.c.BatchFileId).where(
+            target.c.SourceSystemIdentifier != scope.c[folder]
+        )
 
     def _missing_from_batch(self, live: Table) -> ColumnElement[bool]:
         """Not listed by the batch's files: quarantined rows are listed too, so bad data never deletes."""
@@ -229,19 +273,15 @@ class ResourceStatements:
         Missing rows are counted through an outer join, not EXISTS inside an aggregate (SQL Server refuses
         subqueries there), and by distinct key, since a streamed file lists its keys chunk by chunk."""
         scope, live, keys = self.tables.load_scope, self.live, self.tables.load_keys
+        same_system = live.c.SourceSystem == scope.c.SourceSystem
         if self.resource.scope is Scope.SOURCE_SYSTEM:
-            joined = scope.join(live, live.c.SourceSystem == scope.c.SourceSystem)
+            joined = scope.join(live, same_system)
         else:
-            parent_table, scope_column, key = self.scope_parent()
-            parent = self.tables.parent(parent_table).alias("sp")
-            joined = scope.join(
-                parent,
-                and_(
-                    parent.c.SourceSystemIdentifier == scope.c[scope_column],
-                    parent.c.SourceSystem == scope.c.SourceSystem,
-                ),
-            )
-            joined = joined.join(live, and_(live.c[key] == parent.c[key], live.c.SourceSystem == scope.c.SourceSystem))
+            # From the folder's section or assignment back down the row's way to it: the row's table joins last.
+            hops, links = self._path(live, self.resource.scope_path)
+            joined = scope.join(hops[-1], self._named_by_folder(hops[-1]))
+            for table, link in zip(reversed([live, *hops[:-1]]), reversed(links), strict=True):
+                joined = joined.join(table, and_(link, same_system) if table is live else link)
         joined = joined.outerjoin(keys, same_key(keys, live))
         row = live.c[self.resource.key]
         alive = live.c.DeletedAt.is_(None)

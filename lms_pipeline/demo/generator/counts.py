@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from lms_pipeline.demo.generator.model import EMPTY, GRADES, HEADER_ONLY, ResourceCount
+from lms_pipeline.demo.generator.model import EMPTY, HEADER_ONLY, ResourceCount
 from lms_pipeline.resources import BY_NAME, Scope
 
 
@@ -24,7 +24,7 @@ class Tally:
     def record(self, resource: str, folder: str, day: int, keys: set[str], shape: str) -> None:
         self.per_day[resource][day] += len(keys)
         self.seen[resource] |= keys
-        if shape == EMPTY or resource == GRADES:
+        if shape == EMPTY:
             return
         scope = BY_NAME[resource].scope
         if shape == HEADER_ONLY and scope is Scope.SOURCE_SYSTEM:

@@ -16,6 +16,7 @@ from lms_pipeline.demo.generator.model import EMPTY, GRADES, ROWS, WrittenFile
 from lms_pipeline.demo.generator.records import Record
 from lms_pipeline.resources import BY_NAME
 
+# Grades files carry their dates in another order than the other resources', as the Toolkit's sample grades do.
 _GRADE_COLUMNS = (
     "SourceSystemIdentifier",
     "SourceSystem",
