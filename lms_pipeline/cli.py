@@ -13,6 +13,7 @@ import sys
 import threading
 import warnings
 from contextlib import nullcontext
+from datetime import date
 from importlib import metadata
 
 from dotenv import load_dotenv
@@ -20,6 +21,7 @@ from pydantic import SecretStr
 
 from lms_pipeline.demo import data_folder
 from lms_pipeline.harmonization import LMS_NAMES
+from lms_pipeline.resources import BY_NAME
 from lms_pipeline.store import DEFAULT_ENGINE
 from lms_pipeline.store.engines import ENGINE_NAMES
 
@@ -177,7 +179,8 @@ def _archive_flag(parser: argparse.ArgumentParser) -> None:
         "--raw-archive",
         env="RAW_ARCHIVE",
         help="keep a compressed copy of every file loaded, named by its hash, in this folder or fsspec URL "
-        "(s3://bucket/path with s3fs installed, gs://, az://); a copy that cannot be kept is a warning",
+        "(s3://bucket/path with s3fs installed, gs://, az://); a copy that cannot be kept is a warning. A "
+        "replay reads from it the files no longer in their extract root",
     )
 
 
@@ -325,6 +328,37 @@ def build_parser() -> TopParser:
         help="apply soft deletes the mass-deletion guard holds (see README: mass deletion)",
     )
     _notification_flags(run)
+
+    replay = _command(
+        commands,
+        "replay",
+        help="load the journaled files again, from their extract roots or the raw archive",
+        description="Load again, in extract-time order and through the same validation, merge and scoped soft "
+        "deletes as a load, the files whose rows were loaded: all of them, or those the options name. A file "
+        "no longer in its extract root with the content loaded is read from the raw archive; if some file is "
+        "in neither, the replay names it and stops before changing anything.",
+        epilog=LOADER_LETTERS,
+    )
+    _archive_flag(replay)
+    _flag(replay, "--resource", env="REPLAY_RESOURCES", nargs="+", choices=list(BY_NAME), help="only these resources")
+    _flag(replay, "--section", env="REPLAY_SECTION", help="only the files of this section's folder (section=<id>)")
+    _flag(replay, "--root", env="REPLAY_ROOT", help="only the files of this extract root (one LMS's extracts)")
+    _flag(
+        replay,
+        "--since",
+        env="REPLAY_SINCE",
+        type=date.fromisoformat,
+        help="only the files extracted on or after this date (YYYY-MM-DD)",
+    )
+    _database_flags(replay, ("-e",))
+    _run_flags(replay)
+    _switch(
+        replay,
+        "--allow-mass-delete",
+        env="ALLOW_MASS_DELETE",
+        help="apply soft deletes the mass-deletion guard holds (see README: mass deletion)",
+    )
+    _notification_flags(replay, stale=False)
 
     migrate = _command(
         commands,

@@ -8,9 +8,11 @@ from lms_pipeline.launch import run_pipeline
 from lms_pipeline.options import (
     ALL_PHASES,
     LOAD_PHASES,
+    REPLAY_PHASES,
     VALIDATE_PHASES,
     Notifications,
     Phase,
+    ReplayScope,
     RunOptions,
     Thresholds,
 )
@@ -48,6 +50,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         "migrate": (Phase.MIGRATIONS,),
         "harmonize": (Phase.MIGRATIONS, Phase.HARMONIZATION),
         "run": ALL_PHASES,
+        "replay": REPLAY_PHASES,
     }[args.command]
     return RunOptions(
         phases=list(phases),
@@ -57,8 +60,15 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         statement_timeout_minutes=args.statement_timeout,
         rehash=getattr(args, "rehash", False),
         raw_archive=getattr(args, "raw_archive", None),
+        replay=_replay_scope(args),
         **({"lms": args.lms} if getattr(args, "lms", None) else {}),
     )
+
+
+def _replay_scope(args: argparse.Namespace) -> ReplayScope:
+    if args.command != "replay":
+        return ReplayScope()
+    return ReplayScope(resources=args.resource or [], section=args.section, root=args.root, since=args.since)
 
 
 def _thresholds(args: argparse.Namespace) -> Thresholds:

@@ -7,11 +7,13 @@ created, not silently ignored; the field descriptions are what the Prefect UI sh
 
 from __future__ import annotations
 
+from datetime import date
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lms_pipeline.harmonization import LMS_NAMES
+from lms_pipeline.resources import BY_NAME
 
 
 class Phase(str, Enum):
@@ -20,6 +22,7 @@ class Phase(str, Enum):
     VALIDATION = "validation"  # validate without loading; the load that follows reuses the cached work
     STAGING = "staging"
     HARMONIZATION = "harmonization"  # in an Ed-Fi ODS database: link with the SIS, write lmsx
+    REPLAY = "replay"  # instead of discovery: the journaled files again, from their roots or the raw archive
 
 
 class NotifyOn(str, Enum):
@@ -31,6 +34,7 @@ class NotifyOn(str, Enum):
 LOAD_PHASES = (Phase.DISCOVERY, Phase.MIGRATIONS, Phase.STAGING)
 ALL_PHASES = (*LOAD_PHASES, Phase.HARMONIZATION)
 VALIDATE_PHASES = (Phase.DISCOVERY, Phase.MIGRATIONS, Phase.VALIDATION)
+REPLAY_PHASES = (Phase.MIGRATIONS, Phase.REPLAY)
 
 MiB = 1024 * 1024
 
@@ -49,13 +53,31 @@ class BatchLimits(_Options):
     )
 
 
+class ReplayScope(_Options):
+    """Which journaled files a replay loads again; every file whose rows were merged when all are empty."""
+
+    resources: list[str] = Field([], description="Only these resources, e.g. submissions, grades.")
+    section: str | None = Field(None, description="Only the files of this section's folder (section=<id>).")
+    root: str | None = Field(None, description="Only the files of this extract root: one LMS's extracts.")
+    since: date | None = Field(None, description="Only the files extracted on or after this date (YYYY-MM-DD).")
+
+    @field_validator("resources")
+    @classmethod
+    def _known_resources(cls, names: list[str]) -> list[str]:
+        unknown = sorted(set(names) - set(BY_NAME))
+        if unknown:
+            raise ValueError(f"unknown resource {', '.join(unknown)}; expected some of {', '.join(BY_NAME)}")
+        return names
+
+
 class RunOptions(_Options):
     """What the run does, and its bounds."""
 
     phases: list[Phase] = Field(
         list(LOAD_PHASES),
         description="The phases to run: discovery, migrations, staging, harmonization; or validation instead of "
-        "staging, to check the extracts without loading them.",
+        "staging, to check the extracts without loading them; or migrations and replay, to load the journaled "
+        "files again (see replay).",
     )
     lms: list[str] = Field(list(LMS_NAMES), description="The LMSs to harmonize: " + ", ".join(LMS_NAMES) + ".")
 
@@ -110,6 +132,7 @@ class RunOptions(_Options):
         "(s3://bucket/path with s3fs installed, gs:// with gcsfs, az:// with adlfs); empty to keep none. A copy "
         "that cannot be kept is a warning, never a failed load.",
     )
+    replay: ReplayScope = Field(ReplayScope(), description="What the replay phase loads again.")
     rehash_every_days: float | None = Field(
         7,
         ge=0,

@@ -46,6 +46,11 @@ class ManifestFile:
     device: int = 0  # where discovery found the file: a file replaced after discovery is not read
     inode: int = 0
     stat: str = ""  # size, modification and change times, device and inode when hashed (file_stat)
+    source: str = ""  # where its content is read when not at path: a replay's copy out of the raw archive
+
+    @property
+    def readable(self) -> str:
+        return self.source or self.path
 
     @property
     def identity(self) -> tuple[int, int] | None:

@@ -15,11 +15,18 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.states import Completed
 from prefect.utilities.annotations import quote
 
-from lms_pipeline.discovery.manifests import load_manifest, manifest_folder, save_known_files, write_manifest
+from lms_pipeline.discovery.manifests import (
+    load_manifest,
+    manifest_folder,
+    save_known_files,
+    save_manifest,
+    write_manifest,
+)
 from lms_pipeline.flows.discovery import discovery
 from lms_pipeline.flows.harmonization import harmonize_every_lms
 from lms_pipeline.flows.migrations import migrations
 from lms_pipeline.loading.journal import known_files, pending_files
+from lms_pipeline.loading.replay import replay_manifests
 from lms_pipeline.loading.runs import finish_run, mark_warned, start_run
 from lms_pipeline.loading.summary import StagingSummary
 from lms_pipeline.options import Notifications, Phase, RunOptions, Thresholds
@@ -139,9 +146,14 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
                 phases,
                 lambda: migrations(run, harmonizer, options.customization_folder),
             )
-            pending, result.files_found, on_disk = _keep_pending(
-                run, manifest_paths, options.allow_mass_delete, thresholds.stale_after_hours
-            )
+            if Phase.REPLAY in phases:
+                manifest_paths = _phase(run, Phase.REPLAY, phases, lambda: _replayed(run, options, folder))
+                pending = result.files_found = _files_in(manifest_paths)
+                on_disk: list[str] = []
+            else:
+                pending, result.files_found, on_disk = _keep_pending(
+                    run, manifest_paths, options.allow_mass_delete, thresholds.stale_after_hours
+                )
             if Phase.VALIDATION in phases and pending:
                 run.new_summary()
                 result.staging = _phase(
@@ -158,13 +170,13 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
                     ),
                 )
                 publish_summary(result.staging)
-            if Phase.STAGING in phases and manifest_paths:
+            if {Phase.STAGING, Phase.REPLAY} & set(phases) and manifest_paths:
                 result.load_run_id = run.load_run_id = begin_run(
                     engine,
                     tables,
                     flow_run.get_id(),
                     flow_run.get_name(),
-                    csv_paths,
+                    csv_paths or [load_manifest(path).root for path in manifest_paths],
                     content_checked=known_path is None,
                 )
                 if pending:
@@ -191,6 +203,20 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
             if {Phase.STAGING, Phase.HARMONIZATION} & set(phases):
                 publish_trends(engine, tables)  # the last weeks, read from the journal this run just wrote
     return result
+
+
+def _replayed(run: RunState, options: RunOptions, folder: Path) -> list[str]:
+    """The replay phase: manifests of the journaled files in the replay's scope, each found in its extract root or
+    the raw archive (replay.py), for staging to load again."""
+    manifests = replay_manifests(run.engine, run.tables, options.replay, options.raw_archive, folder / "replayed")
+    get_run_logger().info(
+        "Replaying %s from %s", plural(sum(len(m.files) for m in manifests), "file"), plural(len(manifests), "root")
+    )
+    return [save_manifest(manifest, folder, index) for index, manifest in enumerate(manifests)]
+
+
+def _files_in(manifest_paths: list[str]) -> int:
+    return sum(len(load_manifest(path).files) for path in manifest_paths)
 
 
 def _known_files(run: RunState, options: RunOptions, folder: Path) -> str | None:

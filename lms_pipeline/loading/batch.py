@@ -77,7 +77,7 @@ def load_large_file(
     try:
         with engine.begin() as conn:
             loader.begin(conn)
-            for number, content in enumerate(iter_csv(file.path, file.sha256, CHUNK_ROWS, file.identity)):
+            for number, content in enumerate(iter_csv(file.readable, file.sha256, CHUNK_ROWS, file.identity)):
                 loader.stage(conn, prepare_chunk(resource, outcome, content, first=number == 0))
             loader.finish(conn)
     except FileRejected as error:

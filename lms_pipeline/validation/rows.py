@@ -83,7 +83,7 @@ def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatc
     listed: list[tuple[str, ...]] = []
     for file_id, outcome in enumerate(outcomes):
         try:
-            content = read_csv(outcome.file.path, outcome.file.sha256, outcome.file.identity)
+            content = read_csv(outcome.file.readable, outcome.file.sha256, outcome.file.identity)
             names = _map_header(resource, outcome.file.path, content.header, outcome)
         except FileRejected as error:
             outcome.rejected, outcome.retry = str(error), error.transient
