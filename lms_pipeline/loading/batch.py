@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, selec
 from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.loading.journal import JournalEntry, write_journal
 from lms_pipeline.loading.merge import ResourceStatements, SubmissionTypeStatements
+from lms_pipeline.loading.quarantine import resolve_reloaded, write_quarantine
 from lms_pipeline.loading.summary import BatchResult
 from lms_pipeline.resources import ASSIGNMENTS, NATURAL_KEY, Resource, Scope
 from lms_pipeline.store.engines import dialect_of
@@ -175,6 +176,7 @@ class _BatchLoader:
             self.rejections.append(
                 Rejection(
                     self._relpath(file_id),
+                    self.files[file_id].file.path,
                     line,
                     "SourceSystemIdentifier",
                     "duplicate",
@@ -203,6 +205,7 @@ class _BatchLoader:
                 self.rejections.append(
                     Rejection(
                         self._relpath(file_id),
+                        self.files[file_id].file.path,
                         line,
                         column,
                         "unknown-parent",
@@ -328,31 +331,12 @@ class _BatchLoader:
     def _write_quarantine(self, conn: Connection) -> None:
         self.result.quarantined = len(self.rejections)
         self.result.rejections = self.rejections[:REPORTED_REJECTIONS]
-        if not self.rejections:
-            return
-        frame = pd.DataFrame(
-            [
-                (
-                    self.run_id,
-                    self.resource.name,
-                    r.relpath,
-                    r.line,
-                    r.column,
-                    r.check,
-                    None if r.value is None else r.value[:1024],
-                    r.reason[:2048],
-                )
-                for r in self.rejections
-            ],
-            columns=[
-                "loadrunid",
-                "resourcename",
-                "filepath",
-                "linenumber",
-                "columnname",
-                "checkname",
-                "value",
-                "reason",
-            ],
-        ).astype({"loadrunid": "Int64", "linenumber": "Int64"})
-        self._bulk(conn, self.tables.quarantine, frame)
+        loaded = [f.file.path for f in self.files if f.rejected is None]
+        resolve_reloaded(conn, self.tables, loaded, self.rejections, self.run_id)
+        if self.rejections:
+            write_quarantine(
+                lambda frame: self._bulk(conn, self.tables.quarantine, frame),
+                self.resource.name,
+                self.rejections,
+                self.run_id,
+            )
