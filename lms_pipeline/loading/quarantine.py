@@ -10,15 +10,61 @@ A file's open rows are therefore those of its latest load only, however often it
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Table, bindparam, func, or_, select, update
 
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.validation.rows import Rejection
 
 PASSED, REQUARANTINED, SUPERSEDED = "passed", "requarantined", "superseded"
 VALUE_LENGTH, REASON_LENGTH = 1024, 2048
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """Which quarantined rows a person asks for (lms-pipeline quarantine list, export, retry)."""
+
+    run: int | None = None  # the load run that quarantined them (lms.loadrun)
+    file: str | None = None  # the file's relative or full path, or a pattern of either with * and ?
+    check: str | None = None
+    resource: str | None = None
+    resolved_too: bool = False  # by default only the open rows
+
+    def conditions(self, q: Table) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = [] if self.resolved_too else [q.c.ResolvedAt.is_(None)]
+        if self.run is not None:
+            found.append(q.c.LoadRunId == self.run)
+        if self.file is not None:
+            pattern = like_pattern(self.file)
+            found.append(or_(q.c.FilePath.like(pattern, escape="!"), q.c.FullPath.like(pattern, escape="!")))
+        if self.check is not None:
+            found.append(q.c.CheckName == self.check)
+        if self.resource is not None:
+            found.append(q.c.ResourceName == self.resource)
+        return found
+
+
+def like_pattern(pattern: str) -> str:
+    """A file pattern (* any characters, ? one) as a LIKE pattern escaped with '!': the other characters of a
+    path, % and _ among them, stand for themselves."""
+    escaped = pattern.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return escaped.replace("*", "%").replace("?", "_")
+
+
+def quarantined_rows(conn: Connection, tables: StoreTables, wanted: RowFilter) -> Sequence[Row[Any]]:
+    """The rows asked for, by run, file and line, with every column of lms.quarantine under its key."""
+    q = tables.quarantine
+    return (
+        conn.execute(
+            select(*q.c)
+            .where(*wanted.conditions(q))
+            .order_by(q.c.LoadRunId, q.c.FilePath, q.c.LineNumber, q.c.ColumnName, q.c.QuarantineIdentifier)
+        )
+        .all()
+    )
 
 
 def resolve_reloaded(
@@ -28,7 +74,8 @@ def resolve_reloaded(
     it before this load's own rows are written."""
     q = tables.quarantine
     again = {(r.path, r.line, r.column, r.check) for r in rejections}
-    passed, requarantined = [], []
+    passed: list[int] = []
+    requarantined: list[int] = []
     for part in tables.dialect.chunked(list(paths)):
         rows = conn.execute(
             select(q.c.QuarantineIdentifier, q.c.FullPath, q.c.LineNumber, q.c.ColumnName, q.c.CheckName).where(
@@ -85,3 +132,15 @@ def write_quarantine(
         ],
     ).astype({"loadrunid": "Int64", "linenumber": "Int64"})
     stage(frame)
+
+
+def resolve_files(conn: Connection, tables: StoreTables, paths: Sequence[str], how: str, run_id: int | None) -> None:
+    """Close every open row of these files (full paths), e.g. as superseded by a newer file of their scope."""
+    q = tables.quarantine
+    for part in tables.dialect.chunked(list(paths)):
+        conn.execute(
+            update(q)
+            .where(q.c.ResolvedAt.is_(None), q.c.FullPath.in_(bindparam("paths", expanding=True)))
+            .values(ResolvedAt=func.current_timestamp(), ResolvedByRunId=run_id, Resolution=how),
+            {"paths": part},
+        )
