@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Row, Table, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, or_, select, update
 
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.validation.rows import Rejection
@@ -54,17 +54,15 @@ def like_pattern(pattern: str) -> str:
     return escaped.replace("*", "%").replace("?", "_")
 
 
-def quarantined_rows(conn: Connection, tables: StoreTables, wanted: RowFilter) -> Sequence[Row[Any]]:
-    """The rows asked for, by run, file and line, with every column of lms.quarantine under its key."""
+def quarantined_rows(conn: Connection, tables: StoreTables, wanted: RowFilter) -> list[dict[str, Any]]:
+    """The rows asked for, by run, file and line, each with every column of lms.quarantine under its key."""
     q = tables.quarantine
-    return (
-        conn.execute(
-            select(*q.c)
-            .where(*wanted.conditions(q))
-            .order_by(q.c.LoadRunId, q.c.FilePath, q.c.LineNumber, q.c.ColumnName, q.c.QuarantineIdentifier)
-        )
-        .all()
+    rows = conn.execute(
+        select(*(c.label(c.key) for c in q.c))
+        .where(*wanted.conditions(q))
+        .order_by(q.c.LoadRunId, q.c.FilePath, q.c.LineNumber, q.c.ColumnName, q.c.QuarantineIdentifier)
     )
+    return [dict(row._mapping) for row in rows]
 
 
 def resolve_reloaded(
