@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "quarantine":
         from lms_pipeline.quarantine_commands import run_quarantine
 
-        return run_quarantine(args)
+        return run_quarantine(args, database_settings(args))
     if args.command == "setup":
         from lms_pipeline.tasks.workspace import AlertBounds, run_setup
 

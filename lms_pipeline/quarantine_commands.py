@@ -9,7 +9,6 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from lms_pipeline.commands import database_settings
 from lms_pipeline.launch import EXIT_WARNED, run_pipeline
 from lms_pipeline.loading.quarantine import SUPERSEDED, RowFilter, quarantined_rows, resolve_files
 from lms_pipeline.loading.retry import RetryPlan, plan_retry
@@ -17,15 +16,18 @@ from lms_pipeline.options import LOAD_PHASES, Notifications, RunOptions, Thresho
 from lms_pipeline.reporting.quarantine import quarantine_csv, quarantine_table
 from lms_pipeline.store.connections import describe_error, make_engine, run_lock
 from lms_pipeline.store.engines import dialect_of
+from lms_pipeline.store.settings import DatabaseSettings
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.wording import plural
 
 
-def run_quarantine(args: argparse.Namespace) -> int:
+def run_quarantine(args: argparse.Namespace, settings: DatabaseSettings) -> int:
     wanted = RowFilter(args.run, args.file, args.check, args.resource, getattr(args, "all", False))
-    engine = make_engine(database_settings(args))
+    engine = make_engine(settings)
     try:
-        return {"list": _list, "export": _export, "retry": _retry}[args.action](args, engine, wanted)
+        if args.action == "retry":
+            return _retry(args, engine, settings, wanted)
+        return {"list": _list, "export": _export}[args.action](args, engine, wanted)
     except DBAPIError as error:  # the password is not in a driver's message; the statement has only placeholders
         print(
             f"lms-pipeline quarantine {args.action}: {describe_error(error)}\n"
@@ -67,7 +69,7 @@ def _export(args: argparse.Namespace, engine: Engine, wanted: RowFilter) -> int:
     return 0
 
 
-def _retry(args: argparse.Namespace, engine: Engine, wanted: RowFilter) -> int:
+def _retry(args: argparse.Namespace, engine: Engine, settings: DatabaseSettings, wanted: RowFilter) -> int:
     """Sort the files under the run lock and resolve the superseded ones' rows; then load the others again in a
     pipeline run (which takes the lock itself), as `lms-pipeline load` does."""
     tables = StoreTables(dialect_of(engine))
@@ -80,7 +82,7 @@ def _retry(args: argparse.Namespace, engine: Engine, wanted: RowFilter) -> int:
         return EXIT_WARNED if plan.missing or plan.unknown else 0
     code = run_pipeline(
         csv_paths=plan.roots,
-        database=database_settings(args),
+        database=settings,
         options=RunOptions(
             phases=list(LOAD_PHASES),
             reload_files=plan.reload,

@@ -3,8 +3,8 @@
 -- loaded again (a retry, or a load of a changed file), the row is resolved: when, by which load run, and how
 -- (passed: the row loaded; requarantined: it failed again, and that run's own row replaces it; superseded: a newer
 -- file of its scope is loaded, so it can never load; reloaded: its file was loaded again before this script).
--- FullPath is 800 characters, as in lms.ProcessedFiles (0013).
-ALTER TABLE lms.Quarantine ADD FullPath NVARCHAR(800) NULL;
+-- FullPath is as wide as FilePath (no index holds it); the journal's paths are at most 800 characters (0013).
+ALTER TABLE lms.Quarantine ADD FullPath NVARCHAR(1024) NULL;
 ALTER TABLE lms.Quarantine ADD ResolvedAt DATETIME2(7) NULL;
 ALTER TABLE lms.Quarantine ADD ResolvedByRunId INT NULL;
 ALTER TABLE lms.Quarantine ADD Resolution NVARCHAR(20) NULL;
