@@ -234,8 +234,82 @@ def _command(commands, name: str, **kwargs) -> argparse.ArgumentParser:
     return parser
 
 
+def _row_filters(parser: argparse.ArgumentParser, resolved_too: bool) -> None:
+    """Which quarantined rows a quarantine action works on; all the filters given must hold."""
+    parser.add_argument("--run", type=int, metavar="ID", help="only the rows this load run quarantined (lms.loadrun)")
+    parser.add_argument(
+        "--file",
+        metavar="PATH",
+        help="only the rows of this file: its path relative to the extract root, its full path, or a pattern of "
+        "either where * stands for any characters (/ included) and ? for one, e.g. 'section=*/assignments/*'",
+    )
+    parser.add_argument(
+        "--check", help="only the rows that failed this check, e.g. datetime, unknown-parent, duplicate, not_nullable"
+    )
+    parser.add_argument("--resource", choices=sorted(BY_NAME), help="only the rows of this resource")
+    if resolved_too:
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="the resolved rows too, with how and by which load run (default: only the open rows)",
+        )
+
+
+def _quarantine_actions(commands) -> dict[str, argparse.ArgumentParser]:
+    """lms-pipeline quarantine list | export | retry; their parsers by name."""
+    quarantine = commands.add_parser(
+        "quarantine",
+        help="list, export or retry the quarantined rows",
+        description="Work the rows that failed validation or had no parent (lms.quarantine). A row is open until "
+        "its file is loaded again (by retry, or by a load of a changed file at the same path), which resolves it: "
+        "passed (loaded), requarantined (failed again; that load's row replaces it) or superseded (a newer file "
+        "of its scope is loaded).",
+    )
+    actions = quarantine.add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=argparse.ArgumentParser
+    )
+    listing = _command(
+        actions,
+        "list",
+        help="print the open quarantined rows as a table",
+        description="Print quarantined rows as a table: run, resource, file:line, column, check, value and reason. "
+        "Invisible and control characters are shown as codes.",
+        epilog=LOADER_LETTERS,
+    )
+    export = _command(
+        actions,
+        "export",
+        help="write the open quarantined rows as CSV, safe to open in a spreadsheet",
+        description="Write quarantined rows, every column, as UTF-8 CSV: a cell that a spreadsheet would run as a "
+        "formula (starting with = + - @, a tab or a carriage return) gets a leading single quote.",
+        epilog=LOADER_LETTERS,
+    )
+    retry = _command(
+        actions,
+        "retry",
+        help="load again the files of open quarantined rows, after a file or a rule was fixed",
+        description="Load again, through the normal load (validation, merge, scoped soft delete, journal), the "
+        "whole files that the open rows asked for came from, as the load that first read them would have loaded "
+        "them had the rows passed; under the run lock, as a load run of its own. Rows that pass are resolved; rows "
+        "that fail again stay open, once. A file older than a loaded file of its scope is not read again: its "
+        "rows are resolved as superseded. A file no longer on disk is named and skipped, its rows left open "
+        "(exit code 3).",
+        epilog=LOADER_LETTERS,
+    )
+    for action in (listing, export, retry):
+        _database_flags(action, ("-e",))
+        _row_filters(action, resolved_too=action is not retry)
+    listing.add_argument(
+        "--limit", type=int, default=50, help="print at most this many rows (default 50; 0 for all of them)"
+    )
+    export.add_argument("-o", "--output", default="-", help="the CSV file to write (default -: standard output)")
+    _run_flags(retry)
+    return actions.choices
+
+
 class TopParser(argparse.ArgumentParser):
     subcommands: dict[str, argparse.ArgumentParser]  # each command's parser, whose usage our own checks show
+    quarantine_actions: dict[str, argparse.ArgumentParser]  # the same, for quarantine list, export and retry
 
 
 def build_parser() -> TopParser:
@@ -422,6 +496,7 @@ def build_parser() -> TopParser:
         help="open the kept demo database in psql (the embedded server runs while psql does)",
     )
     demo.add_argument("--reset", action="store_true", help="delete the demo's folder first, and start over")
+    parser.quarantine_actions = _quarantine_actions(commands)
     return parser
 
 
@@ -431,7 +506,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     load_dotenv(os.path.join(os.getcwd(), ".env"))
     parser = build_parser()
     args = parser.parse_args(argv)
-    command = parser.subcommands[args.command]
+    command = (
+        parser.quarantine_actions[args.action] if args.command == "quarantine" else parser.subcommands[args.command]
+    )
     if hasattr(args, "database_url"):
         _check_database_args(command, args)
     if hasattr(args, "csvpath"):
@@ -500,8 +577,8 @@ def main(argv: list[str] | None = None) -> int:
     from lms_pipeline.tasks.prefect_api import PrefectUnavailable, connect, unavailable_message
 
     try:
-        # setup needs the user's own workspace; demo --psql needs no Prefect at all
-        api = nullcontext() if args.command == "setup" or getattr(args, "psql", False) else connect()
+        # setup needs the user's own workspace; demo --psql, quarantine list and export need no Prefect at all
+        api = nullcontext() if args.command == "setup" or _without_prefect(args) else connect()
         from lms_pipeline import commands  # imported while a local Prefect server starts
 
         with api:
@@ -515,6 +592,10 @@ def main(argv: list[str] | None = None) -> int:
         if message is None:
             raise
         return _fail(message)
+
+
+def _without_prefect(args: argparse.Namespace) -> bool:
+    return getattr(args, "psql", False) or getattr(args, "action", None) in ("list", "export")
 
 
 def _fail(message: str) -> int:

@@ -23,6 +23,10 @@ def run(args: argparse.Namespace) -> int:
         from lms_pipeline.demo.run import run_demo
 
         return run_demo(args)
+    if args.command == "quarantine":
+        from lms_pipeline.quarantine_commands import run_quarantine
+
+        return run_quarantine(args, database_settings(args))
     if args.command == "setup":
         from lms_pipeline.tasks.workspace import AlertBounds, run_setup
 

@@ -122,6 +122,12 @@ class RunOptions(_Options):
         "validation process of their own.",
     )
     batches: BatchLimits = Field(BatchLimits(), description="How staging cuts the files into batches.")
+    reload_files: list[str] | None = Field(
+        None,
+        description="Load only these files (full paths under the extract roots), even those the journal holds as "
+        "loaded: lms-pipeline quarantine retry sets it. A file older than a loaded file of its scope is still set "
+        "aside as superseded. Empty: every file the journal lacks.",
+    )
     rehash: bool = Field(
         False,
         description="Read and hash every file, even those whose size, times and inode are as the journal has them.",

@@ -4,7 +4,6 @@ The queries name objects as SQL Server spells them, which PostgreSQL folds to it
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from lms_pipeline.reporting.spreadsheet import safe_cell
+from lms_pipeline.reporting.spreadsheet import csv_bytes
 from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.wording import plural, there_are
 
@@ -201,32 +200,13 @@ def exception_counts(engine: Engine) -> ExceptionCounts:
 def _write_report(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> ReportFile:
     """Write the report to `path`, unless the newest file of its folder holds the same bytes: a night without
     changes adds no file, and that file stays the current one."""
-    data = _csv_bytes(columns, rows)
+    data = csv_bytes(columns, rows)
     newest = _newest_report(path.parent)
     if newest is not None and newest.read_bytes() == data:
         return ReportFile(newest, columns, rows, written=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return ReportFile(path, columns, rows, written=True)
-
-
-def _csv_bytes(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
-    """The report as CSV with rows ending in LF, each cell safe to open in a spreadsheet (spreadsheet.safe_cell).
-
-    The writer is told CRLF, so that it quotes a value holding a lone CR: Python before 3.13 quotes only the
-    characters of the line terminator, and a bare CR splits the row for every reader, the rest of the value
-    becoming a cell of its own (a formula, if it starts with `=`). Each row's CRLF is then made LF."""
-    lines = _Lines()
-    writer = csv.DictWriter(lines, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows({column: safe_cell(value) for column, value in row.items()} for row in rows)
-    return "".join(line.removesuffix("\r\n") + "\n" for line in lines).encode("utf-8")
-
-
-class _Lines(list[str]):
-    """A file for the csv writer, which writes each row with one call: the rows, one string each."""
-
-    write = list.append
 
 
 REPORT_NAME = re.compile(r"\d{4}(-\d{2}){5}\.csv")  # YYYY-MM-DD-HH-MM-SS.csv: by name is by time

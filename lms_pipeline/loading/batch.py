@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Select, Table, bindparam, delete, fun
 from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.loading.journal import JournalEntry, write_journal
 from lms_pipeline.loading.merge import ResourceStatements, SubmissionTypeStatements
+from lms_pipeline.loading.quarantine import resolve_reloaded, write_quarantine
 from lms_pipeline.loading.summary import BatchResult
 from lms_pipeline.resources import ASSIGNMENTS, NATURAL_KEY, Resource, Scope
 from lms_pipeline.store.engines import dialect_of
@@ -180,6 +181,7 @@ class _BatchLoader:
             self.rejections.append(
                 Rejection(
                     self._relpath(file_id),
+                    self.files[file_id].file.path,
                     line,
                     "SourceSystemIdentifier",
                     "duplicate",
@@ -216,7 +218,15 @@ class _BatchLoader:
         for _, file_id, line, value, *details in rows:
             self.dropped[file_id] += 1
             self.rejections.append(
-                Rejection(self._relpath(file_id), line, column, check, value, reason.format(value, *details))
+                Rejection(
+                    self._relpath(file_id),
+                    self.files[file_id].file.path,
+                    line,
+                    column,
+                    check,
+                    value,
+                    reason.format(value, *details),
+                )
             )
 
     # --- merge -------------------------------------------------------------------------------------------------
@@ -342,31 +352,12 @@ class _BatchLoader:
     def _write_quarantine(self, conn: Connection) -> None:
         self.result.quarantined = len(self.rejections)
         self.result.rejections = self.rejections[:REPORTED_REJECTIONS]
-        if not self.rejections:
-            return
-        frame = pd.DataFrame(
-            [
-                (
-                    self.run_id,
-                    self.resource.name,
-                    r.relpath,
-                    r.line,
-                    r.column,
-                    r.check,
-                    None if r.value is None else r.value[:1024],
-                    r.reason[:2048],
-                )
-                for r in self.rejections
-            ],
-            columns=[
-                "loadrunid",
-                "resourcename",
-                "filepath",
-                "linenumber",
-                "columnname",
-                "checkname",
-                "value",
-                "reason",
-            ],
-        ).astype({"loadrunid": "Int64", "linenumber": "Int64"})
-        self._bulk(conn, self.tables.quarantine, frame)
+        loaded = [f.file.path for f in self.files if f.rejected is None]
+        resolve_reloaded(conn, self.tables, loaded, self.rejections, self.run_id)
+        if self.rejections:
+            write_quarantine(
+                lambda frame: self._bulk(conn, self.tables.quarantine, frame),
+                self.resource.name,
+                self.rejections,
+                self.run_id,
+            )

@@ -54,8 +54,11 @@ class JournalState:
     def newer_than(self, root: str, file: ManifestFile) -> str | None:
         """The relative path of a merged file of the same scope that is newer than `file`, if there is one. Files
         of one timestamp go by name, the order in which a clean load of the tree takes them."""
-        newest = self.newest.get((root, _scope_key(file)))
-        return newest[1] if newest and (file.timestamp, file.relpath) < newest else None
+        return self.newer_in_scope(root, _scope_key(file), file.timestamp, file.relpath)
+
+    def newer_in_scope(self, root: str, scope_key: str, timestamp: str, relpath: str) -> str | None:
+        newest = self.newest.get((root, scope_key))
+        return newest[1] if newest and (timestamp, relpath) < newest else None
 
 
 def _scope_key(file: ManifestFile) -> str:
@@ -105,17 +108,20 @@ def _note_newest(
         newest[key] = candidate
 
 
-def drop_journaled(manifest: Manifest, state: JournalState, retry_held: bool) -> Manifest:
-    """The manifest without files whose content is already loaded (held files come back when retry_held), and
-    with files older than their scope's newest merged file set aside as superseded. Incremental resources only
-    add rows, so an older file of theirs still loads; the merge keeps the newer values (merge.py)."""
+def drop_journaled(
+    manifest: Manifest, state: JournalState, retry_held: bool, reload: frozenset[str] = frozenset()
+) -> Manifest:
+    """The manifest without files whose content is already loaded (held files come back when retry_held; the
+    files of `reload`, full paths, always do), and with files older than their scope's newest merged file set
+    aside as superseded. Incremental resources only add rows, so an older file of theirs still loads; the merge
+    keeps the newer values (merge.py)."""
     pending = []
     for f in manifest.files:
         key = (f.relpath, f.sha256)
         if key in state.held and retry_held:
             manifest.held_retried += 1
             pending.append(f)
-        elif key in state.done or key in state.held or f.path in state.reference_paths:
+        elif f.path not in reload and (key in state.done or key in state.held or f.path in state.reference_paths):
             manifest.already_loaded += 1
         elif (newer := _superseding(state, manifest.root, f)) is not None:
             manifest.set_aside.append(
@@ -210,15 +216,18 @@ def record_set_aside(engine: Engine, set_aside: list[SetAside], run_id: int | No
             write_journal(conn, StoreTables(dialect_of(engine)), entries, run_id)
 
 
-def pending_files(engine: Engine, tables: StoreTables, manifest: Manifest, retry_held: bool) -> Manifest:
-    """The manifest without what the journal holds; the journal's stats of the files already loaded brought up to
-    date, so that the next run need not read them (rows journaled before stats were kept, or files touched since)."""
+def pending_files(
+    engine: Engine, tables: StoreTables, manifest: Manifest, retry_held: bool, reload: frozenset[str] = frozenset()
+) -> Manifest:
+    """The manifest without what the journal holds, but for the files of `reload` (drop_journaled); the journal's
+    stats of the files already loaded brought up to date, so that the next run need not read them (rows journaled
+    before stats were kept, or files touched since)."""
     with engine.connect() as conn:
         state = read_journal(conn, tables)
     stale = [
         {"path": f.path, "stat": f.stat} for f in manifest.files if f.stat and state.stats.get(f.path, f.stat) != f.stat
     ]
-    manifest = drop_journaled(manifest, state, retry_held)
+    manifest = drop_journaled(manifest, state, retry_held, reload)
     pending = {f.path for f in manifest.files} | {s.file.path for s in manifest.set_aside}
     _record_stats(engine, tables, [s for s in stale if s["path"] not in pending])
     return manifest

@@ -66,7 +66,7 @@ def format_quarantine(staging: StagingSummary, load_run_id: int | None) -> list[
         place = f"{r.relpath}:{r.line}" if r.line else r.relpath
         lines.append(f"  {place}  {r.column or '(row)'}  {r.check}: {r.reason}")
     lines.append(
-        f"All of them: lms.quarantine (SELECT * FROM lms.quarantine WHERE loadrunid = {load_run_id}), "
+        f"All of them: lms-pipeline quarantine list --run {load_run_id} (or export, as CSV), "
         "and the run's lms-data-quality artifact in the Prefect UI."
     )
     return lines

@@ -148,6 +148,10 @@ class StoreTables:
             self._column("Value", String(1024)),
             self._column("Reason", String(2048)),
             self._column("CreatedAt", DateTime),
+            self._column("FullPath", String(1024)),
+            self._column("ResolvedAt", DateTime),
+            self._column("ResolvedByRunId", Integer),
+            self._column("Resolution", String(20)),
         )
 
     @cached_property

@@ -73,7 +73,13 @@ def publish_data_quality(engine: Engine, tables: StoreTables, run_id: int | None
                 f"| {column} | {g.rows} | {_cell(_gist(reason), 100)} | {_cell(value, 40)} | "
                 f"{_cell(path)}:{line or ''} |"
             )
-        lines += ["", "Each reason in full, its check, and every row: `lms.quarantine`."]
+        lines += [
+            "",
+            f"Each reason in full, its check, and every row: `lms-pipeline quarantine list --run {run_id}` (a table), "
+            f"`lms-pipeline quarantine export --run {run_id} -o quarantine.csv` (CSV for a spreadsheet); "
+            f"`lms-pipeline quarantine retry --run {run_id}` loads their files again once they or the rules are "
+            "fixed.",
+        ]
     if summary.rejected_files:
         lines += ["", "## Rejected files", ""] + [f"- {_cell(m)}" for m in summary.rejected_files]
     if summary.drift:

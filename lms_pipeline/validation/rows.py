@@ -34,6 +34,7 @@ QUOTED_ITEM = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 @dataclass(frozen=True)
 class Rejection:
     relpath: str
+    path: str  # absolute: two roots may hold the same relative path
     line: int | None
     column: str | None
     check: str
@@ -181,6 +182,7 @@ def _append(
         rejections.append(
             Rejection(
                 outcome.file.relpath,
+                outcome.file.path,
                 line,
                 None,
                 "field-count",
@@ -315,7 +317,7 @@ def _rejection(
 ) -> Rejection:
     outcome = outcomes[int(row[FILE_COLUMN])]
     shown = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)[:1024]
-    return Rejection(outcome.file.relpath, int(row[LINE_COLUMN]), column, check, shown, reason)
+    return Rejection(outcome.file.relpath, outcome.file.path, int(row[LINE_COLUMN]), column, check, shown, reason)
 
 
 # --- rules across rows ---------------------------------------------------------------------------------------

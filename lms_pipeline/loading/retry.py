@@ -1,0 +1,90 @@
+"""What `lms-pipeline quarantine retry` loads again, and what it cannot.
+
+A retry does not merge quarantined rows by a path of its own: it loads their whole files again through the normal
+load (validation, merge, the scoped soft delete with its mass-delete guard, the journal, the quarantine), as the
+night that first read them would have had the rows passed. Only a file that is still the newest loaded file of its
+scope may be read again: an older one would bring back values and rows that a newer file changed or deleted. Its
+open rows can never load, so the retry resolves them as superseded. A file that is no longer on disk is named and
+skipped; its rows stay open.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import Connection, bindparam, select
+
+from lms_pipeline.discovery.walk import TIMESTAMP
+from lms_pipeline.loading.journal import JournalState, read_journal, root_of
+from lms_pipeline.loading.quarantine import RowFilter
+from lms_pipeline.resources import BY_NAME, Scope
+from lms_pipeline.store.tables import StoreTables
+
+
+@dataclass
+class RetryPlan:
+    reload: list[str] = field(default_factory=list)  # full paths, each the newest loaded file of its scope
+    roots: list[str] = field(default_factory=list)  # the extract roots they are under, for discovery
+    superseded: dict[str, str] = field(default_factory=dict)  # full path -> the newer loaded file of its scope
+    missing: list[str] = field(default_factory=list)  # full paths no longer found
+    unknown: list[str] = field(default_factory=list)  # files the journal does not know by their rows' path
+
+
+def locate(path: str) -> str | None:
+    """Where a journaled file can be read now: still at its path, or nowhere. The one place that decides it, so
+    that an archive of raw extracts can be looked in here too."""
+    return path if os.path.isfile(path) else None
+
+
+def plan_retry(conn: Connection, tables: StoreTables, wanted: RowFilter) -> RetryPlan:
+    """The files of the open rows asked for, sorted into those to load again, superseded, missing and unknown."""
+    q = tables.quarantine
+    rows = conn.execute(
+        select(q.c.FullPath, q.c.FilePath).where(*replace(wanted, resolved_too=False).conditions(q)).distinct()
+    ).all()
+    plan = RetryPlan(unknown=sorted({relpath for path, relpath in rows if path is None}))
+    paths = sorted({path for path, _ in rows if path is not None})
+    journaled = _journaled(conn, tables, paths)
+    state = read_journal(conn, tables)
+    for path in paths:
+        if path not in journaled:
+            plan.unknown.append(path)
+            continue
+        relpath, scope_key, resource = journaled[path]
+        root = root_of(path, relpath)
+        newer = _newer(state, root, scope_key, relpath, resource)
+        if newer is not None:
+            plan.superseded[path] = newer
+        elif locate(path) is None:
+            plan.missing.append(path)
+        else:
+            plan.reload.append(path)
+            if root is not None and root not in plan.roots:
+                plan.roots.append(root)
+    return plan
+
+
+def _journaled(conn: Connection, tables: StoreTables, paths: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+    """The journal's relative path, scope key and resource of each file, by full path."""
+    pf = tables.processed_files
+    found = {}
+    for part in tables.dialect.chunked(list(paths)):
+        for path, relpath, scope_key, resource in conn.execute(
+            select(pf.c.FullPath, pf.c.RelativePath, pf.c.ScopeKey, pf.c.ResourceName).where(
+                pf.c.FullPath.in_(bindparam("paths", expanding=True)), pf.c.RelativePath.is_not(None)
+            ),
+            {"paths": part},
+        ).all():
+            found[path] = (relpath, scope_key, resource)
+    return found
+
+
+def _newer(state: JournalState, root: str | None, scope_key: str, relpath: str, resource: str) -> str | None:
+    """The relative path of a loaded file of the scope newer than this one; incremental resources have none."""
+    stamp = TIMESTAMP.match(posixpath.basename(relpath))
+    if root is None or stamp is None or BY_NAME[resource].scope is Scope.INCREMENTAL:
+        return None
+    return state.newer_in_scope(root, scope_key, stamp.group(1), relpath)
