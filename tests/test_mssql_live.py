@@ -36,6 +36,7 @@ SAMPLE_COUNTS = {
     "users": 49,
     "sections": 6,
     "section-associations": 196,
+    "grades": 0,  # the starter kit has no grades files
     "assignments": 24,
     "submissions": 901,
     "attendance-events": 0,
