@@ -53,6 +53,13 @@ class BatchLimits(_Options):
     )
 
 
+def _known(kind: str, names: list[str], known: list[str]) -> list[str]:
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {kind} {', '.join(unknown)}; expected some of {', '.join(known)}")
+    return names
+
+
 class ReplayScope(_Options):
     """Which journaled files a replay loads again; every file whose rows were merged when all are empty."""
 
@@ -64,10 +71,7 @@ class ReplayScope(_Options):
     @field_validator("resources")
     @classmethod
     def _known_resources(cls, names: list[str]) -> list[str]:
-        unknown = sorted(set(names) - set(BY_NAME))
-        if unknown:
-            raise ValueError(f"unknown resource {', '.join(unknown)}; expected some of {', '.join(BY_NAME)}")
-        return names
+        return _known("resource", names, list(BY_NAME))
 
 
 class RunOptions(_Options):
@@ -84,10 +88,7 @@ class RunOptions(_Options):
     @field_validator("lms")
     @classmethod
     def _known_lms(cls, names: list[str]) -> list[str]:
-        unknown = sorted(set(names) - set(LMS_NAMES))
-        if unknown:
-            raise ValueError(f"unknown LMS {', '.join(unknown)}; expected some of {', '.join(LMS_NAMES)}")
-        return names
+        return _known("LMS", names, list(LMS_NAMES))
 
     allow_mass_delete: bool = Field(
         False,
