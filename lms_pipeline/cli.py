@@ -292,8 +292,8 @@ def _quarantine_actions(commands) -> dict[str, argparse.ArgumentParser]:
         "whole files that the open rows asked for came from, as the load that first read them would have loaded "
         "them had the rows passed; under the run lock, as a load run of its own. Rows that pass are resolved; rows "
         "that fail again stay open, once. A file older than a loaded file of its scope is not read again: its "
-        "rows are resolved as superseded. A file no longer on disk is named and skipped, its rows left open "
-        "(exit code 3).",
+        "rows are resolved as superseded. A file no longer on disk is read from the raw archive (--raw-archive) "
+        "as it was loaded; one in neither is named and skipped, its rows left open (exit code 3).",
         epilog=LOADER_LETTERS,
     )
     for action in (listing, export, retry):
@@ -304,6 +304,7 @@ def _quarantine_actions(commands) -> dict[str, argparse.ArgumentParser]:
     )
     export.add_argument("-o", "--output", default="-", help="the CSV file to write (default -: standard output)")
     _run_flags(retry)
+    _archive_flag(retry)
     return actions.choices
 
 

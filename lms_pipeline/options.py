@@ -67,6 +67,16 @@ class ReplayScope(_Options):
     section: str | None = Field(None, description="Only the files of this section's folder (section=<id>).")
     root: str | None = Field(None, description="Only the files of this extract root: one LMS's extracts.")
     since: date | None = Field(None, description="Only the files extracted on or after this date (YYYY-MM-DD).")
+    files: list[str] = Field(
+        [],
+        description="Only these files, full paths as the journal has them (lms-pipeline quarantine retry sets it); "
+        "a file older than a loaded file of its scope is then left out, as it would change nothing but go back.",
+    )
+    current_content: bool = Field(
+        False,
+        description="Read each file as it is now in its extract root, changed or not (a retry after a file was "
+        "fixed); the raw archive's copy only when it is gone. Otherwise only the content loaded is read.",
+    )
 
     @field_validator("resources")
     @classmethod
@@ -123,12 +133,6 @@ class RunOptions(_Options):
         "validation process of their own.",
     )
     batches: BatchLimits = Field(BatchLimits(), description="How staging cuts the files into batches.")
-    reload_files: list[str] | None = Field(
-        None,
-        description="Load only these files (full paths under the extract roots), even those the journal holds as "
-        "loaded: lms-pipeline quarantine retry sets it. A file older than a loaded file of its scope is still set "
-        "aside as superseded. Empty: every file the journal lacks.",
-    )
     rehash: bool = Field(
         False,
         description="Read and hash every file, even those whose size, times and inode are as the journal has them.",

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from lms_pipeline.launch import EXIT_WARNED, run_pipeline
 from lms_pipeline.loading.quarantine import SUPERSEDED, RowFilter, quarantined_rows, resolve_files
 from lms_pipeline.loading.retry import RetryPlan, plan_retry
-from lms_pipeline.options import LOAD_PHASES, Notifications, RunOptions, Thresholds
+from lms_pipeline.options import REPLAY_PHASES, Notifications, ReplayScope, RunOptions, Thresholds
 from lms_pipeline.reporting.quarantine import quarantine_csv, quarantine_table
 from lms_pipeline.store.connections import describe_error, make_engine, run_lock
 from lms_pipeline.store.engines import dialect_of
@@ -70,22 +70,23 @@ def _export(args: argparse.Namespace, engine: Engine, wanted: RowFilter) -> int:
 
 
 def _retry(args: argparse.Namespace, engine: Engine, settings: DatabaseSettings, wanted: RowFilter) -> int:
-    """Sort the files under the run lock and resolve the superseded ones' rows; then load the others again in a
-    pipeline run (which takes the lock itself), as `lms-pipeline load` does."""
+    """Sort the files under the run lock and resolve the superseded ones' rows; then replay the others as they are
+    now in a pipeline run (which takes the lock itself and leaves out a file superseded in between)."""
     tables = StoreTables(dialect_of(engine))
     with run_lock(engine, args.lock_wait), engine.begin() as conn:
-        plan = plan_retry(conn, tables, wanted)
+        plan = plan_retry(conn, tables, wanted, args.raw_archive)
         resolve_files(conn, tables, list(plan.superseded), SUPERSEDED, None)
     _report(plan)
     if not plan.reload:
         print("Nothing to load again.")
         return EXIT_WARNED if plan.missing or plan.unknown else 0
     code = run_pipeline(
-        csv_paths=plan.roots,
+        csv_paths=[],
         database=settings,
         options=RunOptions(
-            phases=list(LOAD_PHASES),
-            reload_files=plan.reload,
+            phases=list(REPLAY_PHASES),
+            replay=ReplayScope(files=plan.reload, current_content=True),
+            raw_archive=args.raw_archive,
             lock_wait_seconds=args.lock_wait,
             statement_timeout_minutes=args.statement_timeout,
         ),
@@ -100,6 +101,9 @@ def _report(plan: RetryPlan) -> None:
     for path, newer in plan.superseded.items():
         print(f"superseded: {path}: {newer} is loaded and newer; its rows are resolved as superseded")
     for path in plan.missing:
-        print(f"missing: {path} is no longer on disk; skipped, its rows stay open", file=sys.stderr)
+        print(
+            f"missing: {path} is no longer on disk, nor in a raw archive (--raw-archive); skipped, its rows stay open",
+            file=sys.stderr,
+        )
     for path in plan.unknown:
         print(f"unknown: {path} is not in the journal; skipped, its rows stay open", file=sys.stderr)

@@ -6,12 +6,13 @@ import csv
 
 import pytest
 from cli_flags import database_flags
-from extracts import assignment, section, user, write
+from extracts import assignment, section, submission, user, write
 
 from lms_pipeline.cli import parse_args
 from lms_pipeline.commands import run
 
 FORMULA = '=HYPERLINK("http://x","y")'
+A1 = {"section": "S1", "assignment": "A1"}
 
 
 def cli(db, command: str, *argv: str) -> int:
@@ -127,3 +128,18 @@ def test_retry_names_a_file_that_is_gone_and_leaves_its_rows_open(db, bad_tree, 
     assert f"missing: {gone} is no longer on disk" in capsys.readouterr().err
     assert query("SELECT resolution FROM lms.quarantine WHERE resourcename = 'users'") == [(None,)]
     assert query("SELECT count(*) FROM lms.loadrun") == [(1,)]  # nothing was loaded
+
+
+def test_retry_reads_a_pruned_file_from_the_raw_archive_once_its_parent_arrived(db, tmp_path, prefect_api, query):
+    root, archive = tmp_path / "canvas", str(tmp_path / "raw")
+    write(root, "users", [user("U1")])
+    write(root, "sections", [section("S1")])
+    write(root, "assignments", [assignment("A1", "S1")], section="S1")
+    pruned = write(root, "submissions", [submission("B1", "A1", "U1"), submission("B9", "A1", "U9")], **A1)
+    assert cli(db, "load", "-c", str(root), "--raw-archive", archive) == 3  # B9's user is unknown: quarantined
+    write(root, "users", [user("U1"), user("U9")], "2021-09-02-06-00-00")  # U9 arrives the next night
+    assert load(db, root) == 3  # warned: live users went from 1 to 2
+    pruned.unlink()  # and the extractor prunes the submissions file
+    assert cli(db, "quarantine retry", "--check", "unknown-parent", "--raw-archive", archive) == 0
+    assert query("SELECT sourcesystemidentifier FROM lms.assignmentsubmission ORDER BY 1") == [("B1",), ("B9",)]
+    assert query("SELECT checkname, resolution FROM lms.quarantine") == [("unknown-parent", "passed")]

@@ -105,10 +105,6 @@ class Manifest:
     def by_resource(self, resource: str) -> list[ManifestFile]:
         return [f for f in self.files if f.resource == resource]
 
-    def restricted_to(self, paths: frozenset[str]) -> Manifest:
-        """Only the files of `paths` (full paths), without the notices about the rest of the tree."""
-        return Manifest(self.root, [f for f in self.files if f.path in paths])
-
 
 def sha256_of(path: str | Path, identity: tuple[int, int] | None = None) -> str:
     digest = hashlib.sha256()

@@ -152,7 +152,7 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
                 on_disk: list[str] = []
             else:
                 pending, result.files_found, on_disk = _keep_pending(
-                    run, manifest_paths, options.allow_mass_delete, thresholds.stale_after_hours, options.reload_files
+                    run, manifest_paths, options.allow_mass_delete, thresholds.stale_after_hours
                 )
             if Phase.VALIDATION in phases and pending:
                 run.new_summary()
@@ -240,27 +240,19 @@ def _warned_message(warnings: list[str]) -> str:
 
 
 def _keep_pending(
-    run: RunState,
-    manifest_paths: list[str],
-    retry_held: bool,
-    stale_after_hours: float | None,
-    reload_files: list[str] | None,
+    run: RunState, manifest_paths: list[str], retry_held: bool, stale_after_hours: float | None
 ) -> tuple[int, int, list[str]]:
-    """Drop from each manifest, in place, the files the journal already holds; with reload_files, every file but
-    those, which load whatever the journal holds. Done here rather than in the staging subflow, so that a night
-    with nothing new starts no subflow for it. Returns the number left to load, the files found, and the warnings
-    about the trees (notices to act on, stale extracts): each manifest is read once, and need not stay in memory
-    while the staging subflow reads its own copy (40 MB each for a district)."""
+    """Drop from each manifest, in place, the files the journal already holds. Done here rather than in the
+    staging subflow, so that a night with nothing new starts no subflow for it. Returns the number left to load,
+    the files found, and the warnings about the trees (notices to act on, stale extracts): each manifest is read
+    once, and need not stay in memory while the staging subflow reads its own copy (40 MB each for a district)."""
     log = get_run_logger()
-    reload = frozenset(reload_files or ())
     pending, found, warnings = 0, 0, []
     for path in manifest_paths:
         manifest = load_manifest(path)
-        if reload_files is not None:
-            manifest = manifest.restricted_to(reload)
         found += len(manifest.files)
         warnings += tree_warnings([manifest]) + stale_extracts([manifest], stale_after_hours)
-        manifest = find_pending(run.engine, run.tables, quote(manifest), retry_held, reload)
+        manifest = find_pending(run.engine, run.tables, quote(manifest), retry_held)
         log.info(
             "%s: %d files to load%s, %d already loaded, %d set aside",
             manifest.root,

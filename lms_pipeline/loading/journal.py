@@ -108,20 +108,17 @@ def _note_newest(
         newest[key] = candidate
 
 
-def drop_journaled(
-    manifest: Manifest, state: JournalState, retry_held: bool, reload: frozenset[str] = frozenset()
-) -> Manifest:
-    """The manifest without files whose content is already loaded (held files come back when retry_held; the
-    files of `reload`, full paths, always do), and with files older than their scope's newest merged file set
-    aside as superseded. Incremental resources only add rows, so an older file of theirs still loads; the merge
-    keeps the newer values (merge.py)."""
+def drop_journaled(manifest: Manifest, state: JournalState, retry_held: bool) -> Manifest:
+    """The manifest without files whose content is already loaded (held files come back when retry_held), and
+    with files older than their scope's newest merged file set aside as superseded. Incremental resources only
+    add rows, so an older file of theirs still loads; the merge keeps the newer values (merge.py)."""
     pending = []
     for f in manifest.files:
         key = (f.relpath, f.sha256)
         if key in state.held and retry_held:
             manifest.held_retried += 1
             pending.append(f)
-        elif f.path not in reload and (key in state.done or key in state.held or f.path in state.reference_paths):
+        elif key in state.done or key in state.held or f.path in state.reference_paths:
             manifest.already_loaded += 1
         elif (newer := _superseding(state, manifest.root, f)) is not None:
             manifest.set_aside.append(
@@ -216,18 +213,15 @@ def record_set_aside(engine: Engine, set_aside: list[SetAside], run_id: int | No
             write_journal(conn, StoreTables(dialect_of(engine)), entries, run_id)
 
 
-def pending_files(
-    engine: Engine, tables: StoreTables, manifest: Manifest, retry_held: bool, reload: frozenset[str] = frozenset()
-) -> Manifest:
-    """The manifest without what the journal holds, but for the files of `reload` (drop_journaled); the journal's
-    stats of the files already loaded brought up to date, so that the next run need not read them (rows journaled
-    before stats were kept, or files touched since)."""
+def pending_files(engine: Engine, tables: StoreTables, manifest: Manifest, retry_held: bool) -> Manifest:
+    """The manifest without what the journal holds; the journal's stats of the files already loaded brought up to
+    date, so that the next run need not read them (rows journaled before stats were kept, or files touched since)."""
     with engine.connect() as conn:
         state = read_journal(conn, tables)
     stale = [
         {"path": f.path, "stat": f.stat} for f in manifest.files if f.stat and state.stats.get(f.path, f.stat) != f.stat
     ]
-    manifest = drop_journaled(manifest, state, retry_held, reload)
+    manifest = drop_journaled(manifest, state, retry_held)
     pending = {f.path for f in manifest.files} | {s.file.path for s in manifest.set_aside}
     _record_stats(engine, tables, [s for s in stale if s["path"] not in pending])
     return manifest

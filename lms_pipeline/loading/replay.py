@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -19,8 +19,9 @@ from sqlalchemy import Engine, select
 from lms_pipeline.discovery.walk import STAMP, TIMESTAMP, Manifest, ManifestFile, sha256_of
 from lms_pipeline.errors import TerminalError
 from lms_pipeline.loading.archive import RawArchive, open_archive
-from lms_pipeline.loading.journal import root_of
+from lms_pipeline.loading.journal import JournalState, read_journal, root_of
 from lms_pipeline.options import ReplayScope
+from lms_pipeline.resources import BY_NAME, Scope
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.validation.csv_files import FileRejected
 from lms_pipeline.wording import plural
@@ -53,7 +54,7 @@ def replay_manifests(
     found: dict[str, list[ManifestFile]] = defaultdict(list)
     missing: list[str] = []
     for entry in _journaled(engine, tables, scope):
-        file = _found(entry, archive, copies)
+        file = _found(entry, archive, copies, scope.current_content)
         if file is None:
             missing.append(entry.path)
         else:
@@ -78,21 +79,33 @@ def _journaled(engine: Engine, tables: StoreTables, scope: ReplayScope) -> list[
         query = query.where(pf.c.ResourceName.in_(scope.resources))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
+        state = read_journal(conn, tables) if scope.files else None
     entries = [
         Journaled(path, relpath, resource, digest.strip(), scope_key or "", root_of(path, relpath) or "")
         for path, relpath, resource, digest, scope_key in rows
     ]
-    return [e for e in entries if e.root and _in_scope(e, scope)]
+    chosen = [e for e in entries if e.root and _in_scope(e, scope)]
+    return chosen if state is None else [e for e in chosen if not _superseded(state, e)]
 
 
 def _in_scope(entry: Journaled, scope: ReplayScope) -> bool:
     """The root, section and date filters; the date is the one in the file's name, which every row has (the
     ExtractTime column only those journaled since migration 0025)."""
+    if scope.files and entry.path not in scope.files:
+        return False
     if scope.root and entry.root != os.path.realpath(scope.root):
         return False
     if scope.section and _section(entry.scope_key) != scope.section:
         return False
     return scope.since is None or _stamp(entry.relpath) >= scope.since.strftime(STAMP)
+
+
+def _superseded(state: JournalState, entry: Journaled) -> bool:
+    """A file named on its own that a newer loaded file of its scope has replaced: read again, it would take its
+    scope back in time. (A replay by scope reads the newer files after it.)"""
+    if BY_NAME[entry.resource].scope is Scope.INCREMENTAL:
+        return False
+    return state.newer_in_scope(entry.root, entry.scope_key, _stamp(entry.relpath), entry.relpath) is not None
 
 
 def _stamp(relpath: str) -> str:
@@ -106,9 +119,12 @@ def _section(scope_key: str | None) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def _found(entry: Journaled, archive: RawArchive | None, copies: Path) -> ManifestFile | None:
-    """The file as a manifest holds it, read from its extract root if it still has the journaled content, else
-    from a copy out of the archive; None when neither has it."""
+def _found(entry: Journaled, archive: RawArchive | None, copies: Path, current: bool) -> ManifestFile | None:
+    """The file as a manifest holds it, read from its extract root if it still has the journaled content (or any
+    content, when current), else from a copy out of the archive; None when neither has it."""
+    now = _hashed(entry.path) if current else None
+    if now is not None:
+        return _manifest_file(replace(entry, sha256=now), os.path.getsize(entry.path))
     if _same_content(entry.path, entry.sha256):
         return _manifest_file(entry, os.path.getsize(entry.path))
     if archive is None:
@@ -124,10 +140,14 @@ def _found(entry: Journaled, archive: RawArchive | None, copies: Path) -> Manife
 
 
 def _same_content(path: str, sha256: str) -> bool:
+    return _hashed(path) == sha256
+
+
+def _hashed(path: str) -> str | None:
     try:
-        return sha256_of(path) == sha256
+        return sha256_of(path)
     except (OSError, FileRejected):
-        return False
+        return None
 
 
 def _manifest_file(entry: Journaled, size: int, source: str = "") -> ManifestFile:
