@@ -9,6 +9,7 @@ _.compute_key, task_ctx, flow_parameters  # Prefect's CachePolicy interface (tas
 deploy_settings  # a build step that prefect.yaml and deployments/*.yaml name by its dotted path
 model_config  # pydantic's model configuration (options.py, store/settings.py)
 _._known_lms  # a pydantic field validator (options.py)
+_._known_resources  # a pydantic field validator (options.py)
 partition_by  # a key of the _Window TypedDict, passed as **kwargs to over() (loading/merge.py)
 _.fast_executemany  # pyodbc's cursor setting (store/engines/mssql.py)
 
