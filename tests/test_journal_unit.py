@@ -161,8 +161,9 @@ def test_a_file_is_superseded_by_a_merged_file_later_in_time_then_in_name(stamp,
     newest = f"users/{newest_stamp}.{newest_name}"
     state = JournalState(frozenset(), frozenset(), frozenset(), {("/r", "users|||"): (newest_stamp, newest)})
     expected = newest if (stamp, file.relpath) < (newest_stamp, newest) else None
-    assert state.newer_than("/r", file) == expected
-    assert state.newer_than("/other-root", file) is None
+    assert state.superseding("/r", "users", file.scope_key, file.relpath) == expected
+    assert state.superseding("/other-root", "users", file.scope_key, file.relpath) is None
+    assert state.superseding("/r", "system-activities", file.scope_key, file.relpath) is None  # files only add rows
 
 
 # --- what a run finds pending, given the journal's rows ----------------------------------------------------------

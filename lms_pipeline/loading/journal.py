@@ -51,14 +51,15 @@ class JournalState:
     newest: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     stats: dict[str, str | None] = field(default_factory=dict)  # absolute path -> its stat when journaled
 
-    def newer_than(self, root: str, file: ManifestFile) -> str | None:
-        """The relative path of a merged file of the same scope that is newer than `file`, if there is one. Files
-        of one timestamp go by name, the order in which a clean load of the tree takes them."""
-        return self.newer_in_scope(root, _scope_key(file), file.timestamp, file.relpath)
-
-    def newer_in_scope(self, root: str, scope_key: str, timestamp: str, relpath: str) -> str | None:
-        newest = self.newest.get((root, scope_key))
-        return newest[1] if newest and (timestamp, relpath) < newest else None
+    def superseding(self, root: str | None, resource: str, scope_key: str, relpath: str) -> str | None:
+        """The relative path of a merged file of the same scope and root that is newer than this one (later in
+        time, then in name: the order a clean load takes them), if there is one. None for a resource whose files
+        only add rows: an older file of theirs still loads, and the merge keeps the newer values (merge.py)."""
+        stamp = TIMESTAMP.match(posixpath.basename(relpath))
+        if root is None or stamp is None or BY_NAME[resource].scope is Scope.INCREMENTAL:
+            return None
+        newest = self.newest.get((root, scope_key[:SCOPE_KEY_LENGTH]))
+        return newest[1] if newest and (stamp.group(1), relpath) < newest else None
 
 
 def _scope_key(file: ManifestFile) -> str:
@@ -120,7 +121,7 @@ def drop_journaled(manifest: Manifest, state: JournalState, retry_held: bool) ->
             pending.append(f)
         elif key in state.done or key in state.held or f.path in state.reference_paths:
             manifest.already_loaded += 1
-        elif (newer := _superseding(state, manifest.root, f)) is not None:
+        elif (newer := state.superseding(manifest.root, f.resource, f.scope_key, f.relpath)) is not None:
             manifest.set_aside.append(
                 SetAside(
                     f, "superseded", f"older than {newer}, which is already loaded; set aside, so it changes nothing"
@@ -130,10 +131,6 @@ def drop_journaled(manifest: Manifest, state: JournalState, retry_held: bool) ->
             pending.append(f)
     manifest.files = pending
     return manifest
-
-
-def _superseding(state: JournalState, root: str, file: ManifestFile) -> str | None:
-    return None if BY_NAME[file.resource].scope is Scope.INCREMENTAL else state.newer_than(root, file)
 
 
 def write_journal(conn: Connection, tables: StoreTables, entries: list[JournalEntry], run_id: int | None) -> None:

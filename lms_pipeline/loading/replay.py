@@ -19,9 +19,8 @@ from sqlalchemy import Engine, select
 from lms_pipeline.discovery.walk import STAMP, TIMESTAMP, Manifest, ManifestFile, sha256_of
 from lms_pipeline.errors import TerminalError
 from lms_pipeline.loading.archive import RawArchive, open_archive
-from lms_pipeline.loading.journal import JournalState, read_journal, root_of
+from lms_pipeline.loading.journal import read_journal, root_of
 from lms_pipeline.options import ReplayScope
-from lms_pipeline.resources import BY_NAME, Scope
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.validation.csv_files import FileRejected
 from lms_pipeline.wording import plural
@@ -85,7 +84,11 @@ def _journaled(engine: Engine, tables: StoreTables, scope: ReplayScope) -> list[
         for path, relpath, resource, digest, scope_key in rows
     ]
     chosen = [e for e in entries if e.root and _in_scope(e, scope)]
-    return chosen if state is None else [e for e in chosen if not _superseded(state, e)]
+    if state is None:
+        return chosen
+    # Files named one by one (a retry) leave out any that a newer loaded file of its scope has replaced since:
+    # read again, it would take its scope back in time. A replay by scope reads the newer files after it.
+    return [e for e in chosen if state.superseding(e.root, e.resource, e.scope_key, e.relpath) is None]
 
 
 def _in_scope(entry: Journaled, scope: ReplayScope) -> bool:
@@ -98,14 +101,6 @@ def _in_scope(entry: Journaled, scope: ReplayScope) -> bool:
     if scope.section and _section(entry.scope_key) != scope.section:
         return False
     return scope.since is None or _stamp(entry.relpath) >= scope.since.strftime(STAMP)
-
-
-def _superseded(state: JournalState, entry: Journaled) -> bool:
-    """A file named on its own that a newer loaded file of its scope has replaced: read again, it would take its
-    scope back in time. (A replay by scope reads the newer files after it.)"""
-    if BY_NAME[entry.resource].scope is Scope.INCREMENTAL:
-        return False
-    return state.newer_in_scope(entry.root, entry.scope_key, _stamp(entry.relpath), entry.relpath) is not None
 
 
 def _stamp(relpath: str) -> str:

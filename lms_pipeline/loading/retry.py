@@ -13,16 +13,13 @@ now (replay.py).
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, bindparam, select
 
-from lms_pipeline.discovery.walk import TIMESTAMP
-from lms_pipeline.loading.journal import JournalState, read_journal, root_of
+from lms_pipeline.loading.journal import read_journal, root_of
 from lms_pipeline.loading.quarantine import RowFilter
-from lms_pipeline.resources import BY_NAME, Scope
 from lms_pipeline.store.tables import StoreTables
 
 
@@ -58,7 +55,7 @@ def plan_retry(conn: Connection, tables: StoreTables, wanted: RowFilter, raw_arc
             continue
         relpath, scope_key, resource, archived_as = journaled[path]
         root = root_of(path, relpath)
-        newer = _newer(state, root, scope_key, relpath, resource)
+        newer = state.superseding(root, resource, scope_key, relpath)
         if newer is not None:
             plan.superseded[path] = newer
         elif locate(path, archived_as, raw_archive) is None:
@@ -83,11 +80,3 @@ def _journaled(
         ).all():
             found[path] = (relpath, scope_key, resource, archived_as)
     return found
-
-
-def _newer(state: JournalState, root: str | None, scope_key: str, relpath: str, resource: str) -> str | None:
-    """The relative path of a loaded file of the scope newer than this one; incremental resources have none."""
-    stamp = TIMESTAMP.match(posixpath.basename(relpath))
-    if root is None or stamp is None or BY_NAME[resource].scope is Scope.INCREMENTAL:
-        return None
-    return state.newer_in_scope(root, scope_key, stamp.group(1), relpath)
