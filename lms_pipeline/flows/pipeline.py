@@ -146,9 +146,11 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
                 phases,
                 lambda: migrations(run, harmonizer, options.customization_folder),
             )
+            roots = csv_paths
             if Phase.REPLAY in phases:
-                manifest_paths = _phase(run, Phase.REPLAY, phases, lambda: _replayed(run, options, folder))
-                pending = result.files_found = _files_in(manifest_paths)
+                replayed = _phase(run, Phase.REPLAY, phases, lambda: _replayed(run, options, folder))
+                manifest_paths, roots, pending = replayed
+                result.files_found = pending
                 on_disk: list[str] = []
             else:
                 pending, result.files_found, on_disk = _keep_pending(
@@ -176,7 +178,7 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
                     tables,
                     flow_run.get_id(),
                     flow_run.get_name(),
-                    csv_paths or [load_manifest(path).root for path in manifest_paths],
+                    roots,
                     content_checked=known_path is None,
                 )
                 if pending:
@@ -205,18 +207,14 @@ def _run_phases(csv_paths: list[str], run: RunState, options: RunOptions, thresh
     return result
 
 
-def _replayed(run: RunState, options: RunOptions, folder: Path) -> list[str]:
+def _replayed(run: RunState, options: RunOptions, folder: Path) -> tuple[list[str], list[str], int]:
     """The replay phase: manifests of the journaled files in the replay's scope, each found in its extract root or
-    the raw archive (replay.py), for staging to load again."""
+    the raw archive (replay.py), for staging to load again; their paths, their roots and how many files."""
     manifests = replay_manifests(run.engine, run.tables, options.replay, options.raw_archive, folder / "replayed")
-    get_run_logger().info(
-        "Replaying %s from %s", plural(sum(len(m.files) for m in manifests), "file"), plural(len(manifests), "root")
-    )
-    return [save_manifest(manifest, folder, index) for index, manifest in enumerate(manifests)]
-
-
-def _files_in(manifest_paths: list[str]) -> int:
-    return sum(len(load_manifest(path).files) for path in manifest_paths)
+    files = sum(len(m.files) for m in manifests)
+    get_run_logger().info("Replaying %s from %s", plural(files, "file"), plural(len(manifests), "root"))
+    paths = [save_manifest(manifest, folder, index) for index, manifest in enumerate(manifests)]
+    return paths, [m.root for m in manifests], files
 
 
 def _known_files(run: RunState, options: RunOptions, folder: Path) -> str | None:

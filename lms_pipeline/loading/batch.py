@@ -134,14 +134,12 @@ class _BatchLoader:
             self.dialect.refresh_statistics(conn, [t.name for t in self.staging_tables])
         # The scopes are listed after the statistics, which so count stg_LoadScope empty: planned on its real size
         # (a row per file), the district's soft deletes took 51 s of load instead of 38 (bench_load.py --district).
-        scoped = self.resource.scope is not Scope.INCREMENTAL
-        if scoped:
+        if self.resource.scope is not Scope.INCREMENTAL:
             self._list_scopes(conn)
         self._quarantine_duplicates(conn)
         self._quarantine_orphans(conn)
         self._merge(conn)
-        if scoped:
-            self._soft_delete(conn)
+        self._soft_delete(conn)
         if self.result.inserted + self.result.deleted + self.result.undeleted > LIVE_STATISTICS_ROWS:
             self.dialect.refresh_statistics(conn, [self.statements.live.name])
         self._journal(conn)
