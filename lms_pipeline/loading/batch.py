@@ -51,10 +51,11 @@ class MassDeletePolicy:
 REPORTED_REJECTIONS = 200  # kept in memory per batch for the data-quality report; all go to lms.quarantine
 # Past this many staged rows, the staging tables' statistics are refreshed before the merge.
 STATISTICS_ROWS = 1000
-# Past this many rows inserted, soft-deleted or brought back, the live table's statistics are refreshed after the
-# batch. The next batch's plans depend on how many rows are live and how many deleted: with a stale "none
-# deleted" estimate, the undelete joined every parent with every deleted row, 27 s per batch on a district's
-# second day (auto_explain).
+# Past this many rows inserted or brought back, the live table's statistics are refreshed before the soft delete,
+# and past this many soft-deleted, after it. The soft delete anti-joins the staged rows, which have no index: planned
+# on a live table still counted empty, it scanned them once per live row (a first load of 50,000 users: 234 s). The
+# next batch's plans depend on how many rows are live and how many deleted: with a stale "none deleted" estimate,
+# the undelete joined every parent with every deleted row, 27 s per batch on a district's second day (auto_explain).
 LIVE_STATISTICS_ROWS = 100
 CHUNK_ROWS = 100_000  # rows of a large file validated and staged at a time
 
@@ -138,10 +139,14 @@ class _BatchLoader:
         self._quarantine_duplicates(conn)
         self._quarantine_orphans(conn)
         self._merge(conn)
+        self._refresh_live_statistics(conn, self.result.inserted + self.result.undeleted)
         self._soft_delete(conn)
-        if self.result.inserted + self.result.deleted + self.result.undeleted > LIVE_STATISTICS_ROWS:
-            self.dialect.refresh_statistics(conn, [self.statements.live.name])
+        self._refresh_live_statistics(conn, self.result.deleted)
         self._journal(conn)
+
+    def _refresh_live_statistics(self, conn: Connection, rows_changed: int) -> None:
+        if rows_changed > LIVE_STATISTICS_ROWS:
+            self.dialect.refresh_statistics(conn, [self.statements.live.name])
 
     def _bulk(self, conn: Connection, table: Table, rows: pd.DataFrame | CopyText) -> None:
         if len(rows):
