@@ -586,7 +586,7 @@ def with_values(statement, params):
     row = params[0] if isinstance(params, list) else params  # executemany: every row has the same shape
     if isinstance(statement, TextClause):
         return statement.bindparams(**row)
-    if isinstance(statement, Insert) and statement.select is None:  # rows given as values, not INSERT ... SELECT
+    if isinstance(statement, Insert):
         return statement.values(row)
 
     def valued(node):
@@ -774,8 +774,8 @@ def test_the_recorded_load_took_every_branch(engine):
     recorder = conversation(engine)
     sql = [render(s.statement, engine, s.params).lower() for s in recorder.sent]
     staged = {target_table(call.sql) for call in recorder.bulk}
-    # stg_loadkey is copied the keys of rows found wrong in validation, which the sample has none of (with a key),
-    # and by INSERT ... SELECT those of staged rows dropped as duplicates or orphans, checked below.
+    # stg_loadkey is copied only the keys of rows found wrong, which the sample has none of (with a key); the
+    # staged rows' keys go in by INSERT ... SELECT, checked below.
     assert {r.staging_table.lower() for r in LOAD_ORDER} | {"quarantine"} <= staged
     changed = {(s.split()[0], target_table(s)) for s in sql if s.startswith(("insert", "delete"))}
     assert {("delete", "stg_loadscope"), ("insert", "loadrunresource"), ("insert", "processedfiles")} <= changed

@@ -24,8 +24,9 @@ from lms_pipeline.resources import ASSIGNMENTS, NATURAL_KEY, Resource, Scope
 from lms_pipeline.store.engines import dialect_of
 from lms_pipeline.store.tables import StoreTables
 from lms_pipeline.validation.copy_text import CopyText
-from lms_pipeline.validation.csv_files import FileRejected, iter_csv
-from lms_pipeline.validation.rows import FileOutcome, PreparedBatch, Rejection, prepare_chunk
+from lms_pipeline.validation.csv_files import FileRejected
+from lms_pipeline.validation.rows import FileOutcome, PreparedBatch, Rejection
+from lms_pipeline.validation.worker import prepared_chunks
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,10 @@ class MassDeletePolicy:
 REPORTED_REJECTIONS = 200  # kept in memory per batch for the data-quality report; all go to lms.quarantine
 # Past this many staged rows, the staging tables' statistics are refreshed before the merge.
 STATISTICS_ROWS = 1000
-# Past this many rows inserted or brought back, the live table's statistics are refreshed before the soft delete,
-# and past this many soft-deleted, after it. The soft delete anti-joins the staged rows, which have no index: planned
-# on a live table still counted empty, it scanned them once per live row (a first load of 50,000 users: 234 s). The
-# next batch's plans depend on how many rows are live and how many deleted: with a stale "none deleted" estimate,
-# the undelete joined every parent with every deleted row, 27 s per batch on a district's second day (auto_explain).
+# Past this many rows inserted, soft-deleted or brought back, the live table's statistics are refreshed after the
+# batch. The next batch's plans depend on how many rows are live and how many deleted: with a stale "none
+# deleted" estimate, the undelete joined every parent with every deleted row, 27 s per batch on a district's
+# second day (auto_explain).
 LIVE_STATISTICS_ROWS = 100
 CHUNK_ROWS = 100_000  # rows of a large file validated and staged at a time
 
@@ -73,14 +73,16 @@ def load_large_file(
     engine: Engine, resource: Resource, file: ManifestFile, run_id: int | None, policy: MassDeletePolicy
 ) -> BatchResult:
     """A file too large to hold in memory: validated and staged chunk by chunk, merged once, in ONE transaction.
-    If it turns out unreadable half-way, everything staged is undone and the file is journaled as rejected."""
+    The next chunk is validated in the validation process while this one is staged (validation/worker.py). If
+    the file turns out unreadable half-way, everything staged is undone and the file is journaled as rejected."""
     outcome = FileOutcome(file)
     loader = _BatchLoader(engine, resource, [outcome], run_id, policy)
     try:
         with engine.begin() as conn:
             loader.begin(conn)
-            for number, content in enumerate(iter_csv(file.readable, file.sha256, CHUNK_ROWS, file.identity)):
-                loader.stage(conn, prepare_chunk(resource, outcome, content, first=number == 0))
+            for chunk in prepared_chunks(resource, outcome, CHUNK_ROWS, loader.dialect.stages_copy_text):
+                loader.files[0] = outcome = chunk.files[0]  # what was read so far; a copy if read in the process
+                loader.stage(conn, chunk)
             loader.finish(conn)
     except FileRejected as error:
         outcome.rejected, outcome.retry = str(error), error.transient
@@ -112,6 +114,7 @@ class _BatchLoader:
         self.result = BatchResult(resource=resource.name, files=len(files))
         # By name: a batch that went through the cache is an unpickled copy, not the catalog's object.
         self.with_types = resource.name == ASSIGNMENTS.name
+        self.lists_keys = resource.scope is not Scope.INCREMENTAL  # the keys a batch lists serve its soft delete
 
     @property
     def staging_tables(self) -> list[Table]:
@@ -123,13 +126,16 @@ class _BatchLoader:
 
     def stage(self, conn: Connection, part: PreparedBatch) -> None:
         self._bulk(conn, self.statements.stg, part.staged)
-        self._bulk(conn, self.tables.load_keys, part.keys)
+        if self.lists_keys:
+            self._bulk(conn, self.tables.load_keys, part.keys)
         if self.with_types and part.submission_types is not None:
             self._bulk(conn, self.tables.staged_submission_types, part.submission_types)
         self.staged.update(part.rows_by_file)
         self.rejections += part.rejections
 
     def finish(self, conn: Connection) -> None:
+        if self.lists_keys:
+            self._list_staged_keys(conn)
         if sum(self.staged.values()) > STATISTICS_ROWS:
             self.dialect.refresh_statistics(conn, [t.name for t in self.staging_tables])
         # The scopes are listed after the statistics, which so count stg_LoadScope empty: planned on its real size
@@ -139,14 +145,21 @@ class _BatchLoader:
         self._quarantine_duplicates(conn)
         self._quarantine_orphans(conn)
         self._merge(conn)
-        self._refresh_live_statistics(conn, self.result.inserted + self.result.undeleted)
         self._soft_delete(conn)
-        self._refresh_live_statistics(conn, self.result.deleted)
+        if self.result.inserted + self.result.deleted + self.result.undeleted > LIVE_STATISTICS_ROWS:
+            self.dialect.refresh_statistics(conn, [self.statements.live.name])
         self._journal(conn)
 
-    def _refresh_live_statistics(self, conn: Connection, rows_changed: int) -> None:
-        if rows_changed > LIVE_STATISTICS_ROWS:
-            self.dialect.refresh_statistics(conn, [self.statements.live.name])
+    def _list_staged_keys(self, conn: Connection) -> None:
+        """The staged rows' keys join those validation listed (PreparedBatch.keys), before any staged row is dropped
+        as a duplicate or an orphan: a row quarantined never lets its live row be soft-deleted. One statement here
+        instead of copying every key a second time beside its row. Only the soft delete reads them: a resource
+        that only adds rows skips it (a 2,000,000-row file of system activities: 8.9 s). Read from the staging
+        table instead, they would lose stg_LoadKey's index, on which the soft delete's plan relies wherever the
+        planner counts too few live rows in scope (a district's submissions: minutes per batch)."""
+        stg, keys = self.statements.stg, self.tables.load_keys
+        key_columns = [stg.c[name] for name in NATURAL_KEY]
+        conn.execute(keys.insert().from_select([keys.c[name] for name in NATURAL_KEY], select(*key_columns)))
 
     def _bulk(self, conn: Connection, table: Table, rows: pd.DataFrame | CopyText) -> None:
         if len(rows):
@@ -158,16 +171,9 @@ class _BatchLoader:
         return next(c.key for c in table.c if c.name.lower() == db_name.lower())
 
     def _drop_staged(self, conn: Connection, ids: list[int]) -> None:
-        """Drop staged rows (duplicates, orphans) but keep their keys listed in stg_LoadKey: a row quarantined never
-        lets its live row be soft-deleted. The staged rows' own keys are not copied there: the soft delete reads
-        them in the staging table (merge.py), which saved a 2,000,000-row file 8.9 s of its merge."""
-        stg, keys = self.statements.stg, self.tables.load_keys
+        stg = self.statements.stg
         for part in self.dialect.chunked(ids):
-            dropped = stg.c.StagingId.in_(bindparam("ids", expanding=True))
-            key_columns = [stg.c[name] for name in NATURAL_KEY]
-            listed = select(*key_columns).where(dropped)
-            conn.execute(keys.insert().from_select([keys.c[name] for name in NATURAL_KEY], listed), {"ids": part})
-            conn.execute(delete(stg).where(dropped), {"ids": part})
+            conn.execute(delete(stg).where(stg.c.StagingId.in_(bindparam("ids", expanding=True))), {"ids": part})
 
     def _relpath(self, file_id: int) -> str:
         return self.files[file_id].file.relpath

@@ -263,9 +263,8 @@ class ResourceStatements:
         )
 
     def _missing_from_batch(self, live: Table) -> ColumnElement[bool]:
-        """Not listed by the batch's files: neither staged nor in stg_LoadKey, which lists the keys of quarantined
-        rows too, so bad data never deletes."""
-        return and_(~exists().where(same_key(self.stg, live)), ~exists().where(same_key(self.tables.load_keys, live)))
+        """Not listed by the batch's files: quarantined rows are listed too, so bad data never deletes."""
+        return ~exists().where(same_key(self.tables.load_keys, live))
 
     def scope_sizes(self) -> Select[Any]:
         """Per file: the rows of its scope live now or soft-deleted since :since (its recent high-water mark), the
@@ -283,10 +282,10 @@ class ResourceStatements:
             joined = scope.join(hops[-1], self._named_by_folder(hops[-1]))
             for table, link in zip(reversed([live, *hops[:-1]]), reversed(links), strict=True):
                 joined = joined.join(table, and_(link, same_system) if table is live else link)
-        joined = joined.outerjoin(self.stg, same_key(self.stg, live)).outerjoin(keys, same_key(keys, live))
+        joined = joined.outerjoin(keys, same_key(keys, live))
         row = live.c[self.resource.key]
         alive = live.c.DeletedAt.is_(None)
-        unlisted = and_(alive, self.stg.c.SourceSystemIdentifier.is_(None), keys.c.SourceSystemIdentifier.is_(None))
+        unlisted = and_(alive, keys.c.SourceSystemIdentifier.is_(None))
         return (
             select(
                 scope.c.BatchFileId,

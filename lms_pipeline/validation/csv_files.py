@@ -42,6 +42,10 @@ class FileRejected(Exception):
         where = path + (f", line {line}" if line else "") + (f", column {column}" if column else "")
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[FileRejected], tuple[str, str, int | None, int | None, bool]]:
+        """Pickled whole: a large file's chunks are read in the validation process and its refusal travels back."""
+        return FileRejected, (self.path, self.reason, self.line, self.column, self.transient)
+
 
 @dataclass
 class CsvContent:

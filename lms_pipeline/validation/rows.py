@@ -9,6 +9,7 @@ read or lacks a required column is rejected whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import cast
@@ -21,7 +22,7 @@ from pandera.errors import SchemaErrors
 from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.resources import BY_NAME, NATURAL_KEY, Column, Kind, Resource
 from lms_pipeline.validation.copy_text import CopyText, rendered
-from lms_pipeline.validation.csv_files import CsvContent, FileRejected, read_csv
+from lms_pipeline.validation.csv_files import CsvContent, FileRejected, iter_csv, read_csv
 from lms_pipeline.validation.datetimes import parse_datetimes, unparseable
 from lms_pipeline.validation.values import HIDDEN_IN_IDENTIFIER, lengths, visible_identifiers, whole_numbers
 from lms_pipeline.wording import INVISIBLE, shown
@@ -93,8 +94,16 @@ def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatc
     return _prepared(resource, columns, listed, outcomes, rejections)
 
 
+def prepare_chunks(resource: Resource, outcome: FileOutcome, chunk_rows: int) -> Iterator[PreparedBatch]:
+    """A large file read and validated `chunk_rows` rows at a time (file id 0); `outcome` tells what was read so far.
+    FileRejected when the file cannot be read, at its header or half-way."""
+    file = outcome.file
+    for number, content in enumerate(iter_csv(file.readable, file.sha256, chunk_rows, file.identity)):
+        yield prepare_chunk(resource, outcome, content, first=number == 0)
+
+
 def prepare_chunk(resource: Resource, outcome: FileOutcome, content: CsvContent, first: bool) -> PreparedBatch:
-    """Read and validate one chunk of a large file (file id 0); a bad header rejects the file (FileRejected)."""
+    """Validate one chunk of a large file (file id 0); a bad header rejects the file (FileRejected)."""
     rejections: list[Rejection] = []
     columns = _empty_columns(resource)
     listed: list[tuple[str, ...]] = []
