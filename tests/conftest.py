@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from functools import partial
 
 _TMP = tempfile.mkdtemp(prefix="lms-pipeline-tests-")
 # Prefect reads its settings at import: set them before anything imports it.
@@ -165,7 +166,7 @@ def fixture_tree(tmp_path):
 
 
 @pytest.fixture
-def load_tree(engine):
+def load_tree(engine, tmp_path_factory):
     """Load extract roots with the plain functions under the staging subflow (no Prefect needed)."""
     from lms_pipeline.discovery.walk import walk_tree
     from lms_pipeline.loading.batch import MassDeletePolicy
@@ -187,19 +188,20 @@ def load_tree(engine):
         tables = StoreTables(dialect_of(engine))
         manifests = [pending_files(engine, tables, walk_tree(r), allow_mass_delete) for r in roots]
         policy = MassDeletePolicy(allow=allow_mass_delete)
-        rendered = {"submit": _validated_for_copy} if for_copy else {}
+        folder = tmp_path_factory.mktemp("copy-text")
+        rendered = {"submit": partial(_validated_for_copy, folder)} if for_copy else {}
         return stage_all(engine, manifests, None, policy, limits=limits, archive=archive, **rendered)
 
     return load
 
 
-def _validated_for_copy(resource, files):
+def _validated_for_copy(folder, resource, files):
     from concurrent.futures import Future
 
     from lms_pipeline.validation.rows import prepare_batch
 
     future = Future()
-    future.set_result(prepare_batch(resource, files).for_copy())
+    future.set_result(prepare_batch(resource, files).for_copy(str(folder / f"{resource.name}-{files[0].sha256}.csv")))
     return future
 
 

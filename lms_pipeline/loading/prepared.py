@@ -12,17 +12,20 @@ from lms_pipeline.discovery.walk import ManifestFile
 from lms_pipeline.loading.batch import MassDeletePolicy, load_batch
 from lms_pipeline.loading.summary import BatchResult
 from lms_pipeline.resources import Resource
+from lms_pipeline.validation.copy_text import CopyText
 from lms_pipeline.validation.rows import PreparedBatch, prepare_batch
-from lms_pipeline.validation.worker import PreparedRef
+from lms_pipeline.validation.worker import PreparedRef, copy_text_path
 
 
 def open_prepared(ref: PreparedRef, resource: Resource, files: list[ManifestFile]) -> PreparedBatch:
     try:
         with open(ref.path, "rb") as file:  # streamed: read_bytes would hold a second copy of the batch
             batch: PreparedBatch = pickle.load(file)
-        return batch
     except (FileNotFoundError, pickle.UnpicklingError, EOFError):
         return prepare_batch(resource, files)
+    if isinstance(batch.staged, CopyText) and not Path(batch.staged.path).exists():
+        return prepare_batch(resource, files)
+    return batch
 
 
 def store_identity(engine: Engine) -> str:
@@ -43,6 +46,7 @@ def load_prepared(
     result = load_batch(engine, batch, run_id, policy)
     if isinstance(prepared, PreparedRef):
         Path(prepared.path).unlink(missing_ok=True)
+        Path(copy_text_path(prepared.path)).unlink(missing_ok=True)
         result.validated_by = prepared.worker
     return result
 

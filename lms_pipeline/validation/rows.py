@@ -70,11 +70,12 @@ class PreparedBatch:
             counts = self.staged[FILE_COLUMN].value_counts().to_dict()
             self.rows_by_file = {int(cast(int, file_id)): int(rows) for file_id, rows in counts.items()}
 
-    def for_copy(self) -> PreparedBatch:
-        """The same batch with its staged rows rendered as COPY's CSV text (validation/copy_text.py)."""
+    def for_copy(self, path: str) -> PreparedBatch:
+        """The same batch with its staged rows rendered as COPY's CSV text into the file at `path`
+        (validation/copy_text.py)."""
         if isinstance(self.staged, CopyText):
             return self
-        return replace(self, staged=rendered(self.staged), rows_by_file=self.rows_by_file)
+        return replace(self, staged=rendered(self.staged, path), rows_by_file=self.rows_by_file)
 
 
 def prepare_batch(resource: Resource, files: list[ManifestFile]) -> PreparedBatch:

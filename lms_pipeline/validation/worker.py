@@ -66,11 +66,16 @@ def _restarted_if_broken() -> Iterator[None]:
 
 def _validate(resource: Resource, files: list[ManifestFile], path: str, for_copy: bool) -> PreparedRef:
     batch = prepare_batch(resource, files)
-    _dump(batch.for_copy() if for_copy else batch, path)
+    _dump(batch.for_copy(copy_text_path(path)) if for_copy else batch, path)
     rejected = tuple(f.rejected for f in batch.files if f.rejected)
     return PreparedRef(
         path, len(batch.staged), len(batch.rejections), rejected, f"{socket.gethostname()}:{os.getpid()}"
     )
+
+
+def copy_text_path(path: str) -> str:
+    """Where a batch kept at `path` keeps its rows as COPY's text."""
+    return f"{path}.csv"
 
 
 def _dump(batch: PreparedBatch, path: str) -> None:
@@ -85,8 +90,7 @@ def prepared_chunks(
     the chunk before: both cores work, as for batches. Each chunk's `files[0]` tells what was read so far; the
     last one's is the file's outcome. Small files, and daemonic callers, read here (rows.prepare_chunks)."""
     if outcome.file.size < VALIDATION_PROCESS_BYTES or multiprocessing.current_process().daemon:
-        for chunk in prepare_chunks(resource, outcome, chunk_rows):
-            yield chunk.for_copy() if for_copy else chunk
+        yield from prepare_chunks(resource, outcome, chunk_rows)  # COPY renders a frame as it reads it
         return
     with tempfile.TemporaryDirectory(prefix="lms-chunks-") as folder, _restarted_if_broken():
         done = _validator().submit(_validate_chunks, resource, outcome.file, chunk_rows, for_copy, folder)
@@ -112,6 +116,7 @@ def _collected(folder: Path, done: Future[FileRejected | None]) -> Iterator[Prep
             chunk: PreparedBatch = pickle.load(file)
         path.unlink()
         yield chunk
+        Path(copy_text_path(str(path))).unlink(missing_ok=True)  # staged by now
 
 
 def _validate_chunks(
@@ -126,8 +131,8 @@ def _validate_chunks(
                 time.sleep(POLL_SECONDS)
             if stop.exists():
                 return None
-            path = Path(folder) / f"{number:08d}.pkl"
-            _dump(chunk.for_copy() if for_copy else chunk, f"{path}.part")
+            path = str(Path(folder) / f"{number:08d}.pkl")
+            _dump(chunk.for_copy(copy_text_path(path)) if for_copy else chunk, f"{path}.part")
             os.replace(f"{path}.part", path)
     except FileRejected as refused:
         return refused

@@ -119,8 +119,13 @@ class PostgreSQL(EngineDialect):
         cursor = dbapi.cursor()
         try:
             copy = f"COPY lms.{table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-            text = iter([rows.text]) if isinstance(rows, CopyText) else csv_slices(rows)
-            cursor.copy_expert(copy, _TextReader(text), size=COPY_READ_CHARS)
+            if isinstance(rows, CopyText):
+                # As text, which psycopg2 encodes for the connection, whatever the server's encoding; newline="" keeps
+                # the line ends and the line breaks inside quoted values as they were rendered.
+                with open(rows.path, encoding="utf-8", newline="") as text:
+                    cursor.copy_expert(copy, text, size=COPY_READ_CHARS)
+            else:
+                cursor.copy_expert(copy, _TextReader(csv_slices(rows)), size=COPY_READ_CHARS)
         finally:
             cursor.close()
 
@@ -164,7 +169,7 @@ class PostgreSQL(EngineDialect):
 
 class _TextReader:
     """Pieces of text as the file COPY reads from, a piece taken only when the one before is read: a frame is
-    rendered a slice at a time (copy_text.csv_slices), and a rendered text is read without a copy."""
+    rendered a slice at a time (copy_text.csv_slices)."""
 
     def __init__(self, pieces: Iterator[str]):
         self.pieces = pieces
