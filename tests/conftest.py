@@ -22,6 +22,9 @@ os.environ["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] = "ignore"
 os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = os.path.join(_TMP, "results")
 # A command run by a test never leaves a local Prefect server behind; the tests of that server say otherwise.
 os.environ["LMS_PREFECT_SERVER"] = "temporary"
+# A flow a test calls without the prefect_api fixture starts Prefect's ephemeral server, in 20 s by default: not
+# always enough on a busy 2-core machine.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 # Flows that tests call directly retry what a command retries (the module imports no Prefect).
 from lms_pipeline.tasks.prefect_api import RETRIED_STATUS_CODES  # noqa: E402
 
