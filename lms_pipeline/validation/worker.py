@@ -9,6 +9,7 @@ imports it to validate holds 83 MB before its first batch instead of 142 MB.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -103,7 +104,7 @@ def prepared_chunks(
 
 def _collected(folder: Path, done: Future[FileRejected | None]) -> Iterator[PreparedBatch]:
     """The chunks the validation process writes into `folder`, in order, each deleted once read."""
-    for number in range(1 << 62):
+    for number in itertools.count():
         path = folder / f"{number:08d}.pkl"
         while not path.exists() and not done.done():
             wait([done], timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
